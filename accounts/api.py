@@ -1,0 +1,78 @@
+"""People API: thin views over accounts.services and accounts.selectors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from accounts import selectors, services
+from accounts.filters import PersonFilter
+from accounts.permissions import IsHR
+from accounts.serializers import ImportResultSerializer, ImportUploadSerializer, PersonSerializer
+from core.api import ERROR_RESPONSES, ErrorSerializer
+
+
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People in the directory. HR reads and writes everyone; a manager reads their line."""
+
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.people_visible_to(user=self.request.user).order_by("name", "id")
+
+    def get_permissions(self):
+        if self.action in ("create", "partial_update", "update", "import_file"):
+            return [IsHR()]
+        return super().get_permissions()
+
+    @staticmethod
+    def _fields(data: dict) -> dict:
+        fields = {k: data[k] for k in ("email", "name", "title", "manager") if k in data}
+        if "team" in data:
+            fields["team_name"] = data["team"]["name"]
+        return fields
+
+    @extend_schema(responses={201: PersonSerializer, **ERROR_RESPONSES, 409: ErrorSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        person = services.person_create(**self._fields(serializer.validated_data))
+        return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: PersonSerializer, **ERROR_RESPONSES, 409: ErrorSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        person = self.get_object()
+        serializer = self.get_serializer(person, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        person = services.person_update(person=person, **self._fields(serializer.validated_data))
+        return Response(self.get_serializer(person).data)
+
+    @extend_schema(responses={200: PersonSerializer(many=True), **ERROR_RESPONSES})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: PersonSerializer, **ERROR_RESPONSES})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={200: ImportResultSerializer, **ERROR_RESPONSES},
+        description="Upsert people from a CSV file (header email,name,title,team,manager_email). "
+        "All or nothing: any bad row rejects the file, with every error listed by line number.",
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request):
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        result = services.people_import(file=upload.validated_data["file"])
+        return Response(ImportResultSerializer(result).data)

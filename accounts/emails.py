@@ -1,0 +1,40 @@
+"""Emails about logins. Links are absolute, built from SITE_URL."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+
+def login_invitation_send(*, user_id: int) -> None:
+    user = get_user_model().objects.select_related("person").filter(pk=user_id).first()
+    if user is None or not user.email:
+        return  # removed since it was queued: nothing to send
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    person = getattr(user, "person", None)
+    context = {
+        "name": person.name if person else user.username,
+        "username": user.username,
+        "link": f"{settings.SITE_URL}{path}",
+        "site_url": settings.SITE_URL,
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    message = EmailMultiAlternatives(
+        subject="Your Feedback 360 login",
+        body=render_to_string("accounts/email/login_invitation.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/email/login_invitation.html", context), "text/html"
+    )
+    message.send()

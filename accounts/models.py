@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+HR_GROUP_NAME = "HR"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="team_name_ci_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Person(models.Model):
+    """Someone in the organisation. A login (``user``) is optional: raters need none."""
+
+    # Stored lower-case (see save); the functional constraint keeps the rule in the database too.
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="person_email_ci_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("id")), name="person_not_own_manager"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)

@@ -1,0 +1,67 @@
+"""Reads about people, teams and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from accounts.models import HR_GROUP_NAME, Person
+
+
+def user_is_hr(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """HR is the HR group; a superuser has every HR right. Cached on the user object."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_hr", None)
+    if cached is None:
+        cached = user.groups.filter(name=HR_GROUP_NAME).exists()
+        user._is_hr = cached
+    return cached
+
+
+def person_for_user(user: AbstractBaseUser | AnonymousUser) -> Person | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.person
+    except Person.DoesNotExist:
+        return None
+
+
+def _line_ids_sql() -> str:
+    # UNION (not UNION ALL) stops the recursion even if a loop slipped into the data.
+    table = Person._meta.db_table
+    return (
+        f"WITH RECURSIVE line(id) AS ("
+        f" SELECT id FROM {table} WHERE manager_id = %s"
+        f" UNION SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id"
+        f") SELECT id FROM line"
+    )
+
+
+def person_line(*, manager_id: int) -> QuerySet[Person]:
+    """Everyone who reports to the manager, directly or through others, in one query."""
+    # The only value is bound as a parameter; the table name comes from the model.
+    return Person.objects.filter(id__in=RawSQL(_line_ids_sql(), [manager_id]))  # noqa: S611
+
+
+def person_is_in_line(*, manager_id: int, person_id: int) -> bool:
+    return person_line(manager_id=manager_id).filter(id=person_id).exists()
+
+
+def person_has_reports(*, person_id: int) -> bool:
+    return Person.objects.filter(manager_id=person_id).exists()
+
+
+def people_visible_to(*, user) -> QuerySet[Person]:
+    """HR sees everyone; a manager sees their line at any depth; anyone else, nobody."""
+    people = Person.objects.select_related("team", "manager")
+    if user_is_hr(user):
+        return people.all()
+    person = person_for_user(user)
+    if person is None:
+        return people.none()
+    return people.filter(id__in=person_line(manager_id=person.id).values("id"))

@@ -1,0 +1,27 @@
+from rest_framework import serializers
+
+from accounts.models import Person
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    team = serializers.CharField(source="team.name", allow_blank=True, required=False, default="")
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Person
+        fields = ["id", "email", "name", "title", "team", "manager"]
+        # Uniqueness is the service's rule (case-insensitive, 409): keep DRF's check out of it.
+        extra_kwargs = {"email": {"validators": []}, "title": {"required": False}}
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    rows = serializers.IntegerField()

@@ -1,0 +1,400 @@
+"""Writes about people, teams and logins. Every rule about them lives here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from accounts.models import HR_GROUP_NAME, Person, Team
+from core.errors import DomainError
+
+IMPORT_COLUMNS = ("email", "name", "title", "team", "manager_email")
+REQUIRED_VALUES = ("email", "name")
+MAX_LENGTHS = {"email": 254, "name": 200, "title": 200, "team": 120, "manager_email": 254}
+# Apps whose models HR manages through the admin.
+HR_APPS = ("accounts", "feedback", "reports")
+
+
+def hr_group_ensure() -> Group:
+    """The HR group exists and holds every permission on the platform's own models."""
+    group, _ = Group.objects.get_or_create(name=HR_GROUP_NAME)
+    perms = Permission.objects.filter(content_type__app_label__in=HR_APPS)
+    group.permissions.set(perms)
+    return group
+
+
+# --- people -----------------------------------------------------------------
+
+
+def _clean_email(value: str, *, field_name: str = "email") -> str:
+    email = (value or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(
+            f"{value!r} is not a valid email address.",
+            errors={field_name: ["Enter a valid email."]},
+        ) from None
+    return email
+
+
+def _team_for(name: str) -> Team | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    team = Team.objects.filter(name__iexact=name).first()
+    return team or Team.objects.create(name=name)
+
+
+def _check_no_loop(*, person: Person, manager: Person | None) -> None:
+    """Walk up from the new manager; meeting the person again would close a loop."""
+    seen = set()
+    current = manager
+    while current is not None:
+        if current.pk == person.pk:
+            raise DomainError(
+                "That manager would create a reporting loop.",
+                errors={"manager": [f"{manager.name} reports, directly or not, to {person.name}."]},
+            )
+        if current.pk in seen:  # an existing loop in the data: stop rather than spin
+            break
+        seen.add(current.pk)
+        current = current.manager
+
+
+def person_create(
+    *, email: str, name: str, title: str = "", team_name: str = "", manager: Person | None = None
+) -> Person:
+    email = _clean_email(email)
+    if Person.objects.filter(email__iexact=email).exists():
+        raise DomainError(
+            "Someone with that email already exists.",
+            errors={"email": ["This email is already in use."]},
+            code="conflict",
+        )
+    if not (name or "").strip():
+        raise DomainError("A name is required.", errors={"name": ["This field is required."]})
+    with transaction.atomic():
+        return Person.objects.create(
+            email=email,
+            name=name.strip(),
+            title=(title or "").strip(),
+            team=_team_for(team_name),
+            manager=manager,
+        )
+
+
+_UNSET = object()
+
+
+def person_update(
+    *,
+    person: Person,
+    email: str | None = None,
+    name: str | None = None,
+    title: str | None = None,
+    team_name: str | None = None,
+    manager: Person | None | object = _UNSET,
+) -> Person:
+    with transaction.atomic():
+        if email is not None:
+            email = _clean_email(email)
+            if Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
+                raise DomainError(
+                    "Someone with that email already exists.",
+                    errors={"email": ["This email is already in use."]},
+                    code="conflict",
+                )
+            person.email = email
+        if name is not None:
+            if not name.strip():
+                raise DomainError(
+                    "A name is required.", errors={"name": ["This field is required."]}
+                )
+            person.name = name.strip()
+        if title is not None:
+            person.title = title.strip()
+        if team_name is not None:
+            person.team = _team_for(team_name)
+        if manager is not _UNSET:
+            if manager is not None:
+                _check_no_loop(person=person, manager=manager)
+            person.manager = manager
+        person.save()
+    return person
+
+
+# --- import -----------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+
+
+@dataclass
+class _Row:
+    line: int
+    email: str
+    name: str
+    title: str
+    team: str
+    manager_email: str
+    errors: list[str] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        # utf-8-sig drops the byte-order mark spreadsheet programs put first.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            "The file is not UTF-8 text.",
+            errors={"file": [f"byte {exc.start}: not UTF-8; save the file as CSV UTF-8."]},
+        ) from None
+
+
+def _parse(text: str) -> list[_Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DomainError(
+            "The file is empty.", errors={"file": ["line 1: no header row."]}
+        ) from None
+    header = [h.strip().lower() for h in header]
+    missing = [c for c in IMPORT_COLUMNS if c not in header]
+    if missing:
+        raise DomainError(
+            "The file is missing columns.",
+            errors={
+                "file": [
+                    f"line 1: missing column{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)} (expected header: {','.join(IMPORT_COLUMNS)})."
+                ]
+            },
+        )
+    index = {name: header.index(name) for name in IMPORT_COLUMNS}
+    rows: list[_Row] = []
+    line = 1
+    for values in reader:
+        start = line + 1
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue  # blank lines are not people
+        cells = {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}
+        row = _Row(line=start, **cells)
+        row.email = row.email.lower()
+        row.manager_email = row.manager_email.lower()
+        rows.append(row)
+    return rows
+
+
+def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
+    first_line: dict[str, int] = {}
+    for row in rows:
+        for column in REQUIRED_VALUES:
+            if not getattr(row, column):
+                row.errors.append(f"{column} is empty.")
+        for column, limit in MAX_LENGTHS.items():
+            if len(getattr(row, column)) > limit:
+                row.errors.append(f"{column} is longer than {limit} characters.")
+        if row.email:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                row.errors.append(f"bad email {row.email!r}.")
+            if row.email in first_line:
+                row.errors.append(
+                    f"duplicate email {row.email!r} (also on line {first_line[row.email]})."
+                )
+            else:
+                first_line[row.email] = row.line
+        if row.manager_email and row.manager_email == row.email:
+            row.errors.append(f"{row.email!r} cannot be their own manager.")
+    # A manager may appear further down the file, so this check waits for every email.
+    for row in rows:
+        m = row.manager_email
+        if m and m != row.email and m not in first_line and m not in existing:
+            row.errors.append(f"unknown manager {m!r}: not in the file nor among existing people.")
+
+
+def _find_loops(rows: list[_Row], existing: dict[str, dict]) -> None:
+    """Mark every row whose new reporting chain would loop back on itself."""
+    manager_of = {email: data["manager_email"] for email, data in existing.items()}
+    line_of: dict[str, _Row] = {}
+    for row in rows:
+        if row.email and row.email not in line_of:
+            # Someone named as their own manager is already reported; don't call it a loop too.
+            manager_of[row.email] = row.manager_email if row.manager_email != row.email else None
+            line_of[row.email] = row
+    done: set[str] = set()
+    for start in line_of:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        current = start
+        while current and current not in done and current not in on_path:
+            on_path[current] = len(path)
+            path.append(current)
+            current = manager_of.get(current)
+        if current and current in on_path:
+            cycle = path[on_path[current] :]
+            chain = " -> ".join([*cycle, cycle[0]])
+            reported = min((line_of[e] for e in cycle if e in line_of), key=lambda r: r.line)
+            reported.errors.append(f"reporting loop: {chain}.")
+        done.update(path)
+
+
+def people_import(*, file: BinaryIO) -> ImportResult:
+    """Upsert people from a CSV file: all rows or none, every error with its line number."""
+    # Read one byte past the limit rather than trusting a declared size.
+    data = file.read(settings.PEOPLE_IMPORT_MAX_BYTES + 1)
+    if len(data) > settings.PEOPLE_IMPORT_MAX_BYTES:
+        raise DomainError(
+            "The file is too large.",
+            errors={
+                "file": [f"files up to {settings.PEOPLE_IMPORT_MAX_BYTES // 1024} KB are accepted."]
+            },
+        )
+    rows = _parse(_decode(data))
+    existing = {
+        p["email"]: p
+        for p in Person.objects.values(
+            "id", "email", "name", "title", "team_id", "manager_id", "manager__email"
+        )
+    }
+    for p in existing.values():
+        p["manager_email"] = (p.pop("manager__email") or "").lower() or None
+    _validate(rows, existing)
+    _find_loops(rows, existing)
+    errors = [f"line {row.line}: {msg}" for row in rows for msg in row.errors]
+    if errors:
+        raise DomainError(
+            f"Nothing was imported: {len(errors)} error{'s' if len(errors) > 1 else ''} in the file.",
+            errors={"file": errors},
+        )
+    return _write(rows, existing)
+
+
+def _teams_by_name(names: Iterable[str]) -> dict[str, int]:
+    wanted = {n.strip() for n in names if n.strip()}
+    teams = {t.name.lower(): t.id for t in Team.objects.all()}
+    missing = {}
+    for name in wanted:
+        if name.lower() not in teams and name.lower() not in missing:
+            missing[name.lower()] = name
+    if missing:
+        Team.objects.bulk_create([Team(name=n) for n in missing.values()])
+        teams = {t.name.lower(): t.id for t in Team.objects.all()}
+    return teams
+
+
+@transaction.atomic
+def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
+    result = ImportResult(rows=len(rows))
+    team_ids = _teams_by_name(r.team for r in rows)
+    new_people = [
+        Person(
+            email=r.email,
+            name=r.name,
+            title=r.title,
+            team_id=team_ids.get(r.team.lower()) if r.team else None,
+        )
+        for r in rows
+        if r.email not in existing
+    ]
+    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
+    Person.objects.bulk_create(new_people, batch_size=1000)
+    id_of = {email: data["id"] for email, data in existing.items()}
+    id_of.update((p.email, p.pk) for p in new_people)
+
+    changed: list[Person] = []
+    manager_set: list[Person] = []
+    for r in rows:
+        team_id = team_ids.get(r.team.lower()) if r.team else None
+        manager_id = id_of[r.manager_email] if r.manager_email else None
+        before = existing.get(r.email)
+        if before is None:
+            result.created += 1
+            if manager_id is not None:
+                manager_set.append(Person(id=id_of[r.email], manager_id=manager_id))
+            continue
+        if (before["name"], before["title"], before["team_id"], before["manager_id"]) == (
+            r.name,
+            r.title,
+            team_id,
+            manager_id,
+        ):
+            result.unchanged += 1
+            continue
+        result.updated += 1
+        changed.append(
+            Person(
+                id=before["id"], name=r.name, title=r.title, team_id=team_id, manager_id=manager_id
+            )
+        )
+    Person.objects.bulk_update(manager_set, ["manager_id"], batch_size=1000)
+    Person.objects.bulk_update(changed, ["name", "title", "team_id", "manager_id"], batch_size=1000)
+    return result
+
+
+# --- logins -----------------------------------------------------------------
+
+
+def logins_invite(*, emails: list[str], hr: bool = False) -> list[Person]:
+    """Give each person a login (username = email) and email them a link to set a password.
+
+    All or nothing: an unknown email refuses the whole request.
+    """
+    from accounts.tasks import send_login_invitation
+
+    wanted = [e.strip().lower() for e in emails if e.strip()]
+    if not wanted:
+        raise DomainError(
+            "Name at least one person.", errors={"emails": ["This field is required."]}
+        )
+    people = {p.email: p for p in Person.objects.filter(email__in=wanted).select_related("user")}
+    unknown = [e for e in wanted if e not in people]
+    if unknown:
+        raise DomainError(
+            "Some emails do not belong to anyone in the directory.",
+            errors={"emails": [f"unknown person {e!r}." for e in unknown]},
+        )
+    User = get_user_model()
+    hr_group = hr_group_ensure() if hr else None
+    invited = []
+    with transaction.atomic():
+        for email in dict.fromkeys(wanted):
+            person = people[email]
+            user = person.user
+            if user is None:
+                user = User.objects.filter(username__iexact=email).first()
+            if user is None:
+                user = User(username=email, email=email)
+                user.set_unusable_password()
+                user.save()
+            if hr_group is not None:
+                user.groups.add(hr_group)
+                if not user.is_staff:
+                    user.is_staff = True  # the admin is HR's tool
+                    user.save(update_fields=["is_staff"])
+            if person.user_id != user.id:
+                person.user = user
+                person.save(update_fields=["user", "updated_at"])
+            user_id = user.id
+            transaction.on_commit(lambda uid=user_id: send_login_invitation.delay(uid))
+            invited.append(person)
+    return invited

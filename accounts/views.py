@@ -1,0 +1,81 @@
+"""Server-rendered pages about people. Thin: forms in, services called, templates out."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import InviteLoginForm, PeopleImportForm
+from core.errors import DomainError
+
+
+def _require_hr(request):
+    if not selectors.user_is_hr(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def home(request):
+    person = selectors.person_for_user(request.user)
+    context = {
+        "person": person,
+        "is_manager": bool(person and selectors.person_has_reports(person_id=person.id)),
+    }
+    return render(request, "accounts/home.html", context)
+
+
+@login_required
+def people_list(request):
+    people = selectors.people_visible_to(user=request.user).order_by("name", "id")
+    query = request.GET.get("q", "").strip()
+    if query:
+        people = people.filter(name__icontains=query) | people.filter(email__icontains=query)
+    page = Paginator(people.select_related("user"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/people_list.html",
+        {"page": page, "query": query, "invite_form": InviteLoginForm()},
+    )
+
+
+@login_required
+@require_POST
+def people_invite(request):
+    _require_hr(request)
+    form = InviteLoginForm(request.POST)
+    if form.is_valid():
+        try:
+            services.logins_invite(emails=[form.cleaned_data["email"]], hr=form.cleaned_data["hr"])
+        except DomainError as exc:
+            for line in exc.messages():
+                messages.error(request, line)
+        else:
+            messages.success(request, f"Login invitation sent to {form.cleaned_data['email']}.")
+    else:
+        messages.error(request, "Enter a valid email.")
+    return redirect("people")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request):
+    _require_hr(request)
+    result, errors = None, []
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.people_import(file=form.cleaned_data["file"])
+        except DomainError as exc:
+            errors = [exc.detail, *exc.messages()] if exc.errors else [exc.detail]
+        else:
+            form = PeopleImportForm()
+    status = 400 if errors else 200
+    return render(
+        request,
+        "accounts/people_import.html",
+        {"form": form, "result": result, "errors": errors},
+        status=status,
+    )

@@ -1,0 +1,35 @@
+"""The one error type every service raises.
+
+Views, commands and tasks translate it; services never know about HTTP. ``code``
+says what kind of refusal it is so the API can choose the status:
+``invalid`` (400), ``conflict`` (409), ``not_found`` (404), ``forbidden`` (403).
+"""
+
+from __future__ import annotations
+
+STATUS_BY_CODE = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+
+
+class DomainError(Exception):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: dict[str, list[str]] | None = None,
+        code: str = "invalid",
+    ):
+        if code not in STATUS_BY_CODE:
+            raise ValueError(f"unknown domain error code {code!r}")
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+        self.code = code
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE[self.code]
+
+    def messages(self) -> list[str]:
+        """Every message, flattened, for the command line and page banners."""
+        lines = [msg for field_msgs in self.errors.values() for msg in field_msgs]
+        return lines or [self.detail]

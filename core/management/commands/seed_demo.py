@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from core.demo import DEMO_PASSWORD, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (idempotent) and print its logins."
+
+    def handle(self, *args, **options):
+        logins = demo_seed()
+        self.stdout.write(self.style.SUCCESS("Demo organisation ready."))
+        self.stdout.write(f"Open {settings.SITE_URL}/ and log in (password: {DEMO_PASSWORD}):")
+        for username, role in logins:
+            self.stdout.write(f"  {username:<28} {role}")
+        if settings.DEBUG:
+            self.stdout.write(f"Emails sent by the platform: {settings.SITE_URL}/dev/outbox/")

@@ -1,0 +1,106 @@
+"""Fixtures shared by the whole suite.
+
+Tests that need a real service (PostgreSQL, Redis, a Celery worker, Chromium) ask for
+it through ``need_service``: without it they are skipped with the reason, and with
+REQUIRE_SERVICES=1 they fail instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery_app import app as celery_app
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+_skipped: list[str] = []
+
+
+def need_service(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Belt and braces: whatever skipped a test, a required-services run must not pass.
+    if REQUIRE_SERVICES and _skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REQUIRE_SERVICES and _skipped:
+        terminalreporter.write_line(
+            f"REQUIRE_SERVICES=1: {len(_skipped)} skipped test(s) fail the run.", red=True
+        )
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        need_service("this test needs PostgreSQL (set DATABASE_URL)")
+    return connection
+
+
+def _broker_reachable() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # any transport error means unreachable
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_by_default(request):
+    """Unit tests run tasks in-process; only tests that ask for ``celery_worker`` use the broker."""
+    if "celery_worker" in request.fixturenames:
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker consuming from the configured Redis broker, in a thread."""
+    if not settings.CELERY_BROKER_URL:
+        need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
+    if not _broker_reachable():
+        need_service(f"the Celery broker at {settings.CELERY_BROKER_URL} is not reachable")
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def wait_for():
+    """Poll a condition (what a user would do: look again) instead of sleeping blindly."""
+    import time
+
+    def _wait(condition, *, timeout: float = 20.0, interval: float = 0.05):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout}s")
+
+    return _wait
