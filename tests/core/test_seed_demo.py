@@ -1,0 +1,45 @@
+"""seed_demo: a believable organisation, loaded twice without duplicating anything."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from accounts.models import Person, Team
+from accounts.selectors import user_is_hr
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        Person.objects.count(),
+        Team.objects.count(),
+        get_user_model().objects.count(),
+        sorted(Person.objects.values_list("email", "manager__email")),
+    )
+
+
+def test_it_loads_two_teams_a_ceo_managers_and_reports(capsys):
+    call_command("seed_demo")
+    assert Person.objects.count() >= 12
+    assert set(Team.objects.values_list("name", flat=True)) == {"Product", "Operations"}
+    [ceo] = Person.objects.filter(manager__isnull=True)
+    assert ceo.title == "Chief Executive Officer"
+    managers = Person.objects.filter(reports__isnull=False).distinct()
+    assert managers.count() >= 4
+    out = capsys.readouterr().out
+    assert "hannah.reyes@example.com" in out and "feedback-demo" in out
+
+
+def test_it_gives_working_logins_including_hr(client):
+    call_command("seed_demo")
+    hr = get_user_model().objects.get(username="hannah.reyes@example.com")
+    assert user_is_hr(hr)
+    assert client.login(username="sofia.martinez@example.com", password="feedback-demo")
+
+
+def test_it_duplicates_nothing_when_run_twice():
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
