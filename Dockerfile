@@ -1,0 +1,28 @@
+# One image for web (gunicorn), worker and beat: docker-compose.yml picks the command.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+# Pango, HarfBuzz and fonts are what WeasyPrint needs to render PDF reports.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+# collectstatic needs settings but no secrets or services.
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
+ && useradd --create-home --uid 1000 app \
+ && mkdir -p /app/var/media \
+ && chown -R app:app /app/var
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
