@@ -8,6 +8,8 @@ REQUIRE_SERVICES=1 they fail instead, so CI cannot pass by skipping.
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,6 +18,20 @@ from django.db import connection
 from config.celery_app import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Sync Playwright runs an event loop in the test thread; Django's live_server tests then
+# need this to touch the database from that thread (see PITFALLS.md).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 _skipped: list[str] = []
 
 
@@ -74,7 +90,7 @@ def _eager_celery_by_default(request):
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker consuming from the configured Redis broker, in a thread."""
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
     if not _broker_reachable():
         need_service(f"the Celery broker at {settings.CELERY_BROKER_URL} is not reachable")
@@ -104,3 +120,43 @@ def wait_for():
         raise AssertionError(f"condition not met within {timeout}s")
 
     return _wait
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        need_service("browser tests need Debian's chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_service("browser tests need the playwright package (requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, settings):
+    """A 360-pixel-wide phone screen on the live server; links in emails point at it."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, base_url=live_server.url, device_scale_factor=2
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save what the user sees to var/screenshots/ for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name: str):
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return _shot

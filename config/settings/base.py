@@ -120,8 +120,9 @@ else:
 
 # Celery: with no broker configured, tasks run in-process (eagerly) so the
 # platform works with nothing but Python installed.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_broker_from_env = env("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not _broker_from_env
+CELERY_BROKER_URL = _broker_from_env or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
