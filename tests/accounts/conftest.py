@@ -17,7 +17,15 @@ def org(db):
     peer = PersonFactory(email="peer@example.com", name="Pat Peer", manager=lead)
     hr = person_with_login(email="hr@example.com", name="Hana HR", hr=True, manager=ceo)
     outsider = person_with_login(email="outsider@example.com", name="Otto Outside")
-    return {"ceo": ceo, "vp": vp, "lead": lead, "dev": dev, "peer": peer, "hr": hr, "outsider": outsider}
+    return {
+        "ceo": ceo,
+        "vp": vp,
+        "lead": lead,
+        "dev": dev,
+        "peer": peer,
+        "hr": hr,
+        "outsider": outsider,
+    }
 
 
 @pytest.fixture
