@@ -4,6 +4,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from feedback import services
+from feedback.models import Rater
 from tests.factories import PersonFactory, person_with_login
 
 
@@ -44,3 +46,40 @@ def api_as():
 
 def in_days(days: float) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def draft_cycle(org):
+    return services.cycle_create(
+        name="Spring 2026", closes_at=in_days(14), created_by=org["hr"].user
+    )
+
+
+@pytest.fixture
+def open_cycle(draft_cycle):
+    return services.cycle_open(cycle=draft_cycle)
+
+
+@pytest.fixture
+def dev_request(org, open_cycle):
+    """Feedback about dev, requested by lead: self dev, boss lead, peer Pat."""
+    return services.request_create(
+        cycle=open_cycle, subject=org["dev"], requested_by=org["lead"].user
+    ).request
+
+
+@pytest.fixture
+def launched(dev_request, django_capture_on_commit_callbacks):
+    """dev_request launched; returns {relationship: token} with the raw tokens from the queue."""
+    from unittest import mock
+
+    with (
+        mock.patch("feedback.tasks.send_invitation.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.request_launch(request=dev_request)
+    tokens = {}
+    for call in delay.call_args_list:
+        rater_id, token = call.args
+        tokens[Rater.objects.get(pk=rater_id).relationship] = token
+    return tokens
