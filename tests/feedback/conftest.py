@@ -83,3 +83,19 @@ def launched(dev_request, django_capture_on_commit_callbacks):
         rater_id, token = call.args
         tokens[Rater.objects.get(pk=rater_id).relationship] = token
     return tokens
+
+
+@pytest.fixture
+def questionnaire(db):
+    """Version 1 of the questionnaire, reloaded for transactional tests (their flush drops
+    what the data migration created)."""
+    import importlib
+
+    from django.apps import apps
+
+    from feedback.models import Framework
+
+    if not Framework.objects.filter(version=1).exists():
+        migration = importlib.import_module("feedback.migrations.0002_framework_v1")
+        migration.load(apps, None)
+    return Framework.objects.get(version=1)
