@@ -185,3 +185,45 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
             )
         )
     return progress
+
+
+SCALE = [
+    (1, "Never"),
+    (2, "Rarely"),
+    (3, "Sometimes"),
+    (4, "Often"),
+    (5, "Always"),
+    (None, "Can't say"),
+]
+
+
+def survey_for_rater(*, rater: Rater, now) -> dict:
+    """Everything a survey client shows, in the wording for this rater (self or others)."""
+    is_self = rater.relationship == Relationship.SELF
+    text = "self_text" if is_self else "rater_text"
+    request = rater.request
+    cycle = request.cycle
+    subject = request.subject
+    return {
+        "subject": {"id": subject.pk, "name": subject.name, "email": subject.email},
+        "relationship": rater.relationship,
+        "cycle": {
+            "id": cycle.pk,
+            "name": cycle.name,
+            "closes_at": cycle.closes_at,
+            "status": cycle.status,
+        },
+        "status": rater.status,
+        "accepts_answers": cycle_accepts_answers(cycle=cycle, now=now)
+        and rater.status in (Rater.Status.INVITED, Rater.Status.STARTED),
+        "scale": [{"value": value, "label": label} for value, label in SCALE],
+        "items": [
+            {"id": i["id"], "behaviour": i["behaviour"], "pole": i["pole"], "text": i[text]}
+            for i in survey_items(rater=rater).values("id", "behaviour", "pole", text)
+        ],
+        "questions": [
+            {"id": q["id"], "text": q[text]}
+            for q in survey_questions(rater=rater).values("id", text)
+        ],
+        "answers": survey_answers(rater=rater),
+    }
