@@ -194,6 +194,17 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
 
     @extend_schema(
         request=None,
+        responses={200: RaterSerializer, **WITH_CONFLICT},
+        description="Email an invited rater a fresh link; their previous link stops working.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/resend")
+    def resend_rater(self, request, pk=None, rater_id=None):
+        feedback_request = self.get_object()
+        rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+        return Response(RaterSerializer(services.rater_resend(rater=rater)).data)
+
+    @extend_schema(
+        request=None,
         responses={200: LaunchSerializer, **WITH_CONFLICT},
         description="Email every pending rater a personal survey link. Launching again "
         "emails only raters added since.",

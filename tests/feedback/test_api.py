@@ -1,5 +1,7 @@
 """The feedback API: permission matrix, state changes, raters, launch, progress, surveys."""
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -353,3 +355,26 @@ def test_it_documents_every_feedback_endpoint_with_its_errors(client):
         ("/api/v1/survey/{token}/submit/", "post", {"200", "400", "404", "409"}),
     ]:
         assert codes <= set(paths[path][method]["responses"]), (path, method)
+
+
+@pytest.mark.django_db
+def test_it_resends_a_link_to_an_invited_rater_only(
+    api_as, org, dev_request, launched, django_capture_on_commit_callbacks
+):
+    client = api_as(org["lead"])
+    peer = dev_request.raters.get(relationship="peer")
+    url = f"/api/v1/requests/{dev_request.pk}/raters/{peer.pk}/resend/"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 200
+    assert [m.to[0] for m in mail.outbox] == ["peer@example.com"]
+    assert client.get(f"/api/v1/survey/{launched['peer']}/").status_code == 404
+    new_token = re.search(r"/s/([A-Za-z0-9_-]+)/", mail.outbox[0].body).group(1)
+    assert client.get(f"/api/v1/survey/{new_token}/").status_code == 200
+    services.survey_decline(token=new_token)
+    response = client.post(url)
+    assert (response.status_code, response.json()["detail"]) == (
+        409,
+        "Only invited raters get a new link; this one is declined.",
+    )

@@ -280,3 +280,36 @@ def test_it_does_not_count_declined_raters_towards_a_group(dev_request):
     ]
     Rater.objects.filter(email="0@partner.example").update(status="declined")
     assert len(selectors.request_warnings(request=dev_request)) == 2
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_launch_a_request_without_raters(org, open_cycle):
+    created = services.request_create(
+        cycle=open_cycle, subject=org["outsider"], requested_by=org["hr"].user
+    )
+    services.rater_remove(rater=created.request.raters.get())
+    error = refusal(services.request_launch, request=created.request)
+    assert (error.code, error.detail) == ("conflict", "This request has no raters to invite yet.")
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_launch_or_add_raters_once_the_cycle_closed(dev_request, open_cycle):
+    services.cycle_close(cycle=open_cycle)
+    error = refusal(services.request_launch, request=dev_request)
+    assert (error.code, error.detail) == (
+        "conflict",
+        "The cycle is closed: launching needs an open cycle.",
+    )
+    error = refusal(
+        services.rater_add, request=dev_request, email="x@partner.example", relationship="other"
+    )
+    assert error.detail == "The cycle is closed: adding raters needs an open cycle."
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_resend_a_link_never_sent(dev_request):
+    error = refusal(services.rater_resend, rater=dev_request.raters.get(relationship="peer"))
+    assert (error.code, error.detail) == (
+        "conflict",
+        "Only invited raters get a new link; this one is pending.",
+    )
