@@ -5,11 +5,23 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import PersonViewSet
+from feedback.api import (
+    CycleViewSet,
+    FeedbackRequestViewSet,
+    SurveyDeclineView,
+    SurveySubmitView,
+    SurveyView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
+router.register("cycles", CycleViewSet, basename="cycle")
+router.register("requests", FeedbackRequestViewSet, basename="feedbackrequest")
 
 urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
+    path("survey/<str:token>/", SurveyView.as_view(), name="survey_api"),
+    path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
+    path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     *router.urls,
 ]

@@ -1,0 +1,279 @@
+"""Feedback API: thin views over feedback.services and feedback.selectors."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsHR
+from accounts.selectors import people_visible_to, user_is_hr
+from core.api import ERROR_RESPONSES, ErrorSerializer
+from core.errors import DomainError
+from feedback import selectors, services
+from feedback.models import Cycle
+from feedback.serializers import (
+    CycleReopenSerializer,
+    CycleSerializer,
+    LaunchSerializer,
+    ProgressSerializer,
+    RaterCreateSerializer,
+    RaterSerializer,
+    RequestCreateSerializer,
+    RequestSerializer,
+    SurveyAnswersSerializer,
+    SurveyDeclineSerializer,
+    SurveySerializer,
+)
+
+WITH_CONFLICT = {**ERROR_RESPONSES, 409: ErrorSerializer}
+
+
+class CycleViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Feedback cycles. HR runs them; a manager may only add requests to an open one."""
+
+    serializer_class = CycleSerializer
+
+    def get_queryset(self):
+        if self.action == "requests":
+            # Managers address a cycle by id to request feedback about their line.
+            return Cycle.objects.all()
+        return selectors.cycles_visible_to(user=self.request.user).select_related("framework")
+
+    def get_permissions(self):
+        if self.action == "requests":
+            return [IsAuthenticated()]
+        return [IsHR()]
+
+    @extend_schema(responses={200: CycleSerializer(many=True), **ERROR_RESPONSES})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: CycleSerializer, **ERROR_RESPONSES})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(responses={201: CycleSerializer, **ERROR_RESPONSES})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cycle = services.cycle_create(created_by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(cycle).data, status=status.HTTP_201_CREATED)
+
+    def _transition(self, service, **kwargs):
+        cycle = service(cycle=self.get_object(), **kwargs)
+        return Response(self.get_serializer(cycle).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: CycleSerializer, **WITH_CONFLICT},
+        description="draft -> open; pins the current (highest) questionnaire version.",
+    )
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        return self._transition(services.cycle_open)
+
+    @extend_schema(
+        request=None,
+        responses={200: CycleSerializer, **WITH_CONFLICT},
+        description="open -> closed: surveys stop taking answers.",
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(services.cycle_close)
+
+    @extend_schema(
+        request=None,
+        responses={200: CycleSerializer, **WITH_CONFLICT},
+        description="closed -> released: results become visible. Final.",
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        return self._transition(services.cycle_release)
+
+    @extend_schema(
+        request=CycleReopenSerializer,
+        responses={200: CycleSerializer, **WITH_CONFLICT},
+        description="closed -> open. Refused (409) once released or once any result was read.",
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        body = CycleReopenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._transition(services.cycle_reopen, **body.validated_data)
+
+    @extend_schema(
+        request=RequestCreateSerializer,
+        responses={201: RequestSerializer, **WITH_CONFLICT},
+        description="A feedback request about a person, with raters proposed from the org "
+        "chart: self, boss, direct reports, peers (same manager). HR, or a manager above "
+        "the subject.",
+    )
+    @action(detail=True, methods=["post"])
+    def requests(self, request, pk=None):
+        cycle = self.get_object()
+        body = RequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subject = people_visible_to(user=request.user).filter(pk=body.validated_data["subject"])
+        subject = subject.first()
+        if subject is None:
+            raise DomainError(
+                "No such person among the people you can see.",
+                errors={"subject": ["Unknown person."]},
+                code="not_found",
+            )
+        created = services.request_create(cycle=cycle, subject=subject, requested_by=request.user)
+        feedback_request = created.request
+        feedback_request.warnings = created.warnings + selectors.request_warnings(
+            request=feedback_request
+        )
+        data = RequestSerializer(feedback_request).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A feedback request's raters, launch and progress."""
+
+    serializer_class = RequestSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "progress":
+            requests = selectors.requests_progress_visible_to(user=user)
+        else:
+            requests = selectors.requests_manageable_by(user=user)
+        return requests.prefetch_related("raters")
+
+    @extend_schema(responses={200: RequestSerializer, **ERROR_RESPONSES})
+    def retrieve(self, request, *args, **kwargs):
+        feedback_request = self.get_object()
+        feedback_request.warnings = selectors.request_warnings(request=feedback_request)
+        return Response(self.get_serializer(feedback_request).data)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: RaterSerializer(many=True), **ERROR_RESPONSES},
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=RaterCreateSerializer,
+        responses={201: RaterSerializer, **WITH_CONFLICT},
+        description="Add a rater. Someone outside the directory is relationship 'other'.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def raters(self, request, pk=None):
+        feedback_request = self.get_object()
+        if request.method == "GET":
+            raters = feedback_request.raters.order_by("relationship", "email")
+            return Response(RaterSerializer(raters, many=True).data)
+        body = RaterCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rater = services.rater_add(request=feedback_request, **body.validated_data)
+        return Response(RaterSerializer(rater).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Removed."), **WITH_CONFLICT},
+        description="Remove a rater who has not submitted.",
+    )
+    @action(detail=True, methods=["delete"], url_path=r"raters/(?P<rater_id>[0-9]+)")
+    def remove_rater(self, request, pk=None, rater_id=None):
+        feedback_request = self.get_object()
+        rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+        services.rater_remove(rater=rater)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses={200: RaterSerializer, **WITH_CONFLICT},
+        description="Email an invited rater a fresh link; their previous link stops working.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/resend")
+    def resend_rater(self, request, pk=None, rater_id=None):
+        feedback_request = self.get_object()
+        rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+        return Response(RaterSerializer(services.rater_resend(rater=rater)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: LaunchSerializer, **WITH_CONFLICT},
+        description="Email every pending rater a personal survey link. Launching again "
+        "emails only raters added since.",
+    )
+    @action(detail=True, methods=["post"])
+    def launch(self, request, pk=None):
+        result = services.request_launch(request=self.get_object())
+        warnings = selectors.request_warnings(request=result.request)
+        return Response(LaunchSerializer({"invited": result.invited, "warnings": warnings}).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ProgressSerializer, **ERROR_RESPONSES},
+        description="Counts per relationship and status. HR also gets each rater's status.",
+    )
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        feedback_request = self.get_object()
+        data = selectors.request_progress(
+            request=feedback_request, with_raters=user_is_hr(request.user)
+        )
+        return Response(ProgressSerializer(data).data)
+
+
+class _SurveyView(APIView):
+    # The token in the URL is the only credential: no login, no session, hence no CSRF.
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def _survey(self, token: str) -> Response:
+        rater = selectors.rater_for_token(token=token)
+        data = selectors.survey_for_rater(rater=rater, now=timezone.now())
+        return Response(SurveySerializer(data).data)
+
+
+class SurveyView(_SurveyView):
+    @extend_schema(responses={200: SurveySerializer, **ERROR_RESPONSES})
+    def get(self, request, token):
+        return self._survey(token)
+
+    @extend_schema(
+        request=SurveyAnswersSerializer,
+        responses={200: SurveySerializer, **WITH_CONFLICT},
+        description="Save a draft; answers are merged into what was saved before.",
+    )
+    def put(self, request, token):
+        body = SurveyAnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.survey_save_draft(token=token, **body.validated_data)
+        return self._survey(token)
+
+
+class SurveySubmitView(_SurveyView):
+    @extend_schema(
+        request=None,
+        responses={200: SurveySerializer, **WITH_CONFLICT},
+        description="Finalise: every statement needs a rating or null (can't say).",
+    )
+    def post(self, request, token):
+        services.survey_submit(token=token)
+        return self._survey(token)
+
+
+class SurveyDeclineView(_SurveyView):
+    @extend_schema(
+        request=SurveyDeclineSerializer, responses={200: SurveySerializer, **WITH_CONFLICT}
+    )
+    def post(self, request, token):
+        body = SurveyDeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.survey_decline(token=token, **body.validated_data)
+        return self._survey(token)

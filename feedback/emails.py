@@ -1,0 +1,44 @@
+"""Emails to raters. Links are absolute, built from SITE_URL; the token is the only credential."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from feedback.models import Rater, Relationship
+
+
+def survey_link(*, token: str) -> str:
+    return f"{settings.SITE_URL}/s/{token}/"
+
+
+def invitation_send(*, rater: Rater, token: str) -> None:
+    request = rater.request
+    subject_person = request.subject
+    is_self = rater.relationship == Relationship.SELF
+    context = {
+        "name": rater.name or rater.email,
+        "subject_name": subject_person.name,
+        "is_self": is_self,
+        "relationship": rater.get_relationship_display().lower(),
+        "anonymous": rater.relationship
+        in (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER),
+        "cycle_name": request.cycle.name,
+        "deadline": date_format(timezone.localtime(request.cycle.closes_at), "l j F Y, H:i T"),
+        "link": survey_link(token=token),
+        "minutes": 10,
+    }
+    if is_self:
+        title = f"Your own view: self-assessment for {request.cycle.name}"
+    else:
+        title = f"Feedback for {subject_person.name}: your view is requested"
+    message = EmailMultiAlternatives(
+        subject=title,
+        body=render_to_string("feedback/email/invitation.txt", context),
+        to=[rater.email],
+    )
+    message.attach_alternative(
+        render_to_string("feedback/email/invitation.html", context), "text/html"
+    )
+    message.send()

@@ -1,0 +1,238 @@
+"""Feedback collection: the questionnaire, cycles, requests, raters and their answers."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Person
+
+
+class Behaviour(models.TextChoices):
+    # Declaration order is the contract's order: vision, change, risk, people, development.
+    VISION = "vision", "Vision"
+    CHANGE = "change", "Change"
+    RISK = "risk", "Risk"
+    PEOPLE = "people", "People"
+    DEVELOPMENT = "development", "Development"
+
+
+class Pole(models.TextChoices):
+    LEADERSHIP = "leadership", "Leadership"
+    MANAGEMENT = "management", "Management"
+
+
+class Relationship(models.TextChoices):
+    SELF = "self", "Self"
+    BOSS = "boss", "Boss"
+    PEER = "peer", "Peer"
+    DIRECT_REPORT = "direct_report", "Direct report"
+    OTHER = "other", "Other"
+
+
+# Groups whose members are never named next to their answers.
+ANONYMOUS_RELATIONSHIPS = (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER)
+
+
+class Framework(models.Model):
+    """One version of the questionnaire. A version used by a cycle never changes."""
+
+    version = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version}: {self.name}"
+
+
+class Item(models.Model):
+    """An observable behaviour statement, worded for raters and for the subject themself."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="items")
+    behaviour = models.CharField(max_length=20, choices=Behaviour.choices)
+    pole = models.CharField(max_length=20, choices=Pole.choices)
+    position = models.PositiveSmallIntegerField()
+    rater_text = models.CharField(max_length=300)
+    self_text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "position"], name="item_position_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.behaviour}/{self.pole}: {self.rater_text}"
+
+
+class Question(models.Model):
+    """An open question, answered in free text."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    rater_text = models.CharField(max_length=300)
+    self_text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "position"], name="question_position_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.rater_text
+
+
+class Cycle(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        RELEASED = "released", "Released"
+
+    name = models.CharField(max_length=200)
+    closes_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    min_anonymous_raters = models.PositiveSmallIntegerField(default=3)
+    gap_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
+    max_requests_per_rater = models.PositiveSmallIntegerField(default=10)
+    # Pinned when the cycle opens, so editing the questionnaire later never changes a cycle.
+    framework = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="cycles"
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    # Set by the results API on first read; from then on the cycle may not reopen.
+    results_read_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_anonymous_raters__gte=2),
+                name="cycle_min_anonymous_raters_gte_2",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_requests_per_rater__gte=1),
+                name="cycle_max_requests_per_rater_gte_1",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedbackRequest(models.Model):
+    """Feedback about one person (the subject) in one cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="requests")
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="feedback_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "subject"], name="request_cycle_subject_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject.name} in {self.cycle.name}"
+
+
+class Rater(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        INVITED = "invited", "Invited"
+        STARTED = "started", "Started"
+        SUBMITTED = "submitted", "Submitted"
+        DECLINED = "declined", "Declined"
+
+    request = models.ForeignKey(FeedbackRequest, on_delete=models.CASCADE, related_name="raters")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    # Null for someone outside the directory (relationship "other").
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="rater_roles"
+    )
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Only the sha256 of the survey token is stored: a database leak gives no working link.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_issued_at = models.DateTimeField(null=True, blank=True)
+    # The hash of the token whose invitation went out; a retried task compares it to not resend.
+    invitation_sent_hash = models.CharField(max_length=64, blank=True, default="")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request", "relationship", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "email"], name="rater_request_email_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.relationship})"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Rating(models.Model):
+    """One rater's answer to one item: 1..5, or null for "can't say"."""
+
+    # Narrow on purpose: reports aggregate this table by item and by the rater's relationship.
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="ratings")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rater", "item"], name="rating_rater_item_unique"),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=1, value__lte=5),
+                name="rating_value_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"rating {self.value} of item {self.item_id}"
+
+
+COMMENT_MAX_LENGTH = 5000
+
+
+class Comment(models.Model):
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="comments")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="comments")
+    text = models.CharField(max_length=COMMENT_MAX_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rater", "question"], name="comment_rater_question_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"comment on question {self.question_id}"

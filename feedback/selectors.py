@@ -1,0 +1,229 @@
+"""Reads about the questionnaire, cycles, requests and surveys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+
+from accounts.selectors import person_for_user, person_line, user_is_hr
+from core.errors import DomainError
+from feedback.models import (
+    ANONYMOUS_RELATIONSHIPS,
+    Cycle,
+    FeedbackRequest,
+    Framework,
+    Item,
+    Question,
+    Rater,
+    Relationship,
+)
+
+# Longer than any token we issue; anything beyond is not worth hashing.
+TOKEN_MAX_LENGTH = 128
+
+
+def framework_current() -> Framework | None:
+    """The questionnaire a cycle gets when it opens: the highest version."""
+    return Framework.objects.order_by("-version").first()
+
+
+def framework_is_used(*, framework: Framework) -> bool:
+    return Cycle.objects.filter(framework=framework).exists()
+
+
+def cycle_accepts_answers(*, cycle: Cycle, now) -> bool:
+    # Past its closing date a cycle takes no answers, even before HR closes it.
+    return cycle.status == Cycle.Status.OPEN and cycle.closes_at > now
+
+
+def token_hash(*, token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def rater_for_token(*, token: str) -> Rater:
+    """The rater a survey link belongs to; an unknown or replaced token is not found."""
+    not_found = DomainError(
+        "This survey link is not valid. It may have been replaced by a newer one: "
+        "use the link in the most recent email.",
+        code="not_found",
+    )
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        raise not_found
+    digest = token_hash(token=token)
+    rater = (
+        Rater.objects.select_related("request__cycle__framework", "request__subject", "person")
+        .filter(token_hash=digest)
+        .first()
+    )
+    # The lookup is by an index; the constant-time comparison keeps the final check timing-blind.
+    if rater is None or not hmac.compare_digest(rater.token_hash or "", digest):
+        raise not_found
+    return rater
+
+
+def survey_items(*, rater: Rater) -> QuerySet[Item]:
+    return Item.objects.filter(framework_id=rater.request.cycle.framework_id).order_by("position")
+
+
+def survey_questions(*, rater: Rater) -> QuerySet[Question]:
+    return Question.objects.filter(framework_id=rater.request.cycle.framework_id).order_by(
+        "position"
+    )
+
+
+def survey_answers(*, rater: Rater) -> dict:
+    """The rater's saved answers: {"ratings": {item_id: value}, "comments": {question_id: text}}."""
+    return {
+        "ratings": dict(rater.ratings.values_list("item_id", "value")),
+        "comments": dict(rater.comments.values_list("question_id", "text")),
+    }
+
+
+def cycles_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle]:
+    if user_is_hr(user):
+        return Cycle.objects.all()
+    return Cycle.objects.none()
+
+
+def requests_manageable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FeedbackRequest]:
+    """Requests whose raters the user may edit and launch: HR, or the requester."""
+    requests = FeedbackRequest.objects.select_related("cycle", "subject")
+    if user_is_hr(user):
+        return requests.all()
+    if not user.is_authenticated:
+        return requests.none()
+    return requests.filter(requested_by=user)
+
+
+def requests_progress_visible_to(
+    *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[FeedbackRequest]:
+    """Requests whose progress the user may follow: HR, the requester, the subject."""
+    requests = FeedbackRequest.objects.select_related("cycle", "subject")
+    if user_is_hr(user):
+        return requests.all()
+    if not user.is_authenticated:
+        return requests.none()
+    person = person_for_user(user)
+    condition = Q(requested_by=user)
+    if person is not None:
+        condition |= Q(subject=person)
+    return requests.filter(condition)
+
+
+def person_in_reach(*, user: AbstractBaseUser | AnonymousUser, person_id: int) -> bool:
+    """May the user request feedback about this person: HR, or any manager above them."""
+    if user_is_hr(user):
+        return True
+    person = person_for_user(user)
+    if person is None:
+        return False
+    return person_line(manager_id=person.id).filter(id=person_id).exists()
+
+
+def rater_request_counts(*, cycle: Cycle, emails: list[str]) -> dict[str, int]:
+    """How many requests of the cycle each email already rates, self-assessments excluded."""
+    rows = (
+        Rater.objects.filter(request__cycle=cycle, email__in=emails)
+        .exclude(relationship=Relationship.SELF)
+        .values("email")
+        .annotate(n=Count("id"))
+    )
+    return {row["email"]: row["n"] for row in rows}
+
+
+GROUP_PLURALS = {
+    Relationship.PEER: ("peer", "peers"),
+    Relationship.DIRECT_REPORT: ("direct report", "direct reports"),
+    Relationship.OTHER: ("other rater", "other raters"),
+}
+
+
+def request_warnings(*, request: FeedbackRequest) -> list[str]:
+    """One sentence per anonymous group too small to be shown on its own."""
+    k = request.cycle.min_anonymous_raters
+    counts = dict(
+        request.raters.exclude(status=Rater.Status.DECLINED)
+        .filter(relationship__in=ANONYMOUS_RELATIONSHIPS)
+        .values_list("relationship")
+        .annotate(n=Count("id"))
+    )
+    warnings = []
+    for relationship in ANONYMOUS_RELATIONSHIPS:
+        n = counts.get(relationship, 0)
+        if 0 < n < k:
+            singular, plural = GROUP_PLURALS[relationship]
+            warnings.append(
+                f"Only {n} {singular if n == 1 else plural}: fewer than {k}, so their ratings "
+                f"will not be shown on their own, only pooled into 'others'."
+            )
+    return warnings
+
+
+PROGRESS_STATUSES = ("pending", "invited", "started", "submitted", "declined")
+
+
+def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
+    """Counts per relationship and status in one query; the rater list only when asked."""
+    counts = {
+        relationship: dict.fromkeys(PROGRESS_STATUSES, 0) for relationship in Relationship.values
+    }
+    rows = request.raters.values("relationship", "status").annotate(n=Count("id"))
+    for row in rows:
+        counts[row["relationship"]][row["status"]] = row["n"]
+    for group in counts.values():
+        group["total"] = sum(group[s] for s in PROGRESS_STATUSES)
+    progress = {"request": request.pk, "relationships": counts}
+    if with_raters:
+        # Statuses only: answers are never part of progress.
+        progress["raters"] = list(
+            request.raters.order_by("relationship", "email").values(
+                "id", "relationship", "name", "email", "status"
+            )
+        )
+    return progress
+
+
+SCALE = [
+    (1, "Never"),
+    (2, "Rarely"),
+    (3, "Sometimes"),
+    (4, "Often"),
+    (5, "Always"),
+    (None, "Can't say"),
+]
+
+
+def survey_for_rater(*, rater: Rater, now) -> dict:
+    """Everything a survey client shows, in the wording for this rater (self or others)."""
+    is_self = rater.relationship == Relationship.SELF
+    text = "self_text" if is_self else "rater_text"
+    request = rater.request
+    cycle = request.cycle
+    subject = request.subject
+    return {
+        "subject": {"id": subject.pk, "name": subject.name, "email": subject.email},
+        "relationship": rater.relationship,
+        "cycle": {
+            "id": cycle.pk,
+            "name": cycle.name,
+            "closes_at": cycle.closes_at,
+            "status": cycle.status,
+        },
+        "status": rater.status,
+        "accepts_answers": cycle_accepts_answers(cycle=cycle, now=now)
+        and rater.status in (Rater.Status.INVITED, Rater.Status.STARTED),
+        "scale": [{"value": value, "label": label} for value, label in SCALE],
+        "items": [
+            {"id": i["id"], "behaviour": i["behaviour"], "pole": i["pole"], "text": i[text]}
+            for i in survey_items(rater=rater).values("id", "behaviour", "pole", text)
+        ],
+        "questions": [
+            {"id": q["id"], "text": q[text]}
+            for q in survey_questions(rater=rater).values("id", text)
+        ],
+        "answers": survey_answers(rater=rater),
+    }

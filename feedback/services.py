@@ -1,0 +1,628 @@
+"""Writes about the questionnaire, cycles, requests, raters and surveys.
+
+Every rule of feedback collection lives here; views, the admin and tasks call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import Person
+from core.errors import DomainError
+from feedback import selectors
+from feedback.models import (
+    COMMENT_MAX_LENGTH,
+    Comment,
+    Cycle,
+    FeedbackRequest,
+    Framework,
+    Item,
+    Question,
+    Rater,
+    Rating,
+    Relationship,
+)
+
+DECLINE_REASON_MAX_LENGTH = 1000
+
+
+def _when(moment: datetime.datetime) -> str:
+    return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+# --- questionnaire ------------------------------------------------------------
+
+
+@transaction.atomic
+def framework_copy(*, framework: Framework) -> Framework:
+    """HR edits the questionnaire by copying it as version N+1 and editing the copy."""
+    latest = Framework.objects.aggregate(v=Max("version"))["v"] or 0
+    copy = Framework.objects.create(version=latest + 1, name=framework.name)
+    Item.objects.bulk_create(
+        Item(
+            framework=copy,
+            behaviour=item.behaviour,
+            pole=item.pole,
+            position=item.position,
+            rater_text=item.rater_text,
+            self_text=item.self_text,
+        )
+        for item in framework.items.order_by("position")
+    )
+    Question.objects.bulk_create(
+        Question(
+            framework=copy,
+            position=question.position,
+            rater_text=question.rater_text,
+            self_text=question.self_text,
+        )
+        for question in framework.questions.order_by("position")
+    )
+    return copy
+
+
+# --- cycles -------------------------------------------------------------------
+
+
+def _cycle_settings_check(
+    *, name: str, min_anonymous_raters: int, gap_threshold: Decimal, max_requests_per_rater: int
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = ["This field is required."]
+    if min_anonymous_raters < 2:
+        # One anonymous rater's "group mean" is their own rating: anonymity needs two at least.
+        errors["min_anonymous_raters"] = ["Must be at least 2."]
+    if gap_threshold <= 0:
+        errors["gap_threshold"] = ["Must be greater than 0."]
+    if max_requests_per_rater < 1:
+        errors["max_requests_per_rater"] = ["Must be at least 1."]
+    if errors:
+        raise DomainError("The cycle settings are not valid.", errors=errors)
+
+
+def cycle_create(
+    *,
+    name: str,
+    closes_at: datetime.datetime,
+    created_by=None,
+    min_anonymous_raters: int = 3,
+    gap_threshold: Decimal = Decimal("1.0"),
+    max_requests_per_rater: int = 10,
+) -> Cycle:
+    _cycle_settings_check(
+        name=name,
+        min_anonymous_raters=min_anonymous_raters,
+        gap_threshold=Decimal(gap_threshold),
+        max_requests_per_rater=max_requests_per_rater,
+    )
+    return Cycle.objects.create(
+        name=name.strip(),
+        closes_at=closes_at,
+        created_by=created_by,
+        min_anonymous_raters=min_anonymous_raters,
+        gap_threshold=gap_threshold,
+        max_requests_per_rater=max_requests_per_rater,
+    )
+
+
+def _cycle_locked(cycle: Cycle) -> Cycle:
+    # Transitions read-then-write the status: the row lock makes two HR clicks serialise.
+    return Cycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def _refuse_transition(cycle: Cycle, *, verb: str, expected: str) -> DomainError:
+    return DomainError(
+        f"Only {expected} cycle can be {verb}; this cycle is {cycle.status}.", code="conflict"
+    )
+
+
+def _closing_date_check(closes_at: datetime.datetime, *, now: datetime.datetime) -> None:
+    if closes_at <= now:
+        raise DomainError(
+            f"The closing date {_when(closes_at)} has passed; choose a later one.",
+            errors={"closes_at": ["Must be in the future."]},
+        )
+
+
+@transaction.atomic
+def cycle_open(*, cycle: Cycle) -> Cycle:
+    """draft -> open, pinning the current questionnaire version."""
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.DRAFT:
+        raise _refuse_transition(locked, verb="opened", expected="a draft")
+    now = timezone.now()
+    _closing_date_check(locked.closes_at, now=now)
+    framework = selectors.framework_current()
+    if framework is None:
+        raise DomainError("There is no questionnaire to open the cycle with.", code="conflict")
+    locked.status = Cycle.Status.OPEN
+    locked.framework = framework
+    locked.opened_at = now
+    locked.save(update_fields=["status", "framework", "opened_at"])
+    return locked
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle) -> Cycle:
+    """open -> closed: no more answers. (Results are computed by the reports app.)"""
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.OPEN:
+        raise _refuse_transition(locked, verb="closed", expected="an open")
+    locked.status = Cycle.Status.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "closed_at"])
+    return locked
+
+
+@transaction.atomic
+def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None) -> Cycle:
+    """closed -> open, only while nobody has read any of its results."""
+    locked = _cycle_locked(cycle)
+    if locked.status == Cycle.Status.RELEASED:
+        raise DomainError(
+            "A released cycle is final: its results never change, so it cannot reopen.",
+            code="conflict",
+        )
+    if locked.status != Cycle.Status.CLOSED:
+        raise _refuse_transition(locked, verb="reopened", expected="a closed")
+    if locked.results_read_at is not None:
+        # New answers would change figures someone has already seen: comparing the two
+        # versions could reveal a single rater's answers.
+        raise DomainError(
+            f"Results of this cycle were read on {_when(locked.results_read_at)}; "
+            "reopening would change figures people have already seen.",
+            code="conflict",
+        )
+    if closes_at is not None:
+        locked.closes_at = closes_at
+    _closing_date_check(locked.closes_at, now=timezone.now())
+    locked.status = Cycle.Status.OPEN
+    locked.closed_at = None
+    locked.save(update_fields=["status", "closes_at", "closed_at"])
+    return locked
+
+
+@transaction.atomic
+def cycle_release(*, cycle: Cycle) -> Cycle:
+    """closed -> released: results become visible to subjects and their managers. Final."""
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.CLOSED:
+        raise _refuse_transition(locked, verb="released", expected="a closed")
+    locked.status = Cycle.Status.RELEASED
+    locked.released_at = timezone.now()
+    locked.save(update_fields=["status", "released_at"])
+    return locked
+
+
+# --- requests and raters ------------------------------------------------------
+
+
+@dataclass
+class RequestCreated:
+    request: FeedbackRequest
+    # People the org chart suggested but who were left out, each with the reason.
+    warnings: list[str] = field(default_factory=list)
+
+
+def _require_open(cycle: Cycle, *, doing: str) -> None:
+    if cycle.status != Cycle.Status.OPEN:
+        raise DomainError(
+            f"The cycle is {cycle.status}: {doing} needs an open cycle.", code="conflict"
+        )
+
+
+def _proposed_raters(subject: Person) -> list[tuple[str, Person]]:
+    proposals: list[tuple[str, Person]] = [(Relationship.SELF, subject)]
+    if subject.manager_id is not None:
+        proposals.append((Relationship.BOSS, subject.manager))
+        peers = Person.objects.filter(manager_id=subject.manager_id).exclude(pk=subject.pk)
+        proposals += [(Relationship.PEER, p) for p in peers.order_by("name", "id")]
+    reports = Person.objects.filter(manager_id=subject.pk).order_by("name", "id")
+    proposals += [(Relationship.DIRECT_REPORT, p) for p in reports]
+    return proposals
+
+
+def _cap_message(*, email: str, count: int, cycle: Cycle) -> str:
+    return (
+        f"{email} already rates {count} request{'s' if count != 1 else ''} in this cycle, "
+        f"the most one person is asked ({cycle.max_requests_per_rater})."
+    )
+
+
+def request_create(*, cycle: Cycle, subject: Person, requested_by) -> RequestCreated:
+    """A feedback request with raters proposed from the org chart."""
+    if not selectors.person_in_reach(user=requested_by, person_id=subject.pk):
+        raise DomainError(
+            "Only HR or a manager above this person can request feedback about them.",
+            code="forbidden",
+        )
+    with transaction.atomic():
+        # Locking the cycle serialises request creation, so the per-rater cap holds under races.
+        locked = _cycle_locked(cycle)
+        _require_open(locked, doing="requesting feedback")
+        if FeedbackRequest.objects.filter(cycle=locked, subject=subject).exists():
+            raise DomainError(
+                f"There is already a feedback request for {subject.name} in this cycle.",
+                code="conflict",
+            )
+        request = FeedbackRequest.objects.create(
+            cycle=locked, subject=subject, requested_by=requested_by
+        )
+        proposals = _proposed_raters(subject)
+        counts = selectors.rater_request_counts(
+            cycle=locked, emails=[p.email for _, p in proposals]
+        )
+        raters, warnings = [], []
+        for relationship, person in proposals:
+            count = counts.get(person.email, 0)
+            if relationship != Relationship.SELF and count >= locked.max_requests_per_rater:
+                warnings.append(
+                    f"{person.name} was not proposed as {relationship.replace('_', ' ')}: "
+                    + _cap_message(email=person.email, count=count, cycle=locked)
+                )
+                continue
+            raters.append(
+                Rater(
+                    request=request,
+                    relationship=relationship,
+                    person=person,
+                    email=person.email.lower(),
+                    name=person.name,
+                )
+            )
+        Rater.objects.bulk_create(raters)
+    return RequestCreated(request=request, warnings=warnings)
+
+
+def _clean_email(value: str) -> str:
+    email = (value or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(
+            f"{value!r} is not a valid email address.",
+            errors={"email": ["Enter a valid email."]},
+        ) from None
+    return email
+
+
+def rater_add(*, request: FeedbackRequest, email: str, relationship: str, name: str = "") -> Rater:
+    email = _clean_email(email)
+    if relationship not in Relationship.values:
+        raise DomainError(
+            f"Unknown relationship {relationship!r}.",
+            errors={"relationship": [f"Choose one of {', '.join(Relationship.values)}."]},
+        )
+    with transaction.atomic():
+        cycle = _cycle_locked(request.cycle)
+        _require_open(cycle, doing="adding raters")
+        subject = request.subject
+        person = Person.objects.filter(email__iexact=email).first()
+        if person is None and relationship != Relationship.OTHER:
+            raise DomainError(
+                f"{email} is not in the directory: people from outside can only be added "
+                "as 'other'.",
+                errors={"relationship": ["Must be 'other' for someone outside the directory."]},
+            )
+        if person is not None and person.pk == subject.pk and relationship != Relationship.SELF:
+            raise DomainError(
+                f"{subject.name} is the subject of this request: they cannot be their own "
+                f"{relationship.replace('_', ' ')}.",
+                errors={"relationship": ["The subject can only be the 'self' rater."]},
+            )
+        if relationship == Relationship.SELF and (person is None or person.pk != subject.pk):
+            raise DomainError(
+                f"Only {subject.name} can be the 'self' rater of their own request.",
+                errors={"relationship": ["Only the subject can be the 'self' rater."]},
+            )
+        if request.raters.filter(email=email).exists():
+            raise DomainError(
+                f"{email} is already a rater on this request.",
+                errors={"email": ["Already a rater on this request."]},
+                code="conflict",
+            )
+        if relationship != Relationship.SELF:
+            count = selectors.rater_request_counts(cycle=cycle, emails=[email]).get(email, 0)
+            if count >= cycle.max_requests_per_rater:
+                raise DomainError(
+                    _cap_message(email=email, count=count, cycle=cycle),
+                    errors={"email": ["Asked too often in this cycle."]},
+                    code="conflict",
+                )
+        display_name = (name or "").strip() or (person.name if person else "")
+        try:
+            with transaction.atomic():
+                return Rater.objects.create(
+                    request=request,
+                    relationship=relationship,
+                    person=person,
+                    email=email,
+                    name=display_name[:200],
+                )
+        except IntegrityError:  # a concurrent add of the same email won the race
+            raise DomainError(
+                f"{email} is already a rater on this request.",
+                errors={"email": ["Already a rater on this request."]},
+                code="conflict",
+            ) from None
+
+
+def rater_remove(*, rater: Rater) -> None:
+    with transaction.atomic():
+        locked = Rater.objects.select_for_update().get(pk=rater.pk)
+        if locked.status == Rater.Status.SUBMITTED:
+            raise DomainError(
+                f"{locked.email} has already submitted their answers: they cannot be removed.",
+                code="conflict",
+            )
+        locked.delete()
+
+
+def _issue_token(rater: Rater, *, now: datetime.datetime) -> str:
+    # 32 random bytes: 256 bits, 43 URL-safe characters. Only the hash is kept.
+    token = secrets.token_urlsafe(32)
+    rater.token_hash = selectors.token_hash(token=token)
+    rater.token_issued_at = now
+    return token
+
+
+def _queue_invitation(rater_id: int, token: str) -> None:
+    from feedback.tasks import send_invitation
+
+    # After commit: the worker must find the new hash, and a rollback must send nothing.
+    transaction.on_commit(lambda: send_invitation.delay(rater_id, token))
+
+
+@dataclass
+class LaunchResult:
+    request: FeedbackRequest
+    invited: int
+
+
+def request_launch(*, request: FeedbackRequest) -> LaunchResult:
+    """Give every pending rater a survey link and email it. Launching again invites only
+    raters added since; nobody is emailed twice."""
+    with transaction.atomic():
+        locked = (
+            FeedbackRequest.objects.select_for_update().select_related("cycle").get(pk=request.pk)
+        )
+        _require_open(locked.cycle, doing="launching")
+        if not locked.raters.exists():
+            raise DomainError("This request has no raters to invite yet.", code="conflict")
+        now = timezone.now()
+        pending = list(locked.raters.filter(status=Rater.Status.PENDING).order_by("id"))
+        issued = []
+        for rater in pending:
+            issued.append((rater.pk, _issue_token(rater, now=now)))
+            rater.status = Rater.Status.INVITED
+        Rater.objects.bulk_update(pending, ["token_hash", "token_issued_at", "status"])
+        if locked.launched_at is None:
+            locked.launched_at = now
+            locked.save(update_fields=["launched_at"])
+        for rater_id, token in issued:
+            _queue_invitation(rater_id, token)
+    return LaunchResult(request=locked, invited=len(issued))
+
+
+def rater_resend(*, rater: Rater) -> Rater:
+    """A fresh link by email; the previous link stops working at once."""
+    with transaction.atomic():
+        locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+        _require_open(locked.request.cycle, doing="resending a link")
+        if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+            raise DomainError(
+                f"Only invited raters get a new link; this one is {locked.status}.",
+                code="conflict",
+            )
+        token = _issue_token(locked, now=timezone.now())
+        locked.save(update_fields=["token_hash", "token_issued_at"])
+        _queue_invitation(locked.pk, token)
+    return locked
+
+
+def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
+    """Call ``send(rater)`` once per token: not for a replaced token, not twice for the same one.
+
+    The row lock is held while sending, so two deliveries of the same task (acks_late
+    redelivery, a retry racing a slow first attempt) cannot both send.
+    """
+    digest = selectors.token_hash(token=token)
+    with transaction.atomic():
+        rater = (
+            Rater.objects.select_for_update()
+            .select_related("request__cycle", "request__subject")
+            .filter(pk=rater_id)
+            .first()
+        )
+        if rater is None or rater.token_hash != digest:
+            return False  # removed, or the token was replaced since the task was queued
+        if rater.invitation_sent_hash == digest:
+            return False  # this very link already went out
+        if rater.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+            return False
+        send(rater)
+        # If the send raised, nothing below runs and the retry will try again.
+        rater.invitation_sent_hash = digest
+        rater.invited_at = timezone.now()
+        rater.save(update_fields=["invitation_sent_hash", "invited_at"])
+    return True
+
+
+# --- surveys ------------------------------------------------------------------
+
+
+def _rating_value(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError
+    return value
+
+
+def _clean_answers(
+    rater: Rater, ratings: dict | None, comments: dict | None
+) -> tuple[dict[int, int | None], dict[int, str]]:
+    """Validate everything first and report every bad field at once."""
+    item_ids = set(selectors.survey_items(rater=rater).values_list("id", flat=True))
+    question_ids = set(selectors.survey_questions(rater=rater).values_list("id", flat=True))
+    errors: dict[str, list[str]] = {}
+    clean_ratings: dict[int, int | None] = {}
+    clean_comments: dict[int, str] = {}
+    if ratings is not None and not isinstance(ratings, dict):
+        errors["ratings"] = ["Must be an object of item id to rating."]
+        ratings = {}
+    if comments is not None and not isinstance(comments, dict):
+        errors["comments"] = ["Must be an object of question id to text."]
+        comments = {}
+    for key, value in (ratings or {}).items():
+        try:
+            item_id = int(key)
+        except (TypeError, ValueError):
+            item_id = None
+        if item_id not in item_ids:
+            errors[f"ratings.{key}"] = ["Unknown item: not a statement of this survey."]
+            continue
+        try:
+            clean_ratings[item_id] = _rating_value(value)
+        except ValueError:
+            errors[f"ratings.{key}"] = [
+                'Must be a whole number from 1 (never) to 5 (always), or null for "can\'t say".'
+            ]
+    for key, value in (comments or {}).items():
+        try:
+            question_id = int(key)
+        except (TypeError, ValueError):
+            question_id = None
+        if question_id not in question_ids:
+            errors[f"comments.{key}"] = ["Unknown question: not a question of this survey."]
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[f"comments.{key}"] = ["Must be text."]
+            continue
+        value = value.strip()
+        if len(value) > COMMENT_MAX_LENGTH:
+            errors[f"comments.{key}"] = [
+                f"At most {COMMENT_MAX_LENGTH} characters; this answer has {len(value)}."
+            ]
+            continue
+        clean_comments[question_id] = value
+    if errors:
+        raise DomainError("Some answers are not valid.", errors=errors)
+    return clean_ratings, clean_comments
+
+
+def _rater_locked_for_answers(token: str) -> Rater:
+    """The token's rater, row-locked, refusing anything but an open survey."""
+    rater = selectors.rater_for_token(token=token)
+    # The lock is what makes concurrent submits of one token leave a single submission.
+    rater = (
+        Rater.objects.select_for_update()
+        .select_related("request__cycle", "request__subject")
+        .get(pk=rater.pk)
+    )
+    if rater.status == Rater.Status.SUBMITTED:
+        raise DomainError(
+            f"You already submitted this survey on {_when(rater.submitted_at)}; "
+            "answers can no longer change.",
+            code="conflict",
+        )
+    if rater.status == Rater.Status.DECLINED:
+        raise DomainError("You declined this survey.", code="conflict")
+    cycle = rater.request.cycle
+    now = timezone.now()
+    if not selectors.cycle_accepts_answers(cycle=cycle, now=now):
+        closed = cycle.closed_at or cycle.closes_at
+        raise DomainError(
+            f"This cycle closed on {_when(closed)}: answers are no longer accepted. "
+            "Your saved draft is kept but cannot be submitted.",
+            code="conflict",
+        )
+    return rater
+
+
+def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[int, str]) -> None:
+    # At most three statements, whatever the number of answers: two upserts and one delete.
+    if ratings:
+        Rating.objects.bulk_create(
+            [Rating(rater=rater, item_id=i, value=v) for i, v in ratings.items()],
+            update_conflicts=True,
+            unique_fields=["rater", "item"],
+            update_fields=["value"],
+        )
+    written = {q: text for q, text in comments.items() if text}
+    if written:
+        Comment.objects.bulk_create(
+            [Comment(rater=rater, question_id=q, text=t) for q, t in written.items()],
+            update_conflicts=True,
+            unique_fields=["rater", "question"],
+            update_fields=["text"],
+        )
+    cleared = [q for q, text in comments.items() if not text]
+    if cleared:
+        Comment.objects.filter(rater=rater, question_id__in=cleared).delete()
+
+
+def survey_save_draft(
+    *, token: str, ratings: dict | None = None, comments: dict | None = None
+) -> Rater:
+    """Save answers so far (merged into the draft). An empty comment removes it."""
+    with transaction.atomic():
+        rater = _rater_locked_for_answers(token)
+        clean_ratings, clean_comments = _clean_answers(rater, ratings, comments)
+        _store_answers(rater, clean_ratings, clean_comments)
+        if rater.status != Rater.Status.STARTED:
+            rater.status = Rater.Status.STARTED
+            rater.save(update_fields=["status"])
+    return rater
+
+
+def survey_submit(*, token: str) -> Rater:
+    """Finalise the saved answers: every statement needs a rating or "can't say"."""
+    with transaction.atomic():
+        rater = _rater_locked_for_answers(token)
+        items = list(selectors.survey_items(rater=rater).values_list("id", "position"))
+        answered = set(rater.ratings.values_list("item_id", flat=True))
+        missing = [(item_id, position) for item_id, position in items if item_id not in answered]
+        if missing:
+            numbers = ", ".join(str(position) for _, position in missing)
+            raise DomainError(
+                f"{len(missing)} statement{'s are' if len(missing) > 1 else ' is'} unanswered "
+                f'(number {numbers}): choose a rating or "Can\'t say" for each.',
+                errors={f"ratings.{item_id}": ["Unanswered."] for item_id, _ in missing},
+            )
+        rater.status = Rater.Status.SUBMITTED
+        rater.submitted_at = timezone.now()
+        rater.save(update_fields=["status", "submitted_at"])
+    return rater
+
+
+def survey_decline(*, token: str, reason: str = "") -> Rater:
+    reason = (reason or "").strip()
+    if len(reason) > DECLINE_REASON_MAX_LENGTH:
+        raise DomainError(
+            "The reason is too long.",
+            errors={"reason": [f"At most {DECLINE_REASON_MAX_LENGTH} characters."]},
+        )
+    with transaction.atomic():
+        rater = _rater_locked_for_answers(token)
+        # A declined survey keeps no answers: nothing half-given can end up in a report.
+        rater.ratings.all().delete()
+        rater.comments.all().delete()
+        rater.status = Rater.Status.DECLINED
+        rater.declined_at = timezone.now()
+        rater.decline_reason = reason
+        rater.save(update_fields=["status", "declined_at", "decline_reason"])
+    return rater

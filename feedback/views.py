@@ -1,0 +1,138 @@
+"""The survey page at /s/<token>/: server-rendered, no login, the same services as the API."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from core.errors import DomainError
+from feedback import selectors, services
+from feedback.models import ANONYMOUS_RELATIONSHIPS, Behaviour, Rater, Relationship
+
+GROUP_NAMES = {
+    Relationship.PEER: "peers",
+    Relationship.DIRECT_REPORT: "direct reports",
+    Relationship.OTHER: "other raters",
+}
+
+
+def _rater_or_404(token: str) -> Rater:
+    try:
+        return selectors.rater_for_token(token=token)
+    except DomainError as exc:
+        raise Http404(exc.detail) from None
+
+
+def _answers_from_form(post) -> tuple[dict, dict]:
+    ratings, comments = {}, {}
+    for key, value in post.items():
+        if key.startswith("rating_"):
+            item_id = key.removeprefix("rating_")
+            if value == "na":
+                ratings[item_id] = None
+            elif value.isdigit():
+                ratings[item_id] = int(value)
+            else:
+                ratings[item_id] = value  # the service names it as invalid
+        elif key.startswith("comment_"):
+            comments[key.removeprefix("comment_")] = value
+    return ratings, comments
+
+
+def _state(rater: Rater, survey: dict) -> str:
+    if rater.status == Rater.Status.SUBMITTED:
+        return "submitted"
+    if rater.status == Rater.Status.DECLINED:
+        return "declined"
+    if not survey["accepts_answers"]:
+        return "closed"
+    return "form"
+
+
+def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
+    survey = selectors.survey_for_rater(rater=rater, now=timezone.now())
+    if answers is None:
+        answers = survey["answers"]
+    ratings = {str(k): v for k, v in answers["ratings"].items()}
+    comments = {str(k): v for k, v in answers["comments"].items()}
+    labels = dict(Behaviour.choices)
+    groups: dict[str, dict] = {}
+    for number, item in enumerate(survey["items"], start=1):
+        group = groups.setdefault(
+            item["behaviour"], {"label": labels[item["behaviour"]], "items": []}
+        )
+        key = str(item["id"])
+        value = ratings.get(key, "") if key in ratings else ""
+        group["items"].append(
+            {
+                **item,
+                "number": number,
+                "value": "na" if key in ratings and ratings[key] is None else str(value),
+                "missing": item["id"] in missing,
+                "errors": (errors or {}).get(f"ratings.{key}", []),
+            }
+        )
+    questions = [
+        {
+            **q,
+            "value": comments.get(str(q["id"]), ""),
+            "errors": (errors or {}).get(f"comments.{q['id']}", []),
+        }
+        for q in survey["questions"]
+    ]
+    cycle = rater.request.cycle
+    return {
+        "rater": rater,
+        "survey": survey,
+        "state": _state(rater, survey),
+        "subject": rater.request.subject,
+        "cycle": cycle,
+        "is_self": rater.relationship == Relationship.SELF,
+        "is_boss": rater.relationship == Relationship.BOSS,
+        "is_anonymous": rater.relationship in ANONYMOUS_RELATIONSHIPS,
+        "group_name": GROUP_NAMES.get(rater.relationship, ""),
+        "k": cycle.min_anonymous_raters,
+        "groups": list(groups.values()),
+        "questions": questions,
+        "scale": [p for p in survey["scale"] if p["value"] is not None],
+        "missing_count": len(missing),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    rater = _rater_or_404(token)
+    if request.method == "GET":
+        return render(request, "feedback/survey.html", _context(rater))
+
+    action = request.POST.get("action")
+    ratings, comments = _answers_from_form(request.POST)
+    try:
+        if action == "decline":
+            services.survey_decline(token=token, reason=request.POST.get("reason", ""))
+            return redirect("survey", token=token)
+        services.survey_save_draft(token=token, ratings=ratings, comments=comments)
+        if action == "submit":
+            services.survey_submit(token=token)
+            return redirect("survey", token=token)
+    except DomainError as exc:
+        rater = _rater_or_404(token)
+        missing = {
+            int(key.removeprefix("ratings."))
+            for key, msgs in exc.errors.items()
+            if msgs == ["Unanswered."]
+        }
+        # Keep what the person typed on the page, even where it was not saved.
+        answers = None
+        if exc.code == "invalid" and not missing:
+            answers = {"ratings": ratings, "comments": comments}
+        context = _context(rater, answers=answers, missing=missing, errors=exc.errors)
+        context["error"] = exc.detail
+        return render(request, "feedback/survey.html", context, status=exc.status)
+    messages.success(
+        request, "Draft saved. You can close this page and come back with the same link."
+    )
+    return redirect("survey", token=token)

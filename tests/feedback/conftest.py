@@ -1,0 +1,101 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from feedback import services
+from feedback.models import Rater
+from tests.factories import PersonFactory, person_with_login
+
+
+@pytest.fixture
+def org(db):
+    """The accounts org, with one more report so lead has two direct reports and dev a peer.
+
+    ceo > vp > lead > {dev, peer}; hr reports to ceo; outsider reports to nobody.
+    """
+    ceo = person_with_login(email="ceo@example.com", name="Cleo Executive", team=None)
+    vp = person_with_login(email="vp@example.com", name="Victor Vice", manager=ceo)
+    lead = person_with_login(email="lead@example.com", name="Lena Lead", manager=vp)
+    dev = person_with_login(email="dev@example.com", name="Dev Eloper", manager=lead)
+    peer = PersonFactory(email="peer@example.com", name="Pat Peer", manager=lead)
+    hr = person_with_login(email="hr@example.com", name="Hana HR", hr=True, manager=ceo)
+    outsider = person_with_login(email="outsider@example.com", name="Otto Outside")
+    return {
+        "ceo": ceo,
+        "vp": vp,
+        "lead": lead,
+        "dev": dev,
+        "peer": peer,
+        "hr": hr,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def api_as():
+    def _client(person=None):
+        client = APIClient()
+        if person is not None:
+            client.force_authenticate(person.user)
+        return client
+
+    return _client
+
+
+def in_days(days: float) -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def draft_cycle(org):
+    return services.cycle_create(
+        name="Spring 2026", closes_at=in_days(14), created_by=org["hr"].user
+    )
+
+
+@pytest.fixture
+def open_cycle(draft_cycle):
+    return services.cycle_open(cycle=draft_cycle)
+
+
+@pytest.fixture
+def dev_request(org, open_cycle):
+    """Feedback about dev, requested by lead: self dev, boss lead, peer Pat."""
+    return services.request_create(
+        cycle=open_cycle, subject=org["dev"], requested_by=org["lead"].user
+    ).request
+
+
+@pytest.fixture
+def launched(dev_request, django_capture_on_commit_callbacks):
+    """dev_request launched; returns {relationship: token} with the raw tokens from the queue."""
+    from unittest import mock
+
+    with (
+        mock.patch("feedback.tasks.send_invitation.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.request_launch(request=dev_request)
+    tokens = {}
+    for call in delay.call_args_list:
+        rater_id, token = call.args
+        tokens[Rater.objects.get(pk=rater_id).relationship] = token
+    return tokens
+
+
+@pytest.fixture
+def questionnaire(db):
+    """Version 1 of the questionnaire, reloaded for transactional tests (their flush drops
+    what the data migration created)."""
+    import importlib
+
+    from django.apps import apps
+
+    from feedback.models import Framework
+
+    if not Framework.objects.filter(version=1).exists():
+        migration = importlib.import_module("feedback.migrations.0002_framework_v1")
+        migration.load(apps, None)
+    return Framework.objects.get(version=1)
