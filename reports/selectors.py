@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater, Rating
 from reports.analysis import CommentRow, ItemInfo, Stat
-from reports.models import GapAnalysis
+from reports.models import GapAnalysis, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -119,3 +119,54 @@ def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
 
 def gap_analysis_for(*, request: FeedbackRequest) -> GapAnalysis | None:
     return GapAnalysis.objects.filter(request=request, computed_at__isnull=False).first()
+
+
+def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
+    """Whose results the user may ask for: HR all; a person their own and their line's.
+
+    Whether the cycle's state lets them read it yet is the results service's rule.
+    """
+    from accounts.selectors import person_for_user, person_line, user_is_hr
+
+    requests = FeedbackRequest.objects.select_related("cycle", "subject")
+    if user_is_hr(user):
+        return requests.all()
+    person = person_for_user(user)
+    if person is None:
+        return requests.none()
+    return requests.filter(
+        Q(subject=person) | Q(subject__in=person_line(manager_id=person.id).values("id"))
+    )
+
+
+def team_scores(*, cycle_id: int, team: str | None = None) -> list[dict]:
+    """Per behaviour and pole: the mean of subjects' ``others`` scores, each subject
+    weighing the same, with the number of subjects. The whole organisation when team is None."""
+    scores = SubjectScore.objects.filter(cycle_id=cycle_id)
+    if team is not None:
+        scores = scores.filter(team_name__iexact=team)
+    return list(
+        scores.values("behaviour", "pole")
+        .annotate(mean=Avg("score"), subjects=Count("id"))
+        .order_by("behaviour", "pole")
+    )
+
+
+def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = None) -> dict:
+    """(request id, behaviour, pole) -> percentile of the subject's ``others`` score within
+    the organisation: the share of subjects scoring at or below it (CUME_DIST), in percent."""
+    ranked = (
+        SubjectScore.objects.filter(cycle_id=cycle_id)
+        .annotate(
+            percentile=Window(
+                CumeDist(), partition_by=[F("behaviour"), F("pole")], order_by=F("score").asc()
+            )
+        )
+        .values_list("analysis__request_id", "behaviour", "pole", "percentile")
+    )
+    wanted = set(request_ids) if request_ids is not None else None
+    return {
+        (request_id, behaviour, pole): round(percentile * 100, 1)
+        for request_id, behaviour, pole, percentile in ranked
+        if wanted is None or request_id in wanted
+    }

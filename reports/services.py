@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
 from reports import selectors
 from reports.analysis import analyse
@@ -216,3 +217,33 @@ def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
     if selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(pk=request.pk)):
         gap_analyses_recompute(request_ids=[request.pk])
     return GapAnalysis.objects.get(request=request)
+
+
+def results_read(*, request: FeedbackRequest, user) -> dict:
+    """The gap analysis as a reader sees it, under the contract's reading rules.
+
+    Nobody reads while the cycle is open or a draft; HR reads once it is closed; the
+    subject and their managers once it is released. The first read marks the cycle,
+    which then may not reopen: the cycle row is locked so a concurrent reopen either
+    happens before this read (and it is refused) or sees the mark.
+    """
+    from accounts.selectors import user_is_hr
+
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
+        if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+            raise DomainError(
+                "Results cannot be read while the cycle is open: they appear once it closes.",
+                code="conflict",
+            )
+        if cycle.status == Cycle.Status.CLOSED and not user_is_hr(user):
+            raise DomainError(
+                "These results have not been released yet: HR releases them after the cycle closes.",
+                code="conflict",
+            )
+        if cycle.results_read_at is None:
+            cycle.results_read_at = timezone.now()
+            cycle.save(update_fields=["results_read_at"])
+        analysis = gap_analysis_current(request=request)
+    # The figures are as stored (frozen once released); the cycle header is today's.
+    return {**analysis.data, "cycle": _cycle_doc(cycle)}
