@@ -12,6 +12,7 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
+from reports.api import RequestResultsView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -23,5 +24,6 @@ urlpatterns = [
     path("survey/<str:token>/", SurveyView.as_view(), name="survey_api"),
     path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
+    path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     *router.urls,
 ]

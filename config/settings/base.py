@@ -170,3 +170,14 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailCaseInsensitiveBackend"]
+
+# Gap analyses: a submission queues a recompute this many seconds later, so a burst of
+# submissions for one subject becomes one run. The sweep catches anything missed
+# (for instance while the broker was down).
+GAP_ANALYSIS_COALESCE_SECONDS = env.int("GAP_ANALYSIS_COALESCE_SECONDS", default=5)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-results": {
+        "task": "reports.tasks.sweep_stale_results",
+        "schedule": env.int("GAP_ANALYSIS_SWEEP_SECONDS", default=300),
+    },
+}

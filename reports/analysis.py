@@ -1,0 +1,256 @@
+"""The gap analysis of contract section 4, computed from per-group aggregates.
+
+The database does the heavy part: for each request, item and rater group it returns the
+count, sum and sum of squares of the submitted ratings (``reports.selectors``). This
+module turns those few numbers into the published figures and applies the anonymity
+rules. It never sees an individual rating, and it computes with exact fractions so that
+a threshold comparison is never decided by a floating-point accident; numbers are
+rounded to two decimals (half away from zero) only when published.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+SELF, BOSS, PEER, DIRECT_REPORT, OTHER, OTHERS = (
+    "self",
+    "boss",
+    "peer",
+    "direct_report",
+    "other",
+    "others",
+)
+RATER_GROUPS = (SELF, BOSS, PEER, DIRECT_REPORT, OTHER)
+ANONYMOUS_GROUPS = (PEER, DIRECT_REPORT, OTHER)
+PUBLISHED_GROUPS = (*RATER_GROUPS, OTHERS)
+POLES = ("leadership", "management")
+
+# Profile cut-offs on the others' pole scores (1..5 scale), documented in docs/gap-analysis.md.
+STRONG_POLE = Fraction(7, 2)  # 3.5: "usually" or better
+CLEAR_DIFFERENCE = Fraction(1, 2)  # half a scale point between the poles
+DISAGREEMENT_SD = 1.0
+HIGHLIGHTS = 3
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Count, sum and sum of squares of some ratings: enough for an exact mean and sd."""
+
+    n: int = 0
+    total: int = 0
+    squares: int = 0
+
+    def __add__(self, other: Stat) -> Stat:
+        return Stat(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+    @property
+    def mean(self) -> Fraction:
+        return Fraction(self.total, self.n)
+
+    @property
+    def variance(self) -> Fraction | None:
+        """Sample variance; None below two ratings."""
+        if self.n < 2:
+            return None
+        return Fraction(self.n * self.squares - self.total**2, self.n * (self.n - 1))
+
+    @property
+    def sd(self) -> float | None:
+        variance = self.variance
+        return None if variance is None else math.sqrt(variance)
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: int
+    behaviour: str
+    pole: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    question_id: int
+    question: str
+    group: str
+    text: str
+
+
+def r2(value: Fraction | float | None) -> float | None:
+    """Two decimals, half away from zero, from the exact value."""
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(repr(value))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _mean(values: Iterable[Fraction]) -> Fraction | None:
+    values = list(values)
+    return sum(values, Fraction(0)) / len(values) if values else None
+
+
+def _diff(a: Fraction | None, b: Fraction | None) -> Fraction | None:
+    return None if a is None or b is None else a - b
+
+
+def profile(leadership: Fraction | None, management: Fraction | None) -> str | None:
+    """Plain words for one behaviour from the others' pole scores."""
+    if leadership is None or management is None:
+        return None
+    if leadership - management >= CLEAR_DIFFERENCE:
+        return "leads more than manages"
+    if management - leadership >= CLEAR_DIFFERENCE:
+        return "manages more than leads"
+    if leadership >= STRONG_POLE and management >= STRONG_POLE:
+        return "leads and manages"
+    return "both to develop"
+
+
+def analyse(
+    *,
+    items: list[ItemInfo],
+    surveys: dict[str, int],
+    stats: dict[tuple[int, str], Stat],
+    comments: list[CommentRow],
+    k: int,
+    threshold: Fraction,
+    question_order: dict[int, int],
+) -> dict:
+    """The figures of one request.
+
+    ``surveys``: submitted surveys per rater group. ``stats``: (item id, group) -> Stat of
+    that group's non-null ratings of the item. Returns the section-4 document without the
+    request/subject/cycle header, which the caller adds.
+    """
+    survey_n = {g: surveys.get(g, 0) for g in RATER_GROUPS}
+    groups = {
+        SELF: {"n": survey_n[SELF], "shown": survey_n[SELF] > 0},
+        BOSS: {"n": survey_n[BOSS], "shown": survey_n[BOSS] > 0},
+        **{g: {"n": survey_n[g], "shown": survey_n[g] >= k} for g in ANONYMOUS_GROUPS},
+        OTHERS: {"n": sum(survey_n[g] for g in RATER_GROUPS if g != SELF), "shown": False},
+    }
+
+    # Per item: the shown score of each group, and the others pool.
+    shown: dict[int, dict[str, Stat]] = {}
+    for item in items:
+        scores: dict[str, Stat] = {}
+        for group in (SELF, BOSS):
+            stat = stats.get((item.id, group))
+            if stat and stat.n > 0:
+                scores[group] = stat
+        others = scores.get(BOSS, Stat())
+        pool = Stat()
+        for group in ANONYMOUS_GROUPS:
+            stat = stats.get((item.id, group))
+            if not stat or stat.n == 0:
+                continue
+            if stat.n >= k:
+                scores[group] = stat
+                others = others + stat
+            else:
+                pool = pool + stat
+        if pool.n >= k:
+            others = others + pool
+        if others.n > 0:
+            scores[OTHERS] = others
+        shown[item.id] = scores
+    groups[OTHERS]["shown"] = any(OTHERS in s for s in shown.values())
+
+    def item_mean(item_id: int, group: str) -> Fraction | None:
+        stat = shown[item_id].get(group)
+        return stat.mean if stat else None
+
+    gaps = {item.id: _diff(item_mean(item.id, SELF), item_mean(item.id, OTHERS)) for item in items}
+
+    item_docs = []
+    for item in items:
+        scores = shown[item.id]
+        item_docs.append(
+            {
+                "id": item.id,
+                "behaviour": item.behaviour,
+                "pole": item.pole,
+                "text": item.text,
+                "scores": {
+                    g: (
+                        {"mean": r2(scores[g].mean), "n": scores[g].n, "sd": r2(scores[g].sd)}
+                        if g in scores
+                        else None
+                    )
+                    for g in PUBLISHED_GROUPS
+                },
+                "self_others_gap": r2(gaps[item.id]),
+            }
+        )
+
+    behaviours_in_order = list(dict.fromkeys(item.behaviour for item in items))
+    pole_scores: dict[tuple[str, str], dict[str, Fraction | None]] = {}
+    for behaviour in behaviours_in_order:
+        for pole in POLES:
+            pole_items = [i.id for i in items if i.behaviour == behaviour and i.pole == pole]
+            pole_scores[behaviour, pole] = {
+                g: _mean(m for i in pole_items if (m := item_mean(i, g)) is not None)
+                for g in PUBLISHED_GROUPS
+            }
+
+    behaviour_docs = []
+    for behaviour in behaviours_in_order:
+        lead, manage = pole_scores[behaviour, "leadership"], pole_scores[behaviour, "management"]
+        behaviour_docs.append(
+            {
+                "behaviour": behaviour,
+                "leadership": {g: r2(lead[g]) for g in PUBLISHED_GROUPS},
+                "management": {g: r2(manage[g]) for g in PUBLISHED_GROUPS},
+                "balance": {g: r2(_diff(lead[g], manage[g])) for g in PUBLISHED_GROUPS},
+                "self_others_gap": {
+                    "leadership": r2(_diff(lead[SELF], lead[OTHERS])),
+                    "management": r2(_diff(manage[SELF], manage[OTHERS])),
+                },
+                "profile": profile(lead[OTHERS], manage[OTHERS]),
+            }
+        )
+
+    position = {item.id: index for index, item in enumerate(items)}
+    rated = [item.id for item in items if OTHERS in shown[item.id]]
+    by_mean_desc = sorted(rated, key=lambda i: (-shown[i][OTHERS].mean, position[i]))
+    strengths = by_mean_desc[:HIGHLIGHTS]
+    by_mean_asc = sorted(rated, key=lambda i: (shown[i][OTHERS].mean, position[i]))
+    to_develop = [i for i in by_mean_asc if i not in strengths][:HIGHLIGHTS]
+    # sd >= 1 exactly when the variance >= 1: compare the exact value.
+    disagreements = [
+        i
+        for i in rated
+        if (var := shown[i][OTHERS].variance) is not None and var >= DISAGREEMENT_SD
+    ]
+
+    group_order = {g: index for index, g in enumerate(RATER_GROUPS)}
+    visible_comments = sorted(
+        (c for c in comments if c.group in (SELF, BOSS) or survey_n.get(c.group, 0) >= k),
+        # Never in submission order: by question, then group, then the text itself.
+        key=lambda c: (question_order.get(c.question_id, 0), group_order[c.group], c.text),
+    )
+
+    return {
+        "groups": groups,
+        "items": item_docs,
+        "behaviours": behaviour_docs,
+        "blind_spots": [i.id for i in items if gaps[i.id] is not None and gaps[i.id] >= threshold],
+        "hidden_strengths": [
+            i.id for i in items if gaps[i.id] is not None and -gaps[i.id] >= threshold
+        ],
+        "strengths": strengths,
+        "to_develop": to_develop,
+        "disagreements": disagreements,
+        "comments": [
+            {"question": c.question, "group": c.group, "text": c.text} for c in visible_comments
+        ],
+        # Exact others pole scores, for the narrow SubjectScore table (not published as is).
+        "_others_pole_scores": {(b, p): scores[OTHERS] for (b, p), scores in pole_scores.items()},
+    }

@@ -1,0 +1,249 @@
+"""Writes for reports: computing, storing, scheduling and freezing gap analyses."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.errors import DomainError
+from feedback.models import Cycle, FeedbackRequest
+from reports import selectors
+from reports.analysis import analyse
+from reports.models import GapAnalysis, SubjectScore
+
+logger = logging.getLogger(__name__)
+
+# Requests recomputed per transaction when a whole cycle is done at once: big enough
+# that the per-query overhead vanishes, small enough that memory stays flat.
+CHUNK_SIZE = 500
+
+
+def _person_doc(person) -> dict:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "title": person.title,
+        "team": person.team.name if person.team_id else "",
+    }
+
+
+def _cycle_doc(cycle: Cycle) -> dict:
+    return {
+        "id": cycle.id,
+        "name": cycle.name,
+        "status": cycle.status,
+        "closes_at": cycle.closes_at.isoformat(),
+        "min_anonymous_raters": cycle.min_anonymous_raters,
+        "gap_threshold": float(cycle.gap_threshold),
+    }
+
+
+@transaction.atomic
+def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
+    """Compute and store the gap analyses of these requests; frozen ones are left alone.
+
+    One transaction: a worker that dies half-way leaves every previous result intact.
+    The request rows are locked first so two recomputes of one request cannot interleave
+    (the later one reads the answers the earlier one could not see).
+    """
+    requests = list(
+        FeedbackRequest.objects.select_for_update(of=("self",))
+        .filter(id__in=request_ids)
+        .exclude(gap_analysis__frozen_at__isnull=False)
+        .select_related("cycle", "subject__team")
+        .order_by("id")
+    )
+    if not requests:
+        return 0
+    ids = [r.id for r in requests]
+    stats = selectors.rating_stats(request_ids=ids)
+    surveys = selectors.survey_counts(request_ids=ids)
+    comments = selectors.submitted_comments(request_ids=ids)
+    reflected = selectors.answers_reflected(request_ids=ids)
+    frameworks: dict[int, tuple] = {}
+    now = timezone.now()
+
+    analyses: list[GapAnalysis] = []
+    scores: list[tuple[int, SubjectScore]] = []
+    for request in requests:
+        cycle = request.cycle
+        if cycle.framework_id not in frameworks:
+            frameworks[cycle.framework_id] = (
+                selectors.framework_items(framework_id=cycle.framework_id),
+                selectors.framework_question_order(framework_id=cycle.framework_id),
+            )
+        items, question_order = frameworks[cycle.framework_id]
+        figures = analyse(
+            items=items,
+            surveys=surveys.get(request.id, {}),
+            stats=stats.get(request.id, {}),
+            comments=comments.get(request.id, []),
+            k=cycle.min_anonymous_raters,
+            threshold=Fraction(str(cycle.gap_threshold)),
+            question_order=question_order,
+        )
+        pole_scores = figures.pop("_others_pole_scores")
+        document = {
+            "request": request.id,
+            "subject": _person_doc(request.subject),
+            "cycle": _cycle_doc(cycle),
+            "computed_at": now.isoformat(),
+            **figures,
+        }
+        submitted, last = reflected[request.id]
+        analysis = GapAnalysis(
+            request=request,
+            data=document,
+            computed_at=now,
+            submitted_count=submitted,
+            last_submitted_at=last,
+            recompute_queued_at=None,
+        )
+        analyses.append(analysis)
+        team = request.subject.team.name if request.subject.team_id else ""
+        for (behaviour, pole), score in pole_scores.items():
+            if score is not None:
+                scores.append(
+                    (
+                        request.id,
+                        SubjectScore(
+                            cycle=cycle,
+                            team_name=team,
+                            behaviour=behaviour,
+                            pole=pole,
+                            score=float(score),
+                        ),
+                    )
+                )
+
+    GapAnalysis.objects.bulk_create(
+        analyses,
+        update_conflicts=True,
+        unique_fields=["request"],
+        update_fields=[
+            "data",
+            "computed_at",
+            "submitted_count",
+            "last_submitted_at",
+            "recompute_queued_at",
+        ],
+    )
+    # bulk_create with update_conflicts does not return ids on every backend: look them up.
+    analysis_ids = dict(
+        GapAnalysis.objects.filter(request_id__in=ids).values_list("request_id", "id")
+    )
+    for request_id, score in scores:
+        score.analysis_id = analysis_ids[request_id]
+    SubjectScore.objects.filter(analysis_id__in=analysis_ids.values()).delete()
+    SubjectScore.objects.bulk_create([score for _, score in scores], batch_size=2000)
+    return len(requests)
+
+
+def cycle_recompute(*, cycle_id: int, chunk_size: int = CHUNK_SIZE) -> int:
+    """Recompute every request of a cycle, chunk by chunk (flat memory, short transactions)."""
+    ids = list(
+        FeedbackRequest.objects.filter(cycle_id=cycle_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    done = 0
+    for start in range(0, len(ids), chunk_size):
+        done += gap_analyses_recompute(request_ids=ids[start : start + chunk_size])
+    return done
+
+
+def gap_analysis_schedule(*, request_id: int) -> None:
+    """Ask for a recompute of one subject after a submission, coalescing bursts.
+
+    Called after the submission committed. The first submission of a burst marks the row
+    and queues a task a few seconds later; the others find the mark and queue nothing.
+    If the broker is down the answer is already saved: the mark stays and the periodic
+    sweep (``gap_analyses_sweep``) recomputes it once the broker is back.
+    """
+    from reports.tasks import recompute_request
+
+    now = timezone.now()
+    GapAnalysis.objects.bulk_create([GapAnalysis(request_id=request_id)], ignore_conflicts=True)
+    coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
+    claimed = (
+        GapAnalysis.objects.filter(request_id=request_id, frozen_at__isnull=True)
+        .filter(Q(recompute_queued_at__isnull=True) | Q(recompute_queued_at__lt=now - coalesce))
+        .update(recompute_queued_at=now)
+    )
+    if not claimed:
+        return
+    try:
+        recompute_request.apply_async(
+            args=[request_id], countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS
+        )
+    except Exception:  # kombu raises many transport errors; the sweep is the safety net
+        logger.warning(
+            "broker unavailable: request %s left for the sweep", request_id, exc_info=True
+        )
+
+
+def gap_analyses_sweep() -> int:
+    """Recompute every result that no longer reflects its answers (open or closed cycles)."""
+    requests = FeedbackRequest.objects.filter(
+        cycle__status__in=[Cycle.Status.OPEN, Cycle.Status.CLOSED]
+    )
+    stale = selectors.stale_request_ids(requests=requests)
+    for start in range(0, len(stale), CHUNK_SIZE):
+        gap_analyses_recompute(request_ids=stale[start : start + CHUNK_SIZE])
+    return len(stale)
+
+
+@transaction.atomic
+def cycle_results_freeze(*, cycle: Cycle) -> int:
+    """On release: bring every result up to date, then freeze it for good."""
+    requests = FeedbackRequest.objects.filter(cycle=cycle)
+    stale = selectors.stale_request_ids(requests=requests)
+    for start in range(0, len(stale), CHUNK_SIZE):
+        gap_analyses_recompute(request_ids=stale[start : start + CHUNK_SIZE])
+    return GapAnalysis.objects.filter(request__cycle=cycle, frozen_at__isnull=True).update(
+        frozen_at=timezone.now()
+    )
+
+
+def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
+    """The stored result, recomputed first if it is missing or stale (never once frozen)."""
+    if selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(pk=request.pk)):
+        gap_analyses_recompute(request_ids=[request.pk])
+    return GapAnalysis.objects.get(request=request)
+
+
+def results_read(*, request: FeedbackRequest, user) -> dict:
+    """The gap analysis as a reader sees it, under the contract's reading rules.
+
+    Nobody reads while the cycle is open or a draft; HR reads once it is closed; the
+    subject and their managers once it is released. The first read marks the cycle,
+    which then may not reopen: the cycle row is locked so a concurrent reopen either
+    happens before this read (and it is refused) or sees the mark.
+    """
+    from accounts.selectors import user_is_hr
+
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
+        if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+            raise DomainError(
+                "Results cannot be read while the cycle is open: they appear once it closes.",
+                code="conflict",
+            )
+        if cycle.status == Cycle.Status.CLOSED and not user_is_hr(user):
+            raise DomainError(
+                "These results have not been released yet: HR releases them after the cycle closes.",
+                code="conflict",
+            )
+        if cycle.results_read_at is None:
+            cycle.results_read_at = timezone.now()
+            cycle.save(update_fields=["results_read_at"])
+        analysis = gap_analysis_current(request=request)
+    # The figures are as stored (frozen once released); the cycle header is today's.
+    return {**analysis.data, "cycle": _cycle_doc(cycle)}
