@@ -162,6 +162,10 @@ def cycle_close(*, cycle: Cycle) -> Cycle:
     locked.status = Cycle.Status.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
+    from reports.services import cycle_recompute_schedule
+
+    # Every subject's figures, in bulk, by a worker once the close is committed.
+    transaction.on_commit(lambda: cycle_recompute_schedule(cycle_id=locked.id))
     return locked
 
 
@@ -202,6 +206,9 @@ def cycle_release(*, cycle: Cycle) -> Cycle:
     locked.status = Cycle.Status.RELEASED
     locked.released_at = timezone.now()
     locked.save(update_fields=["status", "released_at"])
+    from reports.services import cycle_results_freeze_schedule
+
+    transaction.on_commit(lambda: cycle_results_freeze_schedule(cycle_id=locked.id))
     return locked
 
 
@@ -606,6 +613,10 @@ def survey_submit(*, token: str) -> Rater:
         rater.status = Rater.Status.SUBMITTED
         rater.submitted_at = timezone.now()
         rater.save(update_fields=["status", "submitted_at"])
+        from reports.services import gap_analysis_schedule
+
+        request_id = rater.request_id
+        transaction.on_commit(lambda: gap_analysis_schedule(request_id=request_id))
     return rater
 
 

@@ -189,6 +189,30 @@ def gap_analysis_schedule(*, request_id: int) -> None:
         )
 
 
+def _queue(task, *args) -> bool:
+    """Queue a task; if the broker is down, log and let the periodic sweep catch up."""
+    try:
+        task.delay(*args)
+    except Exception:  # kombu raises many transport errors; the sweep is the safety net
+        logger.warning(
+            "broker unavailable: %s%r left for the sweep", task.name, args, exc_info=True
+        )
+        return False
+    return True
+
+
+def cycle_recompute_schedule(*, cycle_id: int) -> None:
+    from reports.tasks import recompute_cycle
+
+    _queue(recompute_cycle, cycle_id)
+
+
+def cycle_results_freeze_schedule(*, cycle_id: int) -> None:
+    from reports.tasks import freeze_cycle
+
+    _queue(freeze_cycle, cycle_id)
+
+
 def gap_analyses_sweep() -> int:
     """Recompute every result that no longer reflects its answers (open or closed cycles)."""
     requests = FeedbackRequest.objects.filter(
@@ -200,16 +224,15 @@ def gap_analyses_sweep() -> int:
     return len(stale)
 
 
-@transaction.atomic
-def cycle_results_freeze(*, cycle: Cycle) -> int:
+def cycle_results_freeze(*, cycle_id: int) -> int:
     """On release: bring every result up to date, then freeze it for good."""
-    requests = FeedbackRequest.objects.filter(cycle=cycle)
+    requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
     stale = selectors.stale_request_ids(requests=requests)
     for start in range(0, len(stale), CHUNK_SIZE):
         gap_analyses_recompute(request_ids=stale[start : start + CHUNK_SIZE])
-    return GapAnalysis.objects.filter(request__cycle=cycle, frozen_at__isnull=True).update(
-        frozen_at=timezone.now()
-    )
+    return GapAnalysis.objects.filter(
+        request__cycle_id=cycle_id, frozen_at__isnull=True, computed_at__isnull=False
+    ).update(frozen_at=timezone.now())
 
 
 def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
@@ -245,5 +268,9 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
             cycle.results_read_at = timezone.now()
             cycle.save(update_fields=["results_read_at"])
         analysis = gap_analysis_current(request=request)
+        if cycle.status == Cycle.Status.RELEASED and analysis.frozen_at is None:
+            # Released before the freezing task ran: what is shown now is what stays.
+            analysis.frozen_at = timezone.now()
+            analysis.save(update_fields=["frozen_at"])
     # The figures are as stored (frozen once released); the cycle header is today's.
     return {**analysis.data, "cycle": _cycle_doc(cycle)}

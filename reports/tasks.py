@@ -28,3 +28,8 @@ def recompute_cycle(cycle_id: int) -> int:
 @shared_task(**RETRY)
 def sweep_stale_results() -> int:
     return services.gap_analyses_sweep()
+
+
+@shared_task(**RETRY)
+def freeze_cycle(cycle_id: int) -> int:
+    return services.cycle_results_freeze(cycle_id=cycle_id)

@@ -27,7 +27,20 @@ from feedback.models import (
 _serial = itertools.count()
 
 
+def questionnaire() -> Framework:
+    """Version 1, reloaded when a transactional test's flush dropped what the data
+    migration created."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Framework.objects.filter(version=1).exists():
+        importlib.import_module("feedback.migrations.0002_framework_v1").load(apps, None)
+    return Framework.objects.get(version=1)
+
+
 def open_cycle(*, k: int = 3, threshold: str = "1.0") -> Cycle:
+    questionnaire()
     return Cycle.objects.create(
         name=f"Cycle {next(_serial)}",
         closes_at=timezone.now() + datetime.timedelta(days=14),
@@ -77,3 +90,27 @@ def respond(
         Comment(rater=rater, question_id=qid, text=text) for qid, text in (comments or {}).items()
     )
     return rater
+
+
+def invited(request: FeedbackRequest, relationship: str) -> tuple[Rater, str]:
+    """A rater holding a survey link, as after launch; returns the raw token too."""
+    import secrets
+
+    from feedback.selectors import token_hash
+
+    token = secrets.token_urlsafe(32)
+    n = next(_serial)
+    rater = Rater.objects.create(
+        request=request,
+        relationship=relationship,
+        email=f"invited{n}@example.com",
+        status=Rater.Status.INVITED,
+        token_hash=token_hash(token=token),
+        token_issued_at=timezone.now(),
+    )
+    return rater, token
+
+
+def answer_all(cycle: Cycle, value: int | None = 4) -> dict[str, int | None]:
+    """Survey ratings for every item of the cycle, as the survey API takes them."""
+    return {str(item.id): value for item in items_of(cycle)}
