@@ -1,11 +1,12 @@
-"""The gap analysis of contract section 4, computed from per-group aggregates.
+"""The published document of contract section 4, from the reportable cells.
 
-The database does the heavy part: for each request, item and rater group it returns the
-count, sum and sum of squares of the submitted ratings (``reports.selectors``). This
-module turns those few numbers into the published figures and applies the anonymity
-rules. It never sees an individual rating, and it computes with exact fractions so that
-a threshold comparison is never decided by a floating-point accident; numbers are
-rounded to two decimals (half away from zero) only when published.
+The database does the heavy part (``reports.sql``): it aggregates the ratings per
+request, item and rater group and applies the anonymity rules, leaving for each item
+the count, sum and sum of squares of every group whose ratings may be shown, and of
+``others``. This module turns those few numbers into the published figures. It never
+sees an individual rating, and it computes with exact fractions so that a threshold
+comparison is never decided by a floating-point accident; numbers are rounded to two
+decimals (half away from zero) only when published.
 """
 
 from __future__ import annotations
@@ -113,21 +114,22 @@ def profile(leadership: Fraction | None, management: Fraction | None) -> str | N
     return "both to develop"
 
 
-def analyse(
+def document(
     *,
     items: list[ItemInfo],
     surveys: dict[str, int],
-    stats: dict[tuple[int, str], Stat],
+    cells: dict[tuple[int, str], Stat],
     comments: list[CommentRow],
     k: int,
     threshold: Fraction,
     question_order: dict[int, int],
 ) -> dict:
-    """The figures of one request.
+    """The published figures of one request, from its reportable cells.
 
-    ``surveys``: submitted surveys per rater group. ``stats``: (item id, group) -> Stat of
-    that group's non-null ratings of the item. Returns the section-4 document without the
-    request/subject/cycle header, which the caller adds.
+    ``cells`` maps (item id, group) to the Stat of the ratings the anonymity rules let
+    through, ``others`` included: PostgreSQL (or SQLite) computed them in
+    ``reports.sql``. ``surveys``: submitted surveys per rater group. Returns the
+    section-4 document without the request/subject/cycle header, which the caller adds.
     """
     survey_n = {g: surveys.get(g, 0) for g in RATER_GROUPS}
     groups = {
@@ -137,30 +139,10 @@ def analyse(
         OTHERS: {"n": sum(survey_n[g] for g in RATER_GROUPS if g != SELF), "shown": False},
     }
 
-    # Per item: the shown score of each group, and the others pool.
-    shown: dict[int, dict[str, Stat]] = {}
-    for item in items:
-        scores: dict[str, Stat] = {}
-        for group in (SELF, BOSS):
-            stat = stats.get((item.id, group))
-            if stat and stat.n > 0:
-                scores[group] = stat
-        others = scores.get(BOSS, Stat())
-        pool = Stat()
-        for group in ANONYMOUS_GROUPS:
-            stat = stats.get((item.id, group))
-            if not stat or stat.n == 0:
-                continue
-            if stat.n >= k:
-                scores[group] = stat
-                others = others + stat
-            else:
-                pool = pool + stat
-        if pool.n >= k:
-            others = others + pool
-        if others.n > 0:
-            scores[OTHERS] = others
-        shown[item.id] = scores
+    shown: dict[int, dict[str, Stat]] = {item.id: {} for item in items}
+    for (item_id, group), stat in cells.items():
+        if item_id in shown and stat.n > 0:
+            shown[item_id][group] = stat
     groups[OTHERS]["shown"] = any(OTHERS in s for s in shown.values())
 
     def item_mean(item_id: int, group: str) -> Fraction | None:
@@ -251,6 +233,4 @@ def analyse(
         "comments": [
             {"question": c.question, "group": c.group, "text": c.text} for c in visible_comments
         ],
-        # Exact others pole scores, for the narrow SubjectScore table (not published as is).
-        "_others_pole_scores": {(b, p): scores[OTHERS] for (b, p), scores in pole_scores.items()},
     }

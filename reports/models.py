@@ -6,7 +6,7 @@ from feedback.models import Behaviour, Cycle, FeedbackRequest, Pole
 class GapAnalysis(models.Model):
     """The computed gap analysis of one feedback request (one subject in one cycle).
 
-    ``data`` is the contract's section-4 document, rounded as published. The
+    ``data`` caches the contract's section-4 document, rounded as published. The
     ``submitted_count`` / ``last_submitted_at`` pair records which answers it reflects,
     so a stale result is found by comparing them with the raters' current state.
     """
@@ -14,6 +14,12 @@ class GapAnalysis(models.Model):
     request = models.OneToOneField(
         FeedbackRequest, on_delete=models.CASCADE, related_name="gap_analysis"
     )
+    # What the database computed (reports.sql): {"<item id>:<group>": [n, sum, sum of squares]}
+    # for every cell the anonymity rules let through, and {group: submitted surveys}.
+    # JSON text rather than a JSON column: the database writes it by plain concatenation.
+    cells = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: never computed
+    surveys = models.JSONField(null=True, blank=True)
+    # The published document rendered from the cells; empty until first needed.
     data = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     submitted_count = models.PositiveIntegerField(default=0)

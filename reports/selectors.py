@@ -1,7 +1,7 @@
-"""Reads for reports: the per-group aggregates the gap analysis is computed from.
+"""Reads for reports: what rendering a gap analysis needs, staleness, team figures.
 
-Each function answers for a batch of requests in one query, so recomputing a whole
-cycle costs a handful of queries per chunk, whatever the number of ratings.
+Each function answers for a batch of requests in one query. The aggregation of the
+ratings themselves is in reports.sql.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, CumeDist
 
-from feedback.models import Comment, FeedbackRequest, Item, Question, Rater, Rating
-from reports.analysis import CommentRow, ItemInfo, Stat
+from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from reports.analysis import CommentRow, ItemInfo
 from reports.models import GapAnalysis, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
@@ -28,51 +28,6 @@ def framework_items(*, framework_id: int) -> list[ItemInfo]:
 
 def framework_question_order(*, framework_id: int) -> dict[int, int]:
     return dict(Question.objects.filter(framework_id=framework_id).values_list("id", "position"))
-
-
-def rating_stats(*, request_ids: Sequence[int]) -> dict[int, dict[tuple[int, str], Stat]]:
-    """request id -> (item id, group) -> Stat of the submitted, non-null ratings. One GROUP BY."""
-    rows = (
-        Rating.objects.filter(
-            rater__request_id__in=request_ids, rater__status=SUBMITTED, value__isnull=False
-        )
-        .values("rater__request_id", "item_id", "rater__relationship")
-        .annotate(n=Count("value"), total=Sum("value"), squares=Sum(F("value") * F("value")))
-        .order_by()
-    )
-    stats: dict[int, dict[tuple[int, str], Stat]] = defaultdict(dict)
-    for row in rows:
-        stats[row["rater__request_id"]][row["item_id"], row["rater__relationship"]] = Stat(
-            row["n"], row["total"], row["squares"]
-        )
-    return stats
-
-
-def survey_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """request id -> group -> submitted surveys."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = (
-        Rater.objects.filter(request_id__in=request_ids, status=SUBMITTED)
-        .values("request_id", "relationship")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["request_id"]][row["relationship"]] = row["n"]
-    return counts
-
-
-def answers_reflected(*, request_ids: Sequence[int]) -> dict[int, tuple[int, object]]:
-    """request id -> (submitted surveys, latest submission time): what a result reflects."""
-    rows = (
-        FeedbackRequest.objects.filter(id__in=request_ids)
-        .annotate(
-            submitted=Count("raters", filter=Q(raters__status=SUBMITTED)),
-            last=Max("raters__submitted_at", filter=Q(raters__status=SUBMITTED)),
-        )
-        .values_list("id", "submitted", "last")
-    )
-    return {request_id: (submitted, last) for request_id, submitted, last in rows}
 
 
 def submitted_comments(*, request_ids: Sequence[int]) -> dict[int, list[CommentRow]]:

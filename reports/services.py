@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections.abc import Sequence
 from fractions import Fraction
@@ -14,14 +15,13 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
-from reports import selectors
-from reports.analysis import analyse
-from reports.models import GapAnalysis, SubjectScore
+from reports import selectors, sql
+from reports.analysis import Stat, document
+from reports.models import GapAnalysis
 
 logger = logging.getLogger(__name__)
 
-# Requests recomputed per transaction when a whole cycle is done at once: big enough
-# that the per-query overhead vanishes, small enough that memory stays flat.
+# Stale requests recomputed per transaction by the sweep.
 CHUNK_SIZE = 500
 
 
@@ -45,34 +45,64 @@ def _cycle_doc(cycle: Cycle) -> dict:
     }
 
 
+def _lock_requests(requests) -> list[int]:
+    """Lock the request rows: two recomputes of one request never interleave, so the
+    later one always reads the answers the earlier one could not see."""
+    return list(
+        requests.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True)
+    )
+
+
 @transaction.atomic
 def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
-    """Compute and store the gap analyses of these requests; frozen ones are left alone.
+    """Recompute these requests' cells in the database; frozen ones are left alone.
 
     One transaction: a worker that dies half-way leaves every previous result intact.
-    The request rows are locked first so two recomputes of one request cannot interleave
-    (the later one reads the answers the earlier one could not see).
     """
-    requests = list(
-        FeedbackRequest.objects.select_for_update(of=("self",))
-        .filter(id__in=request_ids)
-        .exclude(gap_analysis__frozen_at__isnull=False)
-        .select_related("cycle", "subject__team")
-        .order_by("id")
-    )
-    if not requests:
-        return 0
-    ids = [r.id for r in requests]
-    stats = selectors.rating_stats(request_ids=ids)
-    surveys = selectors.survey_counts(request_ids=ids)
-    comments = selectors.submitted_comments(request_ids=ids)
-    reflected = selectors.answers_reflected(request_ids=ids)
-    frameworks: dict[int, tuple] = {}
-    now = timezone.now()
+    ids = _lock_requests(FeedbackRequest.objects.filter(id__in=list(request_ids)))
+    if ids:
+        sql.recompute(now=timezone.now(), request_ids=ids)
+    return len(ids)
 
-    analyses: list[GapAnalysis] = []
-    scores: list[tuple[int, SubjectScore]] = []
-    for request in requests:
+
+@transaction.atomic
+def cycle_recompute(*, cycle_id: int) -> int:
+    """Recompute every request of a cycle in one pass inside the database."""
+    ids = _lock_requests(FeedbackRequest.objects.filter(cycle_id=cycle_id))
+    if ids:
+        sql.recompute(now=timezone.now(), cycle_id=cycle_id)
+    return len(ids)
+
+
+def _cells(raw: dict) -> dict[tuple[int, str], Stat]:
+    """The stored cells as (item id, group) -> Stat, for the groups that are shown."""
+    cells = {}
+    for item_id, numbers in raw.items():
+        for index, group in enumerate(sql.GROUPS):
+            n, total, squares = numbers[3 * index : 3 * index + 3]
+            if n:
+                cells[int(item_id), group] = Stat(int(n), int(total), int(squares))
+    return cells
+
+
+def gap_analyses_render(*, analyses: Sequence[GapAnalysis]) -> None:
+    """Render (and cache) the published document of analyses whose cells changed.
+
+    A handful of queries for the whole batch: items, questions and comments per batch.
+    """
+    todo = [a for a in analyses if a.data is None and a.computed_at is not None]
+    if not todo:
+        return
+    requests = {
+        r.id: r
+        for r in FeedbackRequest.objects.filter(id__in=[a.request_id for a in todo]).select_related(
+            "cycle", "subject__team"
+        )
+    }
+    comments = selectors.submitted_comments(request_ids=list(requests))
+    frameworks: dict[int, tuple] = {}
+    for analysis in todo:
+        request = requests[analysis.request_id]
         cycle = request.cycle
         if cycle.framework_id not in frameworks:
             frameworks[cycle.framework_id] = (
@@ -80,83 +110,37 @@ def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
                 selectors.framework_question_order(framework_id=cycle.framework_id),
             )
         items, question_order = frameworks[cycle.framework_id]
-        figures = analyse(
+        figures = document(
             items=items,
-            surveys=surveys.get(request.id, {}),
-            stats=stats.get(request.id, {}),
+            surveys=analysis.surveys or {},
+            cells=_cells(json.loads(analysis.cells or "{}")),
             comments=comments.get(request.id, []),
             k=cycle.min_anonymous_raters,
             threshold=Fraction(str(cycle.gap_threshold)),
             question_order=question_order,
         )
-        pole_scores = figures.pop("_others_pole_scores")
-        document = {
+        analysis.data = {
             "request": request.id,
             "subject": _person_doc(request.subject),
             "cycle": _cycle_doc(cycle),
-            "computed_at": now.isoformat(),
+            "computed_at": analysis.computed_at.isoformat(),
             **figures,
         }
-        submitted, last = reflected[request.id]
-        analysis = GapAnalysis(
-            request=request,
-            data=document,
-            computed_at=now,
-            submitted_count=submitted,
-            last_submitted_at=last,
-            recompute_queued_at=None,
-        )
-        analyses.append(analysis)
-        team = request.subject.team.name if request.subject.team_id else ""
-        for (behaviour, pole), score in pole_scores.items():
-            if score is not None:
-                scores.append(
-                    (
-                        request.id,
-                        SubjectScore(
-                            cycle=cycle,
-                            team_name=team,
-                            behaviour=behaviour,
-                            pole=pole,
-                            score=float(score),
-                        ),
-                    )
-                )
-
-    GapAnalysis.objects.bulk_create(
-        analyses,
-        update_conflicts=True,
-        unique_fields=["request"],
-        update_fields=[
-            "data",
-            "computed_at",
-            "submitted_count",
-            "last_submitted_at",
-            "recompute_queued_at",
-        ],
-    )
-    # bulk_create with update_conflicts does not return ids on every backend: look them up.
-    analysis_ids = dict(
-        GapAnalysis.objects.filter(request_id__in=ids).values_list("request_id", "id")
-    )
-    for request_id, score in scores:
-        score.analysis_id = analysis_ids[request_id]
-    SubjectScore.objects.filter(analysis_id__in=analysis_ids.values()).delete()
-    SubjectScore.objects.bulk_create([score for _, score in scores], batch_size=2000)
-    return len(requests)
+    # Only rows whose cells are still the ones rendered: a recompute in between wins.
+    with transaction.atomic():
+        for analysis in todo:
+            GapAnalysis.objects.filter(pk=analysis.pk, computed_at=analysis.computed_at).update(
+                data=analysis.data
+            )
 
 
-def cycle_recompute(*, cycle_id: int, chunk_size: int = CHUNK_SIZE) -> int:
-    """Recompute every request of a cycle, chunk by chunk (flat memory, short transactions)."""
-    ids = list(
-        FeedbackRequest.objects.filter(cycle_id=cycle_id)
-        .order_by("id")
-        .values_list("id", flat=True)
+def gap_analysis_documents(*, request_ids: Sequence[int]) -> dict[int, dict]:
+    """request id -> published document, rendering the ones not rendered yet."""
+    analyses = list(
+        GapAnalysis.objects.filter(request_id__in=list(request_ids), computed_at__isnull=False)
     )
-    done = 0
-    for start in range(0, len(ids), chunk_size):
-        done += gap_analyses_recompute(request_ids=ids[start : start + chunk_size])
-    return done
+    gap_analyses_render(analyses=analyses)
+    return {a.request_id: a.data for a in analyses}
 
 
 def gap_analysis_schedule(*, request_id: int) -> None:
@@ -230,16 +214,31 @@ def cycle_results_freeze(*, cycle_id: int) -> int:
     stale = selectors.stale_request_ids(requests=requests)
     for start in range(0, len(stale), CHUNK_SIZE):
         gap_analyses_recompute(request_ids=stale[start : start + CHUNK_SIZE])
-    return GapAnalysis.objects.filter(
-        request__cycle_id=cycle_id, frozen_at__isnull=True, computed_at__isnull=False
-    ).update(frozen_at=timezone.now())
+    # Render every document now: a frozen row keeps exactly what its readers will see.
+    ids = list(
+        GapAnalysis.objects.filter(
+            request__cycle_id=cycle_id, frozen_at__isnull=True, computed_at__isnull=False
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    frozen = 0
+    for start in range(0, len(ids), CHUNK_SIZE):
+        batch = list(GapAnalysis.objects.filter(pk__in=ids[start : start + CHUNK_SIZE]))
+        gap_analyses_render(analyses=batch)
+        frozen += GapAnalysis.objects.filter(
+            pk__in=[a.pk for a in batch], data__isnull=False, frozen_at__isnull=True
+        ).update(frozen_at=timezone.now())
+    return frozen
 
 
 def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
     """The stored result, recomputed first if it is missing or stale (never once frozen)."""
     if selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(pk=request.pk)):
         gap_analyses_recompute(request_ids=[request.pk])
-    return GapAnalysis.objects.get(request=request)
+    analysis = GapAnalysis.objects.get(request=request)
+    gap_analyses_render(analyses=[analysis])
+    return analysis
 
 
 def results_read(*, request: FeedbackRequest, user) -> dict:
