@@ -1,0 +1,129 @@
+"""A worker killed in the middle of a recompute: the previous result stays, the job is redone.
+
+Real processes: a Celery worker started with the `celery` command against the test
+database and the Redis broker, killed with SIGKILL while it waits inside its
+transaction, then a second worker that picks the unacknowledged job up again.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from feedback.models import FeedbackRequest
+from reports.models import GapAnalysis
+from reports.services import gap_analyses_recompute
+from reports.tasks import recompute_cycle
+from tests.conftest import need_service
+from tests.reports.builders import items_of, new_request, open_cycle, respond
+
+pytestmark = pytest.mark.services
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_worker(queue: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def waiting_on_a_lock(monitor) -> bool:
+    row = monitor.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return row[0] > 0
+
+
+@pytest.fixture
+def monitor(postgres, celery_worker):
+    # celery_worker: only for its checks that the broker is there; this test runs its own.
+    with psycopg.connect(
+        database_url().replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        yield conn
+
+
+def test_it_keeps_the_previous_result_and_redoes_the_job_when_a_worker_dies(monitor, wait_for):
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
+    cycle = open_cycle()
+    item = items_of(cycle)[0]
+    request = new_request(cycle)
+    respond(request, "boss", {item.id: 2})
+    gap_analyses_recompute(request_ids=[request.id])
+    before = GapAnalysis.objects.get(request=request)
+    respond(request, "self", {item.id: 5})  # an answer the redone job must take in
+
+    queue = f"faults-{uuid.uuid4().hex[:8]}"
+    first = start_worker(queue)
+    try:
+        with transaction.atomic():
+            # Hold the request row: the worker's recompute blocks inside its transaction.
+            FeedbackRequest.objects.select_for_update().get(pk=request.pk)
+            recompute_cycle.apply_async(args=[cycle.id], queue=queue)
+            wait_for(lambda: waiting_on_a_lock(monitor), timeout=60)
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+        time.sleep(1)  # the dead worker's backend gets the lock, finds its client gone, rolls back
+        after_kill = GapAnalysis.objects.get(request=request)
+        assert (after_kill.computed_at, after_kill.cells) == (before.computed_at, before.cells)
+        assert after_kill.submitted_count == 1
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+    second = start_worker(queue)
+    try:
+        redone = wait_for(
+            lambda: GapAnalysis.objects.filter(request=request, submitted_count=2).first(),
+            timeout=90,
+        )
+        assert redone.computed_at > before.computed_at
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
