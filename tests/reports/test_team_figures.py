@@ -1,0 +1,70 @@
+"""Team and organisation figures: subjects weigh the same; percentiles against the organisation."""
+
+import pytest
+
+from accounts.models import Team
+from reports.selectors import subject_percentiles, team_scores
+from reports.services import cycle_recompute
+from tests.factories import PersonFactory
+from tests.reports.builders import items_of, new_request, open_cycle, respond
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle():
+    return open_cycle(k=3)
+
+
+def subject_rated(cycle, team: str, vision_leadership: list[int], boss_count: int = 1):
+    """A subject whose boss rated every vision/leadership item with the given values."""
+    items = [i for i in items_of(cycle) if (i.behaviour, i.pole) == ("vision", "leadership")]
+    person = PersonFactory(team=Team.objects.get_or_create(name=team)[0])
+    request = new_request(cycle, subject=person)
+    for _ in range(boss_count):
+        respond(request, "boss", dict(zip([i.id for i in items], vision_leadership, strict=True)))
+    return request
+
+
+def by_pole(rows):
+    return {(r["behaviour"], r["pole"]): (round(r["mean"], 4), r["subjects"]) for r in rows}
+
+
+def test_it_weighs_each_subject_the_same_in_a_team_mean(cycle):
+    # Ann's others score: (5+5+5)/3 = 5 from 1 boss; Bob's: (1+2+3)/3 = 2 from 1 boss.
+    subject_rated(cycle, "Product", [5, 5, 5])
+    subject_rated(cycle, "Product", [1, 2, 3])
+    # Cai, another team, is in the organisation figure only.
+    subject_rated(cycle, "Sales", [4, 4, 4])
+    cycle_recompute(cycle_id=cycle.id)
+
+    product = by_pole(team_scores(cycle_id=cycle.id, team="product"))
+    assert product == {("vision", "leadership"): (3.5, 2)}
+    organisation = by_pole(team_scores(cycle_id=cycle.id))
+    assert organisation == {("vision", "leadership"): (round(11 / 3, 4), 3)}
+
+
+def test_it_ranks_each_subject_against_the_organisation(cycle):
+    low = subject_rated(cycle, "Product", [1, 1, 1])
+    mid = subject_rated(cycle, "Product", [3, 3, 3])
+    tie = subject_rated(cycle, "Sales", [3, 3, 3])
+    high = subject_rated(cycle, "Sales", [5, 5, 5])
+    cycle_recompute(cycle_id=cycle.id)
+    percentiles = subject_percentiles(cycle_id=cycle.id)
+    key = ("vision", "leadership")
+    # share of subjects at or below: 1/4, 3/4 (two tied), 3/4, 4/4
+    assert percentiles[(low.id, *key)] == 25.0
+    assert percentiles[(mid.id, *key)] == 75.0
+    assert percentiles[(tie.id, *key)] == 75.0
+    assert percentiles[(high.id, *key)] == 100.0
+    assert (low.id, "vision", "management") not in percentiles
+
+
+def test_it_leaves_out_subjects_without_an_others_score(cycle):
+    subject_rated(cycle, "Product", [4, 4, 4])
+    silent = new_request(cycle, subject=PersonFactory(team=Team.objects.get(name="Product")))
+    respond(silent, "peer", {items_of(cycle)[0].id: 5})  # one peer: below k, nothing shown
+    cycle_recompute(cycle_id=cycle.id)
+    assert by_pole(team_scores(cycle_id=cycle.id, team="Product")) == {
+        ("vision", "leadership"): (4.0, 1)
+    }
