@@ -127,3 +127,54 @@ def test_it_keeps_the_previous_result_and_redoes_the_job_when_a_worker_dies(moni
     finally:
         second.terminate()
         second.wait(timeout=20)
+
+
+SUBMIT_SCRIPT = """
+import os
+from feedback import services
+from feedback.models import Item, Rater
+from feedback.selectors import rater_for_token
+token = os.environ["SURVEY_TOKEN"]
+rater = rater_for_token(token=token)
+items = Item.objects.filter(framework=rater.request.cycle.framework)
+services.survey_save_draft(token=token, ratings={str(i.id): 5 for i in items})
+services.survey_submit(token=token)
+print("submitted")
+"""
+
+
+def test_it_saves_an_answer_while_the_broker_is_down_and_the_sweep_catches_up(monitor, wait_for):
+    from reports.tasks import sweep_stale_results
+    from tests.reports.builders import invited
+
+    cycle = open_cycle()
+    request = new_request(cycle)
+    _, token = invited(request, "boss")
+    # A web process whose broker is down: nothing listens on port 9 of this machine.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:9/0",
+        "SURVEY_TOKEN": token,
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SUBMIT_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "submitted" in done.stdout
+    assert "broker unavailable" in done.stderr  # logged, not raised
+    assert time.monotonic() - started < 60
+    rater = request.raters.get()
+    assert rater.status == "submitted" and rater.ratings.count() == len(items_of(cycle))
+    assert not GapAnalysis.objects.filter(request=request, computed_at__isnull=False).exists()
+
+    # The broker is back: beat's periodic sweep brings the result up to date.
+    sweep_stale_results.delay()
+    wait_for(lambda: GapAnalysis.objects.filter(request=request, submitted_count=1).exists())
