@@ -106,7 +106,7 @@ def test_it_keeps_the_previous_result_and_redoes_the_job_when_a_worker_dies(moni
             # Hold the request row: the worker's recompute blocks inside its transaction.
             FeedbackRequest.objects.select_for_update().get(pk=request.pk)
             recompute_cycle.apply_async(args=[cycle.id], queue=queue)
-            wait_for(lambda: waiting_on_a_lock(monitor), timeout=60)
+            wait_for(lambda: waiting_on_a_lock(monitor), timeout=120)
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
         time.sleep(1)  # the dead worker's backend gets the lock, finds its client gone, rolls back
