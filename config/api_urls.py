@@ -12,7 +12,7 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
-from reports.api import RequestResultsView
+from reports.api import RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -25,5 +25,6 @@ urlpatterns = [
     path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
+    path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
     *router.urls,
 ]
