@@ -1,7 +1,9 @@
 """People API: thin views over accounts.services and accounts.selectors."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -76,3 +78,20 @@ class PersonViewSet(
         upload.is_valid(raise_exception=True)
         result = services.people_import(file=upload.validated_data["file"])
         return Response(ImportResultSerializer(result).data)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class AuthTokenView(ObtainAuthToken):
+    """DRF's token login, with its refusals documented in the schema."""
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer},
+        description="Trade a username and password for an API token (`Authorization: Token "
+        "<key>`). Wrong credentials answer 400.",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
