@@ -339,3 +339,72 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
         if counts["invited"]:
             counts["rate"] = round(100 * counts["submitted"] / counts["invited"], 1)
     return {"relationships": rates, "total": total}
+
+
+# --- dashboards --------------------------------------------------------------------------
+
+
+def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
+    """The requests on a manager's page: those they made, and those about their line."""
+    from accounts.selectors import person_for_user, person_line
+
+    if not user.is_authenticated:
+        return FeedbackRequest.objects.none()
+    condition = Q(requested_by=user)
+    person = person_for_user(user)
+    if person is not None:
+        condition |= Q(subject__in=person_line(manager_id=person.id).values("id"))
+    return (
+        FeedbackRequest.objects.filter(condition)
+        .select_related("cycle", "subject__team")
+        .order_by("-cycle__created_at", "subject__name", "id")
+    )
+
+
+def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """request id -> relationship -> {total, submitted, declined, waiting}, one query."""
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .values("request_id", "relationship")
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+            waiting=Count("id", filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED])),
+        )
+        .order_by()
+    )
+    progress: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+    for row in rows:
+        progress[row["request_id"]][row["relationship"]] = {
+            key: row[key] for key in ("total", "submitted", "declined", "waiting")
+        }
+    return progress
+
+
+def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """cycle id -> [{team, invited, submitted, declined, rate}] by team name, one query.
+    Counted live from the raters, so HR watches a cycle fill while it is open."""
+    rows = (
+        Rater.objects.filter(request__cycle_id__in=cycle_ids)
+        .exclude(status=Rater.Status.PENDING)
+        .values("request__cycle_id", "request__subject__team__name")
+        .annotate(
+            invited=Count("id"),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+        )
+        .order_by("request__cycle_id", "request__subject__team__name")
+    )
+    rates: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        rates[row["request__cycle_id"]].append(
+            {
+                "team": row["request__subject__team__name"] or "No team",
+                "invited": row["invited"],
+                "submitted": row["submitted"],
+                "declined": row["declined"],
+                "rate": round(100 * row["submitted"] / row["invited"]) if row["invited"] else 0,
+            }
+        )
+    return rates
