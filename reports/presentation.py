@@ -52,9 +52,8 @@ def suppressed_notes(document: dict) -> list[str]:
         n = document["groups"][group]["n"]
         if 0 < n < k:
             who = SINGULAR[group] if n == 1 else GROUP_NAMES[group][1]
-            verb = "answered" if n == 1 else "answered"
             notes.append(
-                f"Only {n} {who} {verb}, fewer than {k}, so their ratings are not shown on "
+                f"Only {n} {who} answered, fewer than {k}, so their ratings are not shown on "
                 f"their own: they are counted only inside “everyone but you”, and only for "
                 f"statements where the small groups together gave at least {k} ratings. "
                 f"Their comments are not shown."
@@ -80,9 +79,11 @@ def behaviour_sections(document: dict) -> list[dict]:
             n = groups[group]["n"]
             if group == "other" and n == 0:
                 continue  # external raters are optional; an empty row says nothing
+            # The chart's label column is narrow: "Others" there, spelled out in the table.
+            short = "Others" if group == "others" else GROUP_NAMES[group][0]
             rows.append(
                 (
-                    f"{GROUP_NAMES[group][0]} (n={n})",
+                    f"{short} (n={n})",
                     behaviour["leadership"][group],
                     behaviour["management"][group],
                 )
