@@ -55,7 +55,8 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
     bar_area = WIDTH - LABEL_WIDTH - 34
     row_height = 34
     top = 16
-    height = top + row_height * len(rows) + 4
+    bottom = top + row_height * len(rows)
+    height = bottom + 16
     spoken = "; ".join(
         f"{label}: leadership {_number(lead)}, management {_number(manage)}"
         for label, lead, manage in rows
@@ -70,7 +71,9 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
     for tick in range(1, 6):
         x = LABEL_WIDTH + bar_area * tick / SCALE_MAX
         body.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 4}" stroke="{GRID}"/>'
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID}"/>'
+            f'<text x="{x:.1f}" y="{bottom + 12}" fill="{MUTED}" text-anchor="middle" '
+            f'aria-hidden="true">{tick}</text>'
         )
     for index, (label, lead, manage) in enumerate(rows):
         y = top + index * row_height
