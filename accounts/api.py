@@ -1,8 +1,11 @@
 """People API: thin views over accounts.services and accounts.selectors."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -30,7 +33,9 @@ class PersonViewSet(
         return selectors.people_visible_to(user=self.request.user).order_by("name", "id")
 
     def get_permissions(self):
-        if self.action in ("create", "partial_update", "update", "import_file"):
+        # Editing one person is checked after the lookup: someone outside the caller's
+        # reach is not found (404), so a refusal never confirms that they exist.
+        if self.action in ("create", "update", "import_file"):
             return [IsHR()]
         return super().get_permissions()
 
@@ -51,6 +56,8 @@ class PersonViewSet(
     @extend_schema(responses={200: PersonSerializer, **ERROR_RESPONSES, 409: ErrorSerializer})
     def partial_update(self, request, *args, **kwargs):
         person = self.get_object()
+        if not selectors.user_is_hr(request.user):
+            raise PermissionDenied(IsHR.message)
         serializer = self.get_serializer(person, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         person = services.person_update(person=person, **self._fields(serializer.validated_data))
@@ -76,3 +83,20 @@ class PersonViewSet(
         upload.is_valid(raise_exception=True)
         result = services.people_import(file=upload.validated_data["file"])
         return Response(ImportResultSerializer(result).data)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class AuthTokenView(ObtainAuthToken):
+    """DRF's token login, with its refusals documented in the schema."""
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer},
+        description="Trade a username and password for an API token (`Authorization: Token "
+        "<key>`). Wrong credentials answer 400.",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

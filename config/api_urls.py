@@ -1,10 +1,9 @@
 """Everything under /api/v1/."""
 
 from django.urls import path
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import PersonViewSet
+from accounts.api import AuthTokenView, PersonViewSet
 from feedback.api import (
     CycleViewSet,
     FeedbackRequestViewSet,
@@ -12,7 +11,7 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
-from reports.api import RequestResultsView
+from reports.api import RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -20,10 +19,11 @@ router.register("cycles", CycleViewSet, basename="cycle")
 router.register("requests", FeedbackRequestViewSet, basename="feedbackrequest")
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
+    path("auth/token/", AuthTokenView.as_view(), name="api_token"),
     path("survey/<str:token>/", SurveyView.as_view(), name="survey_api"),
     path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
+    path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
     *router.urls,
 ]

@@ -25,5 +25,6 @@ urlpatterns = [
     path("dev/outbox/", core_views.outbox_index, name="outbox"),
     path("dev/outbox/<str:name>/", core_views.outbox_detail, name="outbox_message"),
     path("", include("feedback.urls")),
+    path("", include("reports.urls")),
     path("", include("accounts.urls")),
 ]

@@ -49,9 +49,12 @@ class CycleViewSet(
         return selectors.cycles_visible_to(user=self.request.user).select_related("framework")
 
     def get_permissions(self):
-        if self.action == "requests":
-            return [IsAuthenticated()]
-        return [IsHR()]
+        # One cycle (and its state changes) is looked up among the cycles the caller can
+        # see, so for anyone but HR it is not found (404) rather than refused: a refusal
+        # would confirm that the id exists. Lists and creation stay HR-only (403).
+        if self.action in ("list", "create"):
+            return [IsHR()]
+        return [IsAuthenticated()]
 
     @extend_schema(responses={200: CycleSerializer(many=True), **ERROR_RESPONSES})
     def list(self, request, *args, **kwargs):

@@ -125,3 +125,244 @@ def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = No
         for request_id, behaviour, pole, percentile in ranked
         if wanted is None or request_id in wanted
     }
+
+
+# --- team report -------------------------------------------------------------------------
+
+BEHAVIOURS = ("vision", "change", "risk", "people", "development")
+POLE_NAMES = ("leadership", "management")
+RATE_RELATIONSHIPS = ("self", "boss", "peer", "direct_report", "other")
+
+
+def team_report_cycle(*, user, cycle_id: int):
+    """The cycle a team report is asked about, under the reading rules.
+
+    HR reads closed and released cycles; a manager (anyone with a line) reads released
+    ones; nobody reads an open or draft cycle (409). A cycle out of reach is not found.
+    """
+    from accounts.selectors import person_for_user, person_has_reports, user_is_hr
+    from core.errors import DomainError
+    from feedback.models import Cycle
+
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    hr = user_is_hr(user)
+    if cycle is not None and not hr:
+        person = person_for_user(user)
+        if person is None or not person_has_reports(person_id=person.id):
+            cycle = None
+    if cycle is None:
+        raise DomainError("No such cycle among the ones you can see.", code="not_found")
+    if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+        raise DomainError(
+            "Team reports cannot be read while the cycle is open: they appear once it closes.",
+            code="conflict",
+        )
+    if cycle.status == Cycle.Status.CLOSED and not hr:
+        raise DomainError(
+            "This cycle's results have not been released yet: HR releases them after it closes.",
+            code="conflict",
+        )
+    return cycle
+
+
+def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[FeedbackRequest]:
+    """The requests a team report covers: the cycle's, within the user's line unless HR,
+    within the team when one is named. An unknown team name is a 400, not an empty
+    report, so a typo is not mistaken for a team without results."""
+    from accounts.models import Team
+    from accounts.selectors import person_for_user, person_line, user_is_hr
+    from core.errors import DomainError
+
+    requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
+    if not user_is_hr(user):
+        person = person_for_user(user)
+        requests = requests.filter(subject__in=person_line(manager_id=person.id).values("id"))
+    if team:
+        if not Team.objects.filter(name__iexact=team).exists():
+            raise DomainError(
+                "No such team.", errors={"team": [f"Unknown team {team!r}."]}, code="invalid"
+            )
+        requests = requests.filter(subject__team__name__iexact=team)
+    return requests.order_by("subject__name", "id")
+
+
+def _empty_behaviours() -> dict[str, dict[str, None]]:
+    return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
+
+
+def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict]:
+    """Per subject of one page: others' pole scores with their organisation percentile
+    and the number of others' surveys behind them. Three queries, whatever the page."""
+    rows = list(
+        FeedbackRequest.objects.filter(id__in=requests)
+        .order_by("subject__name", "id")
+        .values(
+            "id",
+            "subject_id",
+            "subject__name",
+            "subject__team__name",
+            "gap_analysis__submitted_count",
+            "gap_analysis__surveys",
+        )
+    )
+    scores: dict[int, dict] = defaultdict(_empty_behaviours)
+    for request_id, behaviour, pole, score in SubjectScore.objects.filter(
+        analysis__request_id__in=requests
+    ).values_list("analysis__request_id", "behaviour", "pole", "score"):
+        scores[request_id][behaviour][pole] = score
+    percentiles = subject_percentiles(cycle_id=cycle_id, request_ids=requests)
+    subjects = []
+    for row in rows:
+        figures = scores[row["id"]]
+        subjects.append(
+            {
+                "request": row["id"],
+                "subject": {
+                    "id": row["subject_id"],
+                    "name": row["subject__name"],
+                    "team": row["subject__team__name"] or "",
+                },
+                # Everyone but self: the n of the others' scores.
+                "others_n": (row["gap_analysis__submitted_count"] or 0)
+                - (row["gap_analysis__surveys"] or {}).get("self", 0),
+                "behaviours": [
+                    {
+                        "behaviour": behaviour,
+                        **{
+                            pole: None
+                            if figures[behaviour][pole] is None
+                            else {
+                                "score": round(figures[behaviour][pole], 2),
+                                "percentile": percentiles.get((row["id"], behaviour, pole)),
+                            }
+                            for pole in POLE_NAMES
+                        },
+                    }
+                    for behaviour in BEHAVIOURS
+                ],
+            }
+        )
+    return subjects
+
+
+def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
+    """Mean of the subjects' others' pole scores (each subject weighs the same) with the
+    number of subjects, over exactly the subjects the reader may see: a team mean that
+    mixed in subjects outside a manager's line could be unpicked into their scores."""
+    rows = (
+        SubjectScore.objects.filter(analysis__request__in=requests.values("id"))
+        .values("behaviour", "pole")
+        .annotate(mean=Avg("score"), subjects=Count("id"))
+        .order_by()
+    )
+    figures = _empty_behaviours()
+    for row in rows:
+        figures[row["behaviour"]][row["pole"]] = {
+            "mean": round(row["mean"], 2),
+            "subjects": row["subjects"],
+        }
+    return {
+        "subjects": requests.count(),
+        "behaviours": [{"behaviour": b, **figures[b]} for b in BEHAVIOURS],
+    }
+
+
+def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
+    """Invited (given a link), submitted and declined surveys per relationship, one query.
+    Raters never sent a link (pending) are not counted as invited."""
+    rows = (
+        Rater.objects.filter(request__in=requests.values("id"))
+        .exclude(status=Rater.Status.PENDING)
+        .values("relationship")
+        .annotate(
+            invited=Count("id"),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+        )
+        .order_by()
+    )
+    rates = {
+        r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RATE_RELATIONSHIPS
+    }
+    for row in rows:
+        rates[row["relationship"]].update(
+            invited=row["invited"], submitted=row["submitted"], declined=row["declined"]
+        )
+    total = {
+        key: sum(rates[r][key] for r in RATE_RELATIONSHIPS)
+        for key in ("invited", "submitted", "declined")
+    }
+    total["rate"] = None
+    for counts in (*rates.values(), total):
+        if counts["invited"]:
+            counts["rate"] = round(100 * counts["submitted"] / counts["invited"], 1)
+    return {"relationships": rates, "total": total}
+
+
+# --- dashboards --------------------------------------------------------------------------
+
+
+def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
+    """The requests on a manager's page: those they made, and those about their line."""
+    from accounts.selectors import person_for_user, person_line
+
+    if not user.is_authenticated:
+        return FeedbackRequest.objects.none()
+    condition = Q(requested_by=user)
+    person = person_for_user(user)
+    if person is not None:
+        condition |= Q(subject__in=person_line(manager_id=person.id).values("id"))
+    return (
+        FeedbackRequest.objects.filter(condition)
+        .select_related("cycle", "subject__team")
+        .order_by("-cycle__created_at", "subject__name", "id")
+    )
+
+
+def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """request id -> relationship -> {total, submitted, declined, waiting}, one query."""
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .values("request_id", "relationship")
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+            waiting=Count("id", filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED])),
+        )
+        .order_by()
+    )
+    progress: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+    for row in rows:
+        progress[row["request_id"]][row["relationship"]] = {
+            key: row[key] for key in ("total", "submitted", "declined", "waiting")
+        }
+    return progress
+
+
+def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """cycle id -> [{team, invited, submitted, declined, rate}] by team name, one query.
+    Counted live from the raters, so HR watches a cycle fill while it is open."""
+    rows = (
+        Rater.objects.filter(request__cycle_id__in=cycle_ids)
+        .exclude(status=Rater.Status.PENDING)
+        .values("request__cycle_id", "request__subject__team__name")
+        .annotate(
+            invited=Count("id"),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+        )
+        .order_by("request__cycle_id", "request__subject__team__name")
+    )
+    rates: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        rates[row["request__cycle_id"]].append(
+            {
+                "team": row["request__subject__team__name"] or "No team",
+                "invited": row["invited"],
+                "submitted": row["submitted"],
+                "declined": row["declined"],
+                "rate": round(100 * row["submitted"] / row["invited"]) if row["invited"] else 0,
+            }
+        )
+    return rates

@@ -273,3 +273,27 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
             analysis.save(update_fields=["frozen_at"])
     # The figures are as stored (frozen once released); the cycle header is today's.
     return {**analysis.data, "cycle": _cycle_doc(cycle)}
+
+
+def request_remind(*, request: FeedbackRequest) -> int:
+    """Remind every rater who has a link but has not answered, by sending a fresh link.
+
+    There is no separate reminder email yet: this reuses ``rater_resend``, so each
+    reminded rater's previous link stops working (their saved draft is kept). Refused
+    unless the cycle is open.
+    """
+    from feedback.models import Rater
+    from feedback.services import rater_resend
+
+    if request.cycle.status != Cycle.Status.OPEN:
+        raise DomainError(
+            f"The cycle is {request.cycle.status}: reminders need an open cycle.", code="conflict"
+        )
+    waiting = list(
+        request.raters.filter(status__in=[Rater.Status.INVITED, Rater.Status.STARTED]).order_by(
+            "id"
+        )
+    )
+    for rater in waiting:
+        rater_resend(rater=rater)
+    return len(waiting)

@@ -1,0 +1,193 @@
+"""The section-4 document in the words and charts a subject reads.
+
+Pure functions over the stored document (no queries): the page, and later the PDF
+export, show the same sentences.
+"""
+
+from __future__ import annotations
+
+from reports import charts
+
+BEHAVIOUR_NAMES = {
+    # behaviour: (name, leadership pole, management pole), from the seed questionnaire.
+    "vision": ("Vision", "visionary", "goal setter"),
+    "change": ("Change", "innovator", "sticks with what works"),
+    "risk": ("Risk", "risk taker", "risk minimiser"),
+    "people": ("People", "builds relationships", "builds systems and processes"),
+    "development": ("Development", "coaches", "directs"),
+}
+GROUP_NAMES = {
+    "self": ("You", "you"),
+    "boss": ("Boss", "your boss"),
+    "peer": ("Peers", "peers"),
+    "direct_report": ("Direct reports", "direct reports"),
+    "other": ("Other raters", "other raters"),
+    "others": ("Everyone but you", "everyone but you"),
+}
+SINGULAR = {"peer": "peer", "direct_report": "direct report", "other": "other rater"}
+COMMENT_GROUPS = {
+    "self": "You",
+    "boss": "Your boss",
+    "peer": "A peer",
+    "direct_report": "A direct report",
+    "other": "Another rater",
+}
+CHART_GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
+ANONYMOUS = ("peer", "direct_report", "other")
+
+
+def behaviour_name(slug: str) -> str:
+    return BEHAVIOUR_NAMES.get(slug, (slug.title(),))[0]
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def suppressed_notes(document: dict) -> list[str]:
+    """One plain sentence per group that answered but is not shown on its own."""
+    k = document["cycle"]["min_anonymous_raters"]
+    notes = []
+    for group in ANONYMOUS:
+        n = document["groups"][group]["n"]
+        if 0 < n < k:
+            who = SINGULAR[group] if n == 1 else GROUP_NAMES[group][1]
+            notes.append(
+                f"Only {n} {who} answered, fewer than {k}, so their ratings are not shown on "
+                f"their own: they are counted only inside “everyone but you”, and only for "
+                f"statements where the small groups together gave at least {k} ratings. "
+                f"Their comments are not shown."
+            )
+    if document["groups"]["boss"]["n"] == 0:
+        notes.append("Your boss has not answered, so there is no boss column.")
+    return notes
+
+
+def behaviour_sections(document: dict) -> list[dict]:
+    """Per behaviour: a leadership-versus-management chart for every group with its n,
+    the plain-words profile and the statements with their figures."""
+    groups = document["groups"]
+    items_by_behaviour: dict[str, list[dict]] = {}
+    for item in document["items"]:
+        items_by_behaviour.setdefault(item["behaviour"], []).append(item)
+    sections = []
+    for behaviour in document["behaviours"]:
+        slug = behaviour["behaviour"]
+        name, lead_pole, manage_pole = BEHAVIOUR_NAMES.get(slug, (slug.title(), "", ""))
+        rows = []
+        for group in CHART_GROUPS:
+            n = groups[group]["n"]
+            if group == "other" and n == 0:
+                continue  # external raters are optional; an empty row says nothing
+            # The chart's label column is narrow: "Others" there, spelled out in the table.
+            short = "Others" if group == "others" else GROUP_NAMES[group][0]
+            rows.append(
+                (
+                    f"{short} (n={n})",
+                    behaviour["leadership"][group],
+                    behaviour["management"][group],
+                )
+            )
+        sections.append(
+            {
+                "slug": slug,
+                "name": name,
+                "poles": f"{lead_pole} (leadership) vs {manage_pole} (management)",
+                "profile": behaviour.get("profile"),
+                "chart": charts.pole_pairs(title=f"{name}: leadership and management", rows=rows),
+                "items": [
+                    {
+                        "text": item["text"],
+                        "pole": item["pole"],
+                        "self": _score((item["scores"]["self"] or {}).get("mean")),
+                        "others": _score((item["scores"]["others"] or {}).get("mean")),
+                        "others_n": (item["scores"]["others"] or {}).get("n", 0),
+                    }
+                    for item in items_by_behaviour.get(slug, [])
+                ],
+            }
+        )
+    return sections
+
+
+def gap_chart(document: dict) -> str:
+    rows = []
+    for behaviour in document["behaviours"]:
+        name = behaviour_name(behaviour["behaviour"])
+        for pole in ("leadership", "management"):
+            rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
+    return charts.gap_bars(
+        title="How you rate yourself compared with everyone else",
+        rows=rows,
+        threshold=document["cycle"]["gap_threshold"],
+    )
+
+
+def gap_sentences(document: dict) -> dict[str, list[str]]:
+    """Blind spots and hidden strengths as sentences, each figure with its n."""
+    items = {item["id"]: item for item in document["items"]}
+
+    def sentence(item_id: int, kind: str) -> str:
+        item = items[item_id]
+        mine = item["scores"]["self"]["mean"]
+        others = item["scores"]["others"]
+        where = behaviour_name(item["behaviour"]).lower()
+        if kind == "blind":
+            return (
+                f"“{item['text']}” ({where}, {item['pole']}): you rate yourself {mine:.2f}, "
+                f"everyone else {others['mean']:.2f} (n={others['n']}). Others see this in "
+                f"you less than you think."
+            )
+        return (
+            f"“{item['text']}” ({where}, {item['pole']}): everyone else rates you "
+            f"{others['mean']:.2f} (n={others['n']}), you rate yourself {mine:.2f}. Others "
+            f"see more of this in you than you give yourself credit for."
+        )
+
+    return {
+        "blind_spots": [sentence(i, "blind") for i in document["blind_spots"] if i in items],
+        "hidden_strengths": [
+            sentence(i, "hidden") for i in document["hidden_strengths"] if i in items
+        ],
+    }
+
+
+def comment_groups(document: dict) -> list[dict]:
+    """Comments under their question, labelled by group and never by name."""
+    questions: dict[str, list[dict]] = {}
+    for comment in document["comments"]:
+        questions.setdefault(comment["question"], []).append(
+            {
+                "group": COMMENT_GROUPS.get(comment["group"], comment["group"]),
+                "text": comment["text"],
+            }
+        )
+    return [{"question": q, "comments": c} for q, c in questions.items()]
+
+
+def group_counts(document: dict) -> list[dict]:
+    k = document["cycle"]["min_anonymous_raters"]
+    rows = []
+    for group in CHART_GROUPS:
+        figures = document["groups"][group]
+        rows.append(
+            {
+                "name": GROUP_NAMES[group][0],
+                "n": figures["n"],
+                "shown": figures["shown"],
+                "rule": f"shown from {k} answers" if group in ANONYMOUS else "",
+            }
+        )
+    return rows
+
+
+def report_context(document: dict) -> dict:
+    return {
+        "document": document,
+        "groups": group_counts(document),
+        "notes": suppressed_notes(document),
+        "sections": behaviour_sections(document),
+        "gap_chart": gap_chart(document),
+        **gap_sentences(document),
+        "comment_groups": comment_groups(document),
+    }

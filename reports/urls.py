@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("reports/", views.my_reports, name="reports_mine"),
+    path("reports/requests/<int:pk>/", views.report, name="report"),
+    path("reports/requests/<int:pk>/remind/", views.remind, name="report_remind"),
+    path("reports/manager/", views.manager_dashboard, name="reports_manager"),
+    path("reports/hr/", views.hr_dashboard, name="reports_hr"),
+    path(
+        "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
+    ),
+]
