@@ -147,8 +147,15 @@ def phone(browser, live_server, settings):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # Any page that breaks the content security policy fails the test that opened it.
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield page
     context.close()
+    assert not violations, f"content security policy violations: {violations}"
 
 
 @pytest.fixture
