@@ -76,8 +76,9 @@ def test_it_passes_djangos_deployment_checks_with_production_settings():
     import subprocess
     import sys
 
+    # The test run sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "feedback.example.com",
