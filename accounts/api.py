@@ -81,7 +81,7 @@ class PersonViewSet(
     def import_file(self, request):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        result = services.people_import(file=upload.validated_data["file"])
+        result = services.people_import(file=upload.validated_data["file"], actor=request.user)
         return Response(ImportResultSerializer(result).data)
 
 

@@ -14,8 +14,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import HR_GROUP_NAME, Person, Team
+from core.audit import audit_record
 from core.errors import DomainError
 
 IMPORT_COLUMNS = ("email", "name", "title", "team", "manager_email")
@@ -28,7 +30,11 @@ HR_APPS = ("accounts", "feedback", "reports")
 def hr_group_ensure() -> Group:
     """The HR group exists and holds every permission on the platform's own models."""
     group, _ = Group.objects.get_or_create(name=HR_GROUP_NAME)
-    perms = Permission.objects.filter(content_type__app_label__in=HR_APPS)
+    perms = Permission.objects.filter(
+        Q(content_type__app_label__in=HR_APPS)
+        # The audit log: HR reads it; nobody edits it.
+        | Q(content_type__app_label="core", codename__startswith="view_")
+    )
     group.permissions.set(perms)
     return group
 
@@ -258,7 +264,7 @@ def _find_loops(rows: list[_Row], existing: dict[str, dict]) -> None:
         done.update(path)
 
 
-def people_import(*, file: BinaryIO) -> ImportResult:
+def people_import(*, file: BinaryIO, actor=None) -> ImportResult:
     """Upsert people from a CSV file: all rows or none, every error with its line number."""
     # Read one byte past the limit rather than trusting a declared size.
     data = file.read(settings.PEOPLE_IMPORT_MAX_BYTES + 1)
@@ -286,7 +292,14 @@ def people_import(*, file: BinaryIO) -> ImportResult:
             f"Nothing was imported: {len(errors)} error{'s' if len(errors) > 1 else ''} in the file.",
             errors={"file": errors},
         )
-    return _write(rows, existing)
+    with transaction.atomic():
+        result = _write(rows, existing)
+        audit_record(
+            actor=actor,
+            action="people.import",
+            detail={"rows": result.rows, "created": result.created, "updated": result.updated},
+        )
+    return result
 
 
 def _teams_by_name(names: Iterable[str]) -> dict[str, int]:
@@ -354,7 +367,7 @@ def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
 # --- logins -----------------------------------------------------------------
 
 
-def logins_invite(*, emails: list[str], hr: bool = False) -> list[Person]:
+def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Person]:
     """Give each person a login (username = email) and email them a link to set a password.
 
     All or nothing: an unknown email refuses the whole request.
@@ -396,5 +409,6 @@ def logins_invite(*, emails: list[str], hr: bool = False) -> list[Person]:
                 person.save(update_fields=["user", "updated_at"])
             user_id = user.id
             transaction.on_commit(lambda uid=user_id: send_login_invitation.delay(uid))
+            audit_record(actor=actor, action="login.invite", target=person, detail={"hr": hr})
             invited.append(person)
     return invited

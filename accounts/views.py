@@ -48,7 +48,9 @@ def people_invite(request):
     form = InviteLoginForm(request.POST)
     if form.is_valid():
         try:
-            services.logins_invite(emails=[form.cleaned_data["email"]], hr=form.cleaned_data["hr"])
+            services.logins_invite(
+                emails=[form.cleaned_data["email"]], hr=form.cleaned_data["hr"], actor=request.user
+            )
         except DomainError as exc:
             for line in exc.messages():
                 messages.error(request, line)
@@ -67,7 +69,7 @@ def people_import(request):
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.people_import(file=form.cleaned_data["file"])
+            result = services.people_import(file=form.cleaned_data["file"], actor=request.user)
         except DomainError as exc:
             errors = [exc.detail, *exc.messages()] if exc.errors else [exc.detail]
         else:

@@ -72,7 +72,7 @@ class CycleViewSet(
         return Response(self.get_serializer(cycle).data, status=status.HTTP_201_CREATED)
 
     def _transition(self, service, **kwargs):
-        cycle = service(cycle=self.get_object(), **kwargs)
+        cycle = service(cycle=self.get_object(), actor=self.request.user, **kwargs)
         return Response(self.get_serializer(cycle).data)
 
     @extend_schema(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Person
+from core.audit import audit_record
 from core.errors import DomainError
 from feedback import selectors
 from feedback.models import (
@@ -136,7 +137,7 @@ def _closing_date_check(closes_at: datetime.datetime, *, now: datetime.datetime)
 
 
 @transaction.atomic
-def cycle_open(*, cycle: Cycle) -> Cycle:
+def cycle_open(*, cycle: Cycle, actor=None) -> Cycle:
     """draft -> open, pinning the current questionnaire version."""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.DRAFT:
@@ -150,11 +151,12 @@ def cycle_open(*, cycle: Cycle) -> Cycle:
     locked.framework = framework
     locked.opened_at = now
     locked.save(update_fields=["status", "framework", "opened_at"])
+    audit_record(actor=actor, action="cycle.open", target=locked)
     return locked
 
 
 @transaction.atomic
-def cycle_close(*, cycle: Cycle) -> Cycle:
+def cycle_close(*, cycle: Cycle, actor=None) -> Cycle:
     """open -> closed: no more answers. (Results are computed by the reports app.)"""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.OPEN:
@@ -166,11 +168,12 @@ def cycle_close(*, cycle: Cycle) -> Cycle:
 
     # Every subject's figures, in bulk, by a worker once the close is committed.
     transaction.on_commit(lambda: cycle_recompute_schedule(cycle_id=locked.id))
+    audit_record(actor=actor, action="cycle.close", target=locked)
     return locked
 
 
 @transaction.atomic
-def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None) -> Cycle:
+def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None, actor=None) -> Cycle:
     """closed -> open, only while nobody has read any of its results."""
     locked = _cycle_locked(cycle)
     if locked.status == Cycle.Status.RELEASED:
@@ -194,11 +197,17 @@ def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None) ->
     locked.status = Cycle.Status.OPEN
     locked.closed_at = None
     locked.save(update_fields=["status", "closes_at", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="cycle.reopen",
+        target=locked,
+        detail={"closes_at": str(locked.closes_at)},
+    )
     return locked
 
 
 @transaction.atomic
-def cycle_release(*, cycle: Cycle) -> Cycle:
+def cycle_release(*, cycle: Cycle, actor=None) -> Cycle:
     """closed -> released: results become visible to subjects and their managers. Final."""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.CLOSED:
@@ -209,6 +218,7 @@ def cycle_release(*, cycle: Cycle) -> Cycle:
     from reports.services import cycle_results_freeze_schedule
 
     transaction.on_commit(lambda: cycle_results_freeze_schedule(cycle_id=locked.id))
+    audit_record(actor=actor, action="cycle.release", target=locked)
     return locked
 
 

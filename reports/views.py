@@ -189,7 +189,7 @@ def cycle_action(request, pk: int, action: str):
     service, label, consequence = CYCLE_ACTIONS[action]
     if request.method == "POST":
         try:
-            cycle = service(cycle=cycle)
+            cycle = service(cycle=cycle, actor=request.user)
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
