@@ -7,7 +7,10 @@ class CycleSerializer(serializers.ModelSerializer):
     gap_threshold = serializers.DecimalField(
         max_digits=4, decimal_places=2, coerce_to_string=False, required=False
     )
-    framework = serializers.IntegerField(source="framework.version", read_only=True, default=None)
+    # The questionnaire version, pinned when the cycle opens: null while it is a draft.
+    framework = serializers.IntegerField(
+        source="framework.version", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Cycle

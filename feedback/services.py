@@ -107,6 +107,7 @@ def cycle_create(
         gap_threshold=Decimal(gap_threshold),
         max_requests_per_rater=max_requests_per_rater,
     )
+    _closing_date_check(closes_at, now=timezone.now())
     return Cycle.objects.create(
         name=name.strip(),
         closes_at=closes_at,

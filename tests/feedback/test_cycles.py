@@ -107,8 +107,16 @@ def test_it_reopens_with_a_new_closing_date_when_the_old_one_passed(open_cycle):
 
 @pytest.mark.django_db
 def test_it_refuses_to_open_a_cycle_whose_closing_date_passed(org):
-    cycle = services.cycle_create(name="Late", closes_at=in_days(-1))
+    cycle = services.cycle_create(name="Late", closes_at=in_days(1))
+    Cycle.objects.filter(pk=cycle.pk).update(closes_at=in_days(-1))  # a draft left too long
+    cycle.refresh_from_db()
     error = refusal(services.cycle_open, cycle=cycle)
+    assert (error.code, error.errors) == ("invalid", {"closes_at": ["Must be in the future."]})
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_create_a_cycle_that_closes_in_the_past(org):
+    error = refusal(services.cycle_create, name="Late", closes_at=in_days(-1))
     assert (error.code, error.errors) == ("invalid", {"closes_at": ["Must be in the future."]})
 
 
