@@ -16,7 +16,7 @@ from tests.factories import person_with_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 20
 
 
 def fuzz(headers: dict) -> list[str]:
