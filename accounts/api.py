@@ -1,5 +1,6 @@
 """People API: thin views over accounts.services and accounts.selectors."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -9,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts import selectors, services
+from accounts import privacy, selectors, services
 from accounts.filters import PersonFilter
 from accounts.permissions import IsHR
 from accounts.serializers import ImportResultSerializer, ImportUploadSerializer, PersonSerializer
@@ -62,6 +63,38 @@ class PersonViewSet(
         serializer.is_valid(raise_exception=True)
         person = services.person_update(person=person, **self._fields(serializer.validated_data))
         return Response(self.get_serializer(person).data)
+
+    def _person_for_hr(self):
+        person = self.get_object()
+        if not selectors.user_is_hr(self.request.user):
+            raise PermissionDenied(IsHR.message)
+        return person
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+        description="Everything the platform holds about this person, as JSON: profile, "
+        "login, feedback about them with released results, surveys they were asked to "
+        "answer with their answers, actions they took. HR only.",
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        data = privacy.person_data_export(person=self._person_for_hr(), actor=request.user)
+        response = Response(data)
+        response["Content-Disposition"] = f'attachment; filename="person-{pk}.json"'
+        return response
+
+    @extend_schema(
+        request=None,
+        responses={204: None, **ERROR_RESPONSES, 409: ErrorSerializer},
+        description="Erase everything about this person: feedback about them is deleted, "
+        "their answers about others unlinked (their comments deleted), their login removed, "
+        "their record kept as an anonymous shell. HR only; final.",
+    )
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        privacy.person_erase(person=self._person_for_hr(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: PersonSerializer(many=True), **ERROR_RESPONSES})
     def list(self, request, *args, **kwargs):

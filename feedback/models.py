@@ -110,6 +110,8 @@ class Cycle(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     # Set by the results API on first read; from then on the cycle may not reopen.
     results_read_at = models.DateTimeField(null=True, blank=True)
+    # Set when HR purged the raw answers after the retention period; figures stay.
+    answers_purged_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -269,8 +269,9 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
         analysis = gap_analysis_current(request=request)
         if cycle.status == Cycle.Status.RELEASED and analysis.frozen_at is None:
             # Released before the freezing task ran: what is shown now is what stays.
-            analysis.frozen_at = timezone.now()
-            analysis.save(update_fields=["frozen_at"])
+            GapAnalysis.objects.filter(pk=analysis.pk, data__isnull=False).update(
+                frozen_at=timezone.now()
+            )
     # The figures are as stored (frozen once released); the cycle header is today's.
     return {**analysis.data, "cycle": _cycle_doc(cycle)}
 

@@ -188,7 +188,9 @@ def recompute(
             cursor.execute("ANALYZE gap_cells")
         cursor.execute(
             _UPSERT.format(where=where, where2=where2, empty=empty, **dialect),
-            [now, *params2, *params],
+            # Adapted as the ORM would store it: on SQLite a datetime is text, and the
+            # render step matches rows by computed_at.
+            [connection.ops.adapt_datetimefield_value(now), *params2, *params],
         )
         cursor.execute(_SCORES_DELETE.format(where=where), params)
         cursor.execute(_SCORES_INSERT)

@@ -209,3 +209,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Privacy: raw answers of a released cycle may be purged (figures kept) this many days
+# after its release.
+ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
