@@ -1,0 +1,93 @@
+"""Redis stopped while raters submit: every answer is saved, the site stays up, and the
+results catch up once Redis is back. Real processes: redis-server, gunicorn, a worker."""
+
+import json
+import signal
+import urllib.error
+import urllib.request
+
+import pytest
+
+from feedback.models import Rater
+from reports.models import GapAnalysis
+from tests.faults.conftest import app_env, free_port, python, wait_for_port
+from tests.reports.builders import answer_all, invited, new_request, open_cycle
+
+pytestmark = pytest.mark.services
+
+
+def call(method: str, url: str, body: dict | None = None) -> tuple[int, dict | str]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read().decode()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        text, status = error.read().decode(), error.code
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
+    processes, redis_server_binary, wait_for
+):
+    cycle = open_cycle()
+    request = new_request(cycle)
+    tokens = [invited(request, "peer")[1] for _ in range(5)]
+    ratings = answer_all(cycle, 4)
+
+    redis_port, web_port = free_port(), free_port()
+    redis_argv = [redis_server_binary, "--port", str(redis_port), "--bind", "127.0.0.1",
+                  "--save", "", "--appendonly", "no"]
+    redis = processes.start(redis_argv)
+    wait_for_port(redis_port)
+    env = app_env(broker_url=f"redis://127.0.0.1:{redis_port}/0")
+    processes.start(
+        python("-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
+               "--workers", "2", "--timeout", "60"),
+        env,
+    )
+    wait_for_port(web_port)
+    site = f"http://127.0.0.1:{web_port}"
+
+    def submit(token):
+        assert call("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})[0] == 200
+        return call("POST", f"{site}/api/v1/survey/{token}/submit/")
+
+    # Two raters submit while Redis runs.
+    for token in tokens[:2]:
+        assert submit(token)[0] == 200
+
+    # Redis stops (killed, as a crash would), and three more raters submit.
+    processes.stop(redis, signal.SIGKILL)
+    for token in tokens[2:]:
+        status, body = submit(token)
+        assert status == 200, body
+    assert Rater.objects.filter(request=request, status="submitted").count() == 5
+    # The site stays up and says what is wrong.
+    assert call("GET", f"{site}/s/{tokens[0]}/")[0] == 200
+    status, health = call("GET", f"{site}/healthz")
+    assert status == 503 and health["database"] == "ok" and health["broker"].startswith("error")
+
+    # Redis is back; a worker and beat's sweep bring the result up to date.
+    processes.start(redis_argv)
+    wait_for_port(redis_port)
+    processes.start(
+        python("-m", "celery", "-A", "config.celery_app", "worker", "-P", "solo",
+               "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"),
+        env,
+    )
+    processes.start(
+        python("-m", "celery", "-A", "config.celery_app", "call", "reports.tasks.sweep_stale_results"),
+        env,
+    )
+    analysis = wait_for(
+        lambda: GapAnalysis.objects.filter(request=request, submitted_count=5).first(), timeout=90
+    )
+    assert analysis.computed_at is not None
+    assert call("GET", f"{site}/healthz")[1]["broker"] == "ok"
