@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format check-migrations ci clean
+.PHONY: run test faults lint format check-migrations ci clean
 
 # The stamp files make a second run skip the install unless requirements changed.
 $(BIN)/python:
@@ -29,6 +29,11 @@ run: $(VENV)/.run-installed
 # PYTEST_ADDOPTS passes extra flags, e.g. PYTEST_ADDOPTS="-k import".
 test: $(VENV)/.dev-installed
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest
+
+# Fault tests that restart the machine's PostgreSQL: needs root, DATABASE_URL and
+# CELERY_BROKER_URL. See RELIABILITY.md.
+faults: $(VENV)/.dev-installed
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -m faults tests/faults
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -42,14 +42,32 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
     ratings = answer_all(cycle, 4)
 
     redis_port, web_port = free_port(), free_port()
-    redis_argv = [redis_server_binary, "--port", str(redis_port), "--bind", "127.0.0.1",
-                  "--save", "", "--appendonly", "no"]
+    redis_argv = [
+        redis_server_binary,
+        "--port",
+        str(redis_port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     redis = processes.start(redis_argv)
     wait_for_port(redis_port)
     env = app_env(broker_url=f"redis://127.0.0.1:{redis_port}/0")
     processes.start(
-        python("-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{web_port}",
-               "--workers", "2", "--timeout", "60"),
+        python(
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+        ),
         env,
     )
     wait_for_port(web_port)
@@ -78,12 +96,26 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
     processes.start(redis_argv)
     wait_for_port(redis_port)
     processes.start(
-        python("-m", "celery", "-A", "config.celery_app", "worker", "-P", "solo",
-               "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"),
+        python(
+            "-m",
+            "celery",
+            "-A",
+            "config.celery_app",
+            "worker",
+            "-P",
+            "solo",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+        ),
         env,
     )
     processes.start(
-        python("-m", "celery", "-A", "config.celery_app", "call", "reports.tasks.sweep_stale_results"),
+        python(
+            "-m", "celery", "-A", "config.celery_app", "call", "reports.tasks.sweep_stale_results"
+        ),
         env,
     )
     analysis = wait_for(
