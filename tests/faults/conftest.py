@@ -3,6 +3,7 @@ database. Everything listens on 127.0.0.1 and is stopped at the end of the test.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,23 @@ def app_env(*, broker_url: str) -> dict:
 
 def python(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict | str]:
+    """One JSON request as an outside client sends it: (status, body). Status 0 when the
+    connection itself failed."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, text = response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode()
+    except (urllib.error.URLError, ConnectionError):
+        return 0, ""
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text

@@ -4,13 +4,10 @@ This restarts the machine's PostgreSQL cluster, so it is not part of `make test`
 with `make faults` (it needs root and pg_ctlcluster, as on the CI machine).
 """
 
-import json
 import os
 import shutil
 import subprocess
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from django.db import connection
 
 from feedback.models import Item, Rater, Rating
 from tests.conftest import need_service
-from tests.faults.conftest import app_env, free_port, python, wait_for_port
+from tests.faults.conftest import app_env, free_port, http, python, wait_for_port
 from tests.reports.builders import answer_all, invited, new_request, open_cycle
 
 pytestmark = [pytest.mark.services, pytest.mark.faults]
@@ -45,20 +42,6 @@ def restart_postgres() -> None:
         check=True,
         timeout=120,
     )
-
-
-def send(method: str, url: str, body: dict | None = None) -> int:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except (urllib.error.URLError, ConnectionError):
-        return 0  # the connection itself failed
 
 
 def test_it_answers_cleanly_and_writes_nothing_by_halves_across_a_restart(processes, wait_for):
@@ -91,9 +74,9 @@ def test_it_answers_cleanly_and_writes_nothing_by_halves_across_a_restart(proces
     lock = threading.Lock()
 
     def rater(token):
-        for status in (
-            send("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings}),
-            send("POST", f"{site}/api/v1/survey/{token}/submit/"),
+        for status, _ in (
+            http("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings}),
+            http("POST", f"{site}/api/v1/survey/{token}/submit/"),
         ):
             with lock:
                 statuses.append(status)
@@ -115,6 +98,6 @@ def test_it_answers_cleanly_and_writes_nothing_by_halves_across_a_restart(proces
     # Raters who were told to try again can: every survey ends up submitted.
     wait_for_port(port)
     for token in tokens:
-        send("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})
-        send("POST", f"{site}/api/v1/survey/{token}/submit/")
+        http("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})
+        http("POST", f"{site}/api/v1/survey/{token}/submit/")
     assert Rater.objects.filter(request=request, status="submitted").count() == RATERS

@@ -1,36 +1,16 @@
 """Redis stopped while raters submit: every answer is saved, the site stays up, and the
 results catch up once Redis is back. Real processes: redis-server, gunicorn, a worker."""
 
-import json
 import signal
-import urllib.error
-import urllib.request
 
 import pytest
 
 from feedback.models import Rater
 from reports.models import GapAnalysis
-from tests.faults.conftest import app_env, free_port, python, wait_for_port
+from tests.faults.conftest import app_env, free_port, http, python, wait_for_port
 from tests.reports.builders import answer_all, invited, new_request, open_cycle
 
 pytestmark = pytest.mark.services
-
-
-def call(method: str, url: str, body: dict | None = None) -> tuple[int, dict | str]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        text, status = error.read().decode(), error.code
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
 
 
 def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
@@ -74,8 +54,8 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
     site = f"http://127.0.0.1:{web_port}"
 
     def submit(token):
-        assert call("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})[0] == 200
-        return call("POST", f"{site}/api/v1/survey/{token}/submit/")
+        assert http("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})[0] == 200
+        return http("POST", f"{site}/api/v1/survey/{token}/submit/")
 
     # Two raters submit while Redis runs.
     for token in tokens[:2]:
@@ -88,8 +68,8 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
         assert status == 200, body
     assert Rater.objects.filter(request=request, status="submitted").count() == 5
     # The site stays up and says what is wrong.
-    assert call("GET", f"{site}/s/{tokens[0]}/")[0] == 200
-    status, health = call("GET", f"{site}/healthz")
+    assert http("GET", f"{site}/s/{tokens[0]}/")[0] == 200
+    status, health = http("GET", f"{site}/healthz")
     assert status == 503 and health["database"] == "ok" and health["broker"].startswith("error")
 
     # Redis is back; a worker and beat's sweep bring the result up to date.
@@ -122,4 +102,4 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
         lambda: GapAnalysis.objects.filter(request=request, submitted_count=5).first(), timeout=90
     )
     assert analysis.computed_at is not None
-    assert call("GET", f"{site}/healthz")[1]["broker"] == "ok"
+    assert http("GET", f"{site}/healthz")[1]["broker"] == "ok"
