@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 
@@ -37,6 +38,41 @@ def framework_is_used(*, framework: Framework) -> bool:
 def cycle_accepts_answers(*, cycle: Cycle, now) -> bool:
     # Past its closing date a cycle takes no answers, even before HR closes it.
     return cycle.status == Cycle.Status.OPEN and cycle.closes_at > now
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def raters_due_reminder(*, now: datetime.datetime, days: list[int]) -> QuerySet[Rater]:
+    """Raters who owe an answer and whose cycle closes in one of ``days`` days from ``now``.
+
+    "d days before closing" is the window (d-1, d] days before ``closes_at``. Requiring the
+    last email (invitation or reminder) to be a day old gives at most one email a day, and
+    so at most one reminder per window, however often beat runs.
+    """
+    windows = Q()
+    for day in sorted(set(days)):
+        windows |= Q(
+            request__cycle__closes_at__gt=now + (day - 1) * ONE_DAY,
+            request__cycle__closes_at__lte=now + day * ONE_DAY,
+        )
+    if not windows:
+        return Rater.objects.none()
+    return Rater.objects.filter(
+        windows,
+        reminder_claimable(now=now),
+        request__cycle__status=Cycle.Status.OPEN,
+    )
+
+
+def reminder_claimable(*, now: datetime.datetime) -> Q:
+    """The rater-row half of being due, safe to re-check inside a conditional UPDATE."""
+    a_day_ago = now - ONE_DAY
+    return Q(
+        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=a_day_ago),
+        status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
+        invited_at__lte=a_day_ago,
+    )
 
 
 def token_hash(*, token: str) -> str:

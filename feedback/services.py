@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -463,6 +464,55 @@ def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
         rater.invitation_sent_hash = digest
         rater.invited_at = timezone.now()
         rater.save(update_fields=["invitation_sent_hash", "invited_at"])
+    return True
+
+
+# --- reminders ----------------------------------------------------------------
+
+
+def reminders_queue(*, now: datetime.datetime) -> int:
+    """Queue one reminder task per rater due one now; beat calls this hourly."""
+    from feedback.tasks import send_reminder
+
+    due = selectors.raters_due_reminder(now=now, days=settings.REMINDER_DAYS_BEFORE_CLOSE)
+    rater_ids = list(due.order_by("id").values_list("id", flat=True))
+    for rater_id in rater_ids:
+        send_reminder.delay(rater_id)
+    return len(rater_ids)
+
+
+def reminder_send(*, rater_id: int, now: datetime.datetime, send) -> bool:
+    """Call ``send(rater, token)`` with a fresh link if the rater is still due a reminder.
+
+    Only the token's hash is stored, so the reminder carries a new token and the old link
+    dies, as on resend (docs/decisions.md). The claim is one conditional UPDATE: of two beat
+    runs or two deliveries of this task, the second finds ``last_reminded_at`` fresh and
+    updates nothing. The claim stays uncommitted while sending, so a failed send rolls back
+    both the claim and the new token, and the retry starts over with the old link alive.
+    """
+    days = settings.REMINDER_DAYS_BEFORE_CLOSE
+    with transaction.atomic():
+        rater = (
+            selectors.raters_due_reminder(now=now, days=days)
+            .select_related("request__cycle", "request__subject")
+            .filter(pk=rater_id)
+            .first()
+        )
+        if rater is None:
+            return False
+        token = _issue_token(rater, now=now)
+        # Only the rater's own columns in the WHERE: PostgreSQL re-checks them on the row a
+        # concurrent claim just committed, which a join could not guarantee.
+        claimed = Rater.objects.filter(selectors.reminder_claimable(now=now), pk=rater_id).update(
+            token_hash=rater.token_hash,
+            token_issued_at=now,
+            invitation_sent_hash=rater.token_hash,
+            last_reminded_at=now,
+        )
+        if not claimed:
+            return False
+        rater.last_reminded_at = now
+        send(rater, token)
     return True
 
 

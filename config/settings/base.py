@@ -175,9 +175,16 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailCaseInsensitiveBackend"]
 # submissions for one subject becomes one run. The sweep catches anything missed
 # (for instance while the broker was down).
 GAP_ANALYSIS_COALESCE_SECONDS = env.int("GAP_ANALYSIS_COALESCE_SECONDS", default=5)
+# Reminders: raters who have neither submitted nor declined get one email on each of these
+# days before their cycle closes. Beat looks hourly; each rater gets at most one a day.
+REMINDER_DAYS_BEFORE_CLOSE = env.list("REMINDER_DAYS_BEFORE_CLOSE", cast=int, default=[7, 2, 1])
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-results": {
         "task": "reports.tasks.sweep_stale_results",
         "schedule": env.int("GAP_ANALYSIS_SWEEP_SECONDS", default=300),
+    },
+    "send-reminders": {
+        "task": "feedback.tasks.send_reminders",
+        "schedule": env.int("REMINDER_SWEEP_SECONDS", default=3600),
     },
 }
