@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from accounts.permissions import IsHR
 from accounts.selectors import people_visible_to, user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer
 from core.errors import DomainError
-from feedback import selectors, services
+from feedback import selectors, services, throttle
 from feedback.models import Cycle
 from feedback.serializers import (
     CycleReopenSerializer,
@@ -30,6 +30,9 @@ from feedback.serializers import (
 )
 
 WITH_CONFLICT = {**ERROR_RESPONSES, 409: ErrorSerializer}
+# Survey endpoints also answer 429 to a client that keeps trying unknown tokens.
+SURVEY_ERRORS = {**ERROR_RESPONSES, 429: ErrorSerializer}
+SURVEY_WITH_CONFLICT = {**WITH_CONFLICT, 429: ErrorSerializer}
 
 
 class CycleViewSet(
@@ -234,6 +237,20 @@ class _SurveyView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        retry_after = throttle.guessing_retry_after(request)
+        if retry_after is not None:
+            raise exceptions.Throttled(
+                wait=retry_after, detail=throttle.guessing_message(retry_after)
+            )
+
+    def handle_exception(self, exc):
+        # Only the token lookup raises not_found here: that is one guess more.
+        if isinstance(exc, DomainError) and exc.code == "not_found":
+            throttle.guessing_record_miss(self.request)
+        return super().handle_exception(exc)
+
     def _survey(self, token: str) -> Response:
         rater = selectors.rater_for_token(token=token)
         data = selectors.survey_for_rater(rater=rater, now=timezone.now())
@@ -241,13 +258,13 @@ class _SurveyView(APIView):
 
 
 class SurveyView(_SurveyView):
-    @extend_schema(responses={200: SurveySerializer, **ERROR_RESPONSES})
+    @extend_schema(responses={200: SurveySerializer, **SURVEY_ERRORS})
     def get(self, request, token):
         return self._survey(token)
 
     @extend_schema(
         request=SurveyAnswersSerializer,
-        responses={200: SurveySerializer, **WITH_CONFLICT},
+        responses={200: SurveySerializer, **SURVEY_WITH_CONFLICT},
         description="Save a draft; answers are merged into what was saved before.",
     )
     def put(self, request, token):
@@ -260,7 +277,7 @@ class SurveyView(_SurveyView):
 class SurveySubmitView(_SurveyView):
     @extend_schema(
         request=None,
-        responses={200: SurveySerializer, **WITH_CONFLICT},
+        responses={200: SurveySerializer, **SURVEY_WITH_CONFLICT},
         description="Finalise: every statement needs a rating or null (can't say).",
     )
     def post(self, request, token):
@@ -270,7 +287,7 @@ class SurveySubmitView(_SurveyView):
 
 class SurveyDeclineView(_SurveyView):
     @extend_schema(
-        request=SurveyDeclineSerializer, responses={200: SurveySerializer, **WITH_CONFLICT}
+        request=SurveyDeclineSerializer, responses={200: SurveySerializer, **SURVEY_WITH_CONFLICT}
     )
     def post(self, request, token):
         body = SurveyDeclineSerializer(data=request.data)
