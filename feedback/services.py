@@ -423,20 +423,36 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
     return LaunchResult(request=locked, invited=len(issued))
 
 
+def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:
+    """Replace an invited rater's token (the old link dies); call inside a transaction."""
+    locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+    _require_open(locked.request.cycle, doing=doing)
+    if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+        raise DomainError(
+            f"Only invited raters get a new link; this one is {locked.status}.",
+            code="conflict",
+        )
+    token = _issue_token(locked, now=timezone.now())
+    locked.save(update_fields=["token_hash", "token_issued_at"])
+    return locked, token
+
+
 def rater_resend(*, rater: Rater) -> Rater:
     """A fresh link by email; the previous link stops working at once."""
     with transaction.atomic():
-        locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
-        _require_open(locked.request.cycle, doing="resending a link")
-        if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
-            raise DomainError(
-                f"Only invited raters get a new link; this one is {locked.status}.",
-                code="conflict",
-            )
-        token = _issue_token(locked, now=timezone.now())
-        locked.save(update_fields=["token_hash", "token_issued_at"])
+        locked, token = _new_link(rater, doing="resending a link")
         _queue_invitation(locked.pk, token)
     return locked
+
+
+def rater_link_issue(*, rater: Rater) -> str:
+    """A fresh link returned to the caller instead of emailed (seed_demo prints one).
+
+    The previous link stops working, as on resend: only the newest token's hash is kept.
+    """
+    with transaction.atomic():
+        _, token = _new_link(rater, doing="issuing a link")
+    return token
 
 
 def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
