@@ -237,22 +237,18 @@ class _SurveyView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        retry_after = throttle.guessing_retry_after(request)
-        if retry_after is not None:
-            raise exceptions.Throttled(
-                wait=retry_after, detail=throttle.guessing_message(retry_after)
-            )
-
     def handle_exception(self, exc):
-        # Only the token lookup raises not_found here: that is one guess more.
+        # Only the token lookup raises not_found here: that is one guess more, and past
+        # the limit the answer becomes 429.
         if isinstance(exc, DomainError) and exc.code == "not_found":
-            throttle.guessing_record_miss(self.request)
+            retry_after = throttle.guessing_record_miss(self.request)
+            if retry_after is not None:
+                exc = exceptions.Throttled(
+                    wait=retry_after, detail=throttle.guessing_message(retry_after)
+                )
         return super().handle_exception(exc)
 
-    def _survey(self, token: str) -> Response:
-        rater = selectors.rater_for_token(token=token)
+    def _survey(self, rater) -> Response:
         data = selectors.survey_for_rater(rater=rater, now=timezone.now())
         return Response(SurveySerializer(data).data)
 
@@ -260,7 +256,7 @@ class _SurveyView(APIView):
 class SurveyView(_SurveyView):
     @extend_schema(responses={200: SurveySerializer, **SURVEY_ERRORS})
     def get(self, request, token):
-        return self._survey(token)
+        return self._survey(selectors.rater_for_token(token=token))
 
     @extend_schema(
         request=SurveyAnswersSerializer,
@@ -270,8 +266,8 @@ class SurveyView(_SurveyView):
     def put(self, request, token):
         body = SurveyAnswersSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.survey_save_draft(token=token, **body.validated_data)
-        return self._survey(token)
+        # The service's rater is the one it just changed: no second lookup for the answer.
+        return self._survey(services.survey_save_draft(token=token, **body.validated_data))
 
 
 class SurveySubmitView(_SurveyView):
@@ -281,8 +277,7 @@ class SurveySubmitView(_SurveyView):
         description="Finalise: every statement needs a rating or null (can't say).",
     )
     def post(self, request, token):
-        services.survey_submit(token=token)
-        return self._survey(token)
+        return self._survey(services.survey_submit(token=token))
 
 
 class SurveyDeclineView(_SurveyView):
@@ -292,5 +287,4 @@ class SurveyDeclineView(_SurveyView):
     def post(self, request, token):
         body = SurveyDeclineSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.survey_decline(token=token, **body.validated_data)
-        return self._survey(token)
+        return self._survey(services.survey_decline(token=token, **body.validated_data))

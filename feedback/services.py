@@ -547,8 +547,9 @@ def _clean_answers(
     rater: Rater, ratings: dict | None, comments: dict | None
 ) -> tuple[dict[int, int | None], dict[int, str]]:
     """Validate everything first and report every bad field at once."""
-    item_ids = set(selectors.survey_items(rater=rater).values_list("id", flat=True))
-    question_ids = set(selectors.survey_questions(rater=rater).values_list("id", flat=True))
+    items, questions = selectors.survey_rows(rater=rater)
+    item_ids = {row[0] for row in items}
+    question_ids = {row[0] for row in questions}
     errors: dict[str, list[str]] = {}
     clean_ratings: dict[int, int | None] = {}
     clean_comments: dict[int, str] = {}
@@ -599,13 +600,8 @@ def _clean_answers(
 
 def _rater_locked_for_answers(token: str) -> Rater:
     """The token's rater, row-locked, refusing anything but an open survey."""
-    rater = selectors.rater_for_token(token=token)
     # The lock is what makes concurrent submits of one token leave a single submission.
-    rater = (
-        Rater.objects.select_for_update()
-        .select_related("request__cycle", "request__subject")
-        .get(pk=rater.pk)
-    )
+    rater = selectors.rater_for_token(token=token, lock=True)
     if rater.status == Rater.Status.SUBMITTED:
         raise DomainError(
             f"You already submitted this survey on {_when(rater.submitted_at)}; "
@@ -666,9 +662,9 @@ def survey_submit(*, token: str) -> Rater:
     """Finalise the saved answers: every statement needs a rating or "can't say"."""
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
-        items = list(selectors.survey_items(rater=rater).values_list("id", "position"))
+        items, _ = selectors.survey_rows(rater=rater)
         answered = set(rater.ratings.values_list("item_id", flat=True))
-        missing = [(item_id, position) for item_id, position in items if item_id not in answered]
+        missing = [(row[0], row[3]) for row in items if row[0] not in answered]
         if missing:
             numbers = ", ".join(str(position) for _, position in missing)
             raise DomainError(

@@ -1,11 +1,11 @@
 """Slows down a client that guesses survey tokens.
 
-Tokens carry 256 random bits, so guessing one is hopeless; the limit keeps a scanner from
-costing us a database lookup per try and makes it visible. Unknown tokens are counted per
-client address in the shared cache, in fixed windows. Past the limit, every survey request
-from that address gets 429 until the window ends, valid tokens included: answering a valid
-token normally would tell the scanner which guess hit. A rater using their own link never
-adds to the count, however often they save.
+Tokens carry 256 random bits, so guessing one is hopeless; the limit makes scanning visible
+and cheap to refuse. Unknown tokens are counted per client address in the shared cache, in
+fixed windows. Past the limit, every unknown token from that address gets 429 with
+Retry-After until the window ends (instead of 404). A valid token always works and never
+counts, whoever sends it: a rater behind the same office NAT as a scanner, or saving fifty
+times, is never refused, and the survey's hot path never touches the cache.
 """
 
 from __future__ import annotations
@@ -44,13 +44,17 @@ def _key(address: str, window: int) -> str:
 
 
 def guessing_retry_after(request) -> int | None:
-    """Seconds until this client may try again, or None when it is not being slowed."""
+    """Seconds until this client may try unknown tokens again, or None when not slowed."""
     window, seconds_left = _window()
     misses = cache.get(_key(client_address(request), window), 0)
     return seconds_left if misses >= settings.SURVEY_GUESS_LIMIT else None
 
 
-def guessing_record_miss(request) -> None:
+def guessing_record_miss(request) -> int | None:
+    """Count one unknown token; the Retry-After seconds if the client is now past the limit."""
+    retry_after = guessing_retry_after(request)
+    if retry_after is not None:
+        return retry_after  # already refused: no need to count further
     window, _ = _window()
     key = _key(client_address(request), window)
     # add + incr: atomic on Redis, so concurrent misses from many workers all count.
@@ -59,6 +63,7 @@ def guessing_record_miss(request) -> None:
         cache.incr(key)
     except ValueError:  # expired between the two calls
         cache.set(key, 1, timeout=settings.SURVEY_GUESS_WINDOW_SECONDS + 5)
+    return None
 
 
 def guessing_message(seconds: int) -> str:

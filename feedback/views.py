@@ -18,19 +18,22 @@ GROUP_NAMES = {
 }
 
 
+class _SlowedDown(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
 def _rater_or_404(request, token: str) -> Rater:
     try:
         return selectors.rater_for_token(token=token)
     except DomainError as exc:
-        throttle.guessing_record_miss(request)
+        retry_after = throttle.guessing_record_miss(request)
+        if retry_after is not None:
+            raise _SlowedDown(retry_after) from None
         raise Http404(exc.detail) from None
 
 
-def _slowed_down(request):
-    """A 429 page for a client past the limit of unknown links, else None."""
-    retry_after = throttle.guessing_retry_after(request)
-    if retry_after is None:
-        return None
+def _slowed_down_page(request, retry_after: int):
     response = render(
         request,
         "feedback/too_many_guesses.html",
@@ -120,9 +123,13 @@ def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request, token):
-    slowed = _slowed_down(request)
-    if slowed is not None:
-        return slowed
+    try:
+        return _survey(request, token)
+    except _SlowedDown as exc:
+        return _slowed_down_page(request, exc.retry_after)
+
+
+def _survey(request, token):
     rater = _rater_or_404(request, token)
     if request.method == "GET":
         return render(request, "feedback/survey.html", _context(rater))
