@@ -12,7 +12,11 @@ CONCURRENCY clients on 127.0.0.1. In the same run and under the same server:
 - baseline: ``POST /bench/insert/<token>/``, a bare Django view that inserts one row;
 - save: ``PUT /api/v1/survey/<token>/`` with all 30 ratings and a comment, once per rater;
 - submit: ``POST /api/v1/survey/<token>/submit/``, once per rater;
-- baseline again, to see that the machine did not drift during the run.
+- baseline again, to see that the machine did not drift during the run;
+- paced: the same clients offering PACED_RATE requests per second in total (an open load,
+  half baseline inserts and half survey saves then submits of fresh raters), to read
+  latency at a given traffic instead of at saturation, where 50 clients with no pause
+  make latency simply 50 / throughput.
 
 The database must be a scratch one: its feedback tables are emptied. The broker must be
 Redis, as in production: a submission queues a gap-analysis recompute there (nothing
@@ -59,6 +63,8 @@ RATERS = int(os.environ.get("BENCH_RATERS", "3000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "50"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))  # as the Dockerfile's gunicorn
 MAX_SECONDS = float(os.environ.get("BENCH_MAX_SECONDS", "90"))
+# The paced phase: the same 50 clients offering this many requests per second in total.
+PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "25"))
 PER_SUBJECT = 10
 
 
@@ -159,7 +165,7 @@ def serve(port: int) -> subprocess.Popen:
     sys.exit("gunicorn did not answer /healthz within 30 s")
 
 
-def load(port: int, spec: list) -> dict:
+def load(port: int, spec: list, rate: float = 0.0) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(spec, handle)
     try:
@@ -171,6 +177,7 @@ def load(port: int, spec: list) -> dict:
                 str(port),
                 str(CONCURRENCY),
                 str(MAX_SECONDS),
+                str(rate),
             ],
             check=True,
             capture_output=True,
@@ -179,7 +186,9 @@ def load(port: int, spec: list) -> dict:
         ).stdout
     finally:
         os.unlink(handle.name)
-    return json.loads(output)
+    result = json.loads(output)
+    print(f"  {len(spec)} requests: {json.dumps(result)}", flush=True)
+    return result
 
 
 def row(name: str, result: dict) -> str:
@@ -199,6 +208,7 @@ def main():
         flush=True,
     )
     tokens, items, question = build()
+    tokens, paced_tokens = tokens[: -RATERS // 5], tokens[-RATERS // 5 :]
     print(f"built {len(tokens)} raters with open surveys of {len(items)} items", flush=True)
     answers = {
         "ratings": {str(item): n % 5 + 1 for n, item in enumerate(items)},
@@ -224,6 +234,22 @@ def main():
                 port, [["POST", f"/bench/insert/c{n}/", None] for n in range(len(tokens))]
             ),
         }
+        paced_rate = f"{PACED_RATE:.0f} req/s"
+        results[f"paced baseline, {paced_rate}"] = load(
+            port,
+            [["POST", f"/bench/insert/p{n}/", None] for n in range(len(paced_tokens))],
+            rate=PACED_RATE,
+        )
+        results[f"paced save, {paced_rate}"] = load(
+            port,
+            [["PUT", f"/api/v1/survey/{t}/", answers] for t in paced_tokens],
+            rate=PACED_RATE,
+        )
+        results[f"paced submit, {paced_rate}"] = load(
+            port,
+            [["POST", f"/api/v1/survey/{t}/submit/", None] for t in paced_tokens],
+            rate=PACED_RATE,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -242,7 +268,7 @@ def main():
             f"\n{name}: {result['throughput'] / baseline:.2f}x the baseline's throughput"
             f" (target >= 0.5), p95 {result['p95']:.1f} ms (target < 100 ms)"
         )
-    print(f"\nsurveys submitted in the database: {submitted} of {len(tokens)}")
+    print(f"\nsurveys submitted in the database: {submitted} of {len(tokens) + len(paced_tokens)}")
 
 
 if __name__ == "__main__":

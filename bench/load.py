@@ -1,10 +1,12 @@
 """A small HTTP load generator, run in its own process by bench_survey.py.
 
-    python bench/load.py SPEC.json PORT CONCURRENCY MAX_SECONDS
+    python bench/load.py SPEC.json PORT CONCURRENCY MAX_SECONDS [RATE]
 
 SPEC.json is a list of [method, path, json_body_or_null]; each entry is sent once, by
 CONCURRENCY clients in parallel (each client sends its next request as soon as the last
-answer arrives), to 127.0.0.1 only, stopping early after MAX_SECONDS. One connection per
+answer arrives), to 127.0.0.1 only, stopping early after MAX_SECONDS. With RATE (requests per second, all clients together),
+each client paces itself to its share of RATE instead: an open load, to read latency at a
+given traffic rather than at saturation. One connection per
 request, as gunicorn's sync workers close it anyway. Prints one JSON object: count,
 seconds, statuses, and latency percentiles in milliseconds.
 """
@@ -34,14 +36,22 @@ async def send(port: int, method: str, path: str, body) -> int:
     return int(status_line.split()[1])
 
 
-async def run(spec: list, port: int, concurrency: int, max_seconds: float) -> dict:
+async def run(spec: list, port: int, concurrency: int, max_seconds: float, rate: float) -> dict:
     queue = list(reversed(spec))
     latencies: list[float] = []
     statuses: Counter = Counter()
     deadline = time.perf_counter() + max_seconds
 
-    async def client():
+    interval = concurrency / rate if rate else 0.0
+
+    async def client(number: int):
+        next_start = time.perf_counter() + interval * number / concurrency
         while queue and time.perf_counter() < deadline:
+            if interval:
+                await asyncio.sleep(max(0.0, next_start - time.perf_counter()))
+                next_start += interval
+                if not queue:  # another client took the last one while this one slept
+                    break
             method, path, body = queue.pop()
             started = time.perf_counter()
             try:
@@ -52,7 +62,7 @@ async def run(spec: list, port: int, concurrency: int, max_seconds: float) -> di
             statuses[str(status)] += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(n) for n in range(concurrency)))
     seconds = time.perf_counter() - started
     latencies.sort()
 
@@ -73,9 +83,10 @@ async def run(spec: list, port: int, concurrency: int, max_seconds: float) -> di
 
 def main():
     spec_file, port, concurrency, max_seconds = sys.argv[1:5]
+    rate = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     with open(spec_file) as handle:
         spec = json.load(handle)
-    result = asyncio.run(run(spec, int(port), int(concurrency), float(max_seconds)))
+    result = asyncio.run(run(spec, int(port), int(concurrency), float(max_seconds), rate))
     print(json.dumps(result))
 
 
