@@ -112,3 +112,27 @@ def test_it_runs_the_same_queries_for_6_and_60_items(
     assert response.status_code == expected_status
     # A fixed count is only worth having if it is small.
     assert baseline <= 20, f"{case}: {baseline} queries"
+
+
+def test_the_survey_answer_has_exactly_the_documented_serializer_shape(client, launched):
+    import json
+
+    from django.utils import timezone
+    from rest_framework.renderers import JSONRenderer
+
+    from feedback import selectors
+    from feedback.serializers import SurveySerializer
+
+    token = launched["peer"]
+    services.survey_save_draft(token=token, ratings={}, comments={})
+    rater = selectors.rater_for_token(token=token)
+    item = selectors.survey_rows(rater=rater)[0][0][0]
+    question = selectors.survey_rows(rater=rater)[1][0][0]
+    services.survey_save_draft(
+        token=token, ratings={str(item): None}, comments={str(question): "ok"}
+    )
+    served = APIClient().get(f"/api/v1/survey/{token}/").json()
+    data = selectors.survey_for_rater(rater=rater, now=timezone.now())
+    documented = json.loads(JSONRenderer().render(SurveySerializer(data).data))
+    assert served == documented
+    assert served["answers"] == {"ratings": {str(item): None}, "comments": {str(question): "ok"}}
