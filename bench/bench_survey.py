@@ -261,7 +261,12 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, result in results.items():
         print(row(name, result))
-    baseline = results["baseline: bare insert"]["throughput"]
+    # The survey phases run between the two baselines: compare with their mean, so a
+    # machine that slows down (or speeds up) during the run does not tilt the ratio.
+    baseline = (
+        results["baseline: bare insert"]["throughput"] + results["baseline again"]["throughput"]
+    ) / 2
+    print(f"\nbaseline throughput, mean of the two runs around the survey: {baseline:.0f} req/s")
     for name in ("save: PUT 30 answers", "submit: POST submit"):
         result = results[name]
         print(
