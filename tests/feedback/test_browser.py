@@ -125,3 +125,20 @@ def test_the_scale_works_by_keyboard_alone(phone, screenshot, org, questionnaire
     rater = Rater.objects.get(email="dev@example.com")
     assert sorted(v for v in rater.ratings.values_list("value", flat=True) if v) == [3]
     assert rater.ratings.filter(value__isnull=True).count() == 1
+
+
+def test_answers_are_autosaved_without_pressing_save(phone, screenshot, org, questionnaire):
+    link = launch(org)["lead@example.com"]
+    phone.goto(link)
+    choose(phone, 0, "Often")
+    expect(phone.locator("#autosave")).to_contain_text("Draft saved at")
+    choose(phone, 1, "Can’t say")
+    phone.get_by_role("textbox").first.fill("Clear about priorities.")
+    expect(phone.locator("#autosave")).to_contain_text("Draft saved at")
+    phone.wait_for_timeout(1800)  # the comment is saved once typing pauses
+    screenshot(phone, "survey-phone-autosaved")
+    phone.goto(link)  # closing the tab and coming back
+    assert [checked(phone, 0), checked(phone, 1)] == ["4", "na"]
+    expect(phone.locator("textarea").first).to_have_value("Clear about priorities.")
+    rater = Rater.objects.get(email="lead@example.com")
+    assert rater.status == "started"
