@@ -19,6 +19,8 @@ GROUP_NAMES = {
 
 
 class _SlowedDown(Exception):
+    """View-internal signal for the 429 page; services never see it (they raise DomainError)."""
+
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
 
