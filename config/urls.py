@@ -29,3 +29,6 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("accounts.urls")),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.services import hr_group_ensure, people_import
 
@@ -52,7 +54,14 @@ def demo_csv() -> bytes:
 
 @transaction.atomic
 def demo_seed() -> list[tuple[str, str]]:
-    """Load the demo organisation and its logins. Returns (username, role) pairs."""
+    """Load the demo organisation, its logins and its cycles. Returns (username, role) pairs."""
+    logins = _people_and_logins()
+    _open_cycle()
+    # A closed and released cycle with computed results comes here (reports' demo).
+    return logins
+
+
+def _people_and_logins() -> list[tuple[str, str]]:
     people_import(file=io.BytesIO(demo_csv()))
     from accounts.models import Person
 
@@ -77,3 +86,130 @@ def demo_seed() -> list[tuple[str, str]]:
             person.save(update_fields=["user", "updated_at"])
         logins.append((user.username, role))
     return logins
+
+
+# --- feedback -----------------------------------------------------------------
+
+OPEN_CYCLE_NAME = "Autumn 2026 check-in"
+OPEN_CYCLE_DAYS = 21
+# Subjects of the open cycle, requested by HR; raters come from the org chart.
+OPEN_CYCLE_SUBJECTS = ["sofia.martinez", "liam.chen", "marcus.johnson"]
+REQUESTER = "hannah.reyes"
+
+
+def _open_cycle():
+    """An open cycle with three launched requests, most surveys answered, some not yet.
+
+    Everything goes through the feedback services, as a real cycle would. A request that
+    already exists was answered on an earlier run and is left alone.
+    """
+    from accounts.models import Person
+    from feedback import services
+    from feedback.models import Cycle, FeedbackRequest
+
+    cycle = Cycle.objects.filter(name=OPEN_CYCLE_NAME).first()
+    if cycle is None:
+        closes_at = timezone.now() + datetime.timedelta(days=OPEN_CYCLE_DAYS)
+        cycle = services.cycle_create(name=OPEN_CYCLE_NAME, closes_at=closes_at)
+        cycle = services.cycle_open(cycle=cycle)
+    elif cycle.closes_at < timezone.now() + datetime.timedelta(days=2):
+        # A demo database kept for weeks: push the deadline out so the printed link works.
+        Cycle.objects.filter(pk=cycle.pk).update(
+            closes_at=timezone.now() + datetime.timedelta(days=OPEN_CYCLE_DAYS)
+        )
+    if cycle.status != Cycle.Status.OPEN:
+        return cycle
+    requester = get_user_model().objects.get(username=email(REQUESTER))
+    for position, local in enumerate(OPEN_CYCLE_SUBJECTS):
+        subject = Person.objects.get(email=email(local))
+        if FeedbackRequest.objects.filter(cycle=cycle, subject=subject).exists():
+            continue
+        request = services.request_create(
+            cycle=cycle, subject=subject, requested_by=requester
+        ).request
+        services.request_launch(request=request)
+        _answer(request, leaning=position)
+    return cycle
+
+
+def _answer(request, *, leaning: int) -> None:
+    """Self and boss submit; of the others, all but two submit, one keeps a draft, one waits.
+
+    Ratings follow a profile (some subjects lean to leadership, some to management) and
+    the self view runs a little high, so the results show blind spots and balances.
+    """
+    from feedback import selectors, services
+    from feedback.models import Relationship
+
+    raters = list(request.raters.order_by("relationship", "email"))
+    identified = [r for r in raters if r.relationship in (Relationship.SELF, Relationship.BOSS)]
+    others = [r for r in raters if r not in identified]
+    drafts = others[-2:-1]
+    waiting = others[-1:]
+    for number, rater in enumerate(raters):
+        if rater in waiting:
+            continue
+        token = services.rater_link_issue(rater=rater)
+        items = selectors.survey_items(rater=rater).values_list("id", "pole", "position")
+        ratings = {}
+        for item_id, pole, position in items:
+            if rater in drafts and position > 12:
+                break
+            ratings[str(item_id)] = _rating(
+                pole=pole,
+                position=position,
+                number=number,
+                leaning=leaning,
+                is_self=rater.relationship == Relationship.SELF,
+            )
+        comments = {}
+        if rater not in drafts:
+            question = selectors.survey_questions(rater=rater).first()
+            comments[str(question.id)] = DEMO_COMMENTS[(number + leaning) % len(DEMO_COMMENTS)]
+        services.survey_save_draft(token=token, ratings=ratings, comments=comments)
+        if rater not in drafts:
+            services.survey_submit(token=token)
+
+
+def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: bool) -> int | None:
+    if not is_self and (position * 7 + number * 3) % 17 == 0:
+        return None  # "can't say" now and then
+    strong = "leadership" if leaning % 2 == 0 else "management"
+    value = 4 if pole == strong else 3
+    value += ((position + number) % 3) - 1  # -1, 0 or +1: raters disagree a little
+    if is_self:
+        value += 1
+    return max(1, min(5, value))
+
+
+DEMO_COMMENTS = [
+    "Explains where we are going and why; I would like more time for one-to-ones.",
+    "Very reliable on plans and follow-up. Could let the team try new ideas more often.",
+    "Calm under pressure and fair. Sometimes decides before hearing everyone out.",
+    "Great at growing people. Priorities can shift without much warning.",
+]
+
+
+def demo_survey_link() -> str | None:
+    """A working survey link for one rater who has not answered yet, issued afresh.
+
+    Only the hash of a token is stored, so the link printed on an earlier run cannot be
+    shown again: each run issues a new one, and the one printed before stops working.
+    """
+    from django.conf import settings
+
+    from feedback import services
+    from feedback.models import Rater
+
+    rater = (
+        Rater.objects.filter(
+            request__cycle__name=OPEN_CYCLE_NAME,
+            request__cycle__status="open",
+            status=Rater.Status.INVITED,
+        )
+        .order_by("request__subject__email", "relationship", "email")
+        .first()
+    )
+    if rater is None:
+        return None
+    return f"{settings.SITE_URL}/s/{services.rater_link_issue(rater=rater)}/"

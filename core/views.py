@@ -36,3 +36,24 @@ def outbox_detail(request, name):
     if message is None:
         raise Http404
     return render(request, "core/outbox_detail.html", {"message": message})
+
+
+def not_found(request, exception=None):
+    """404 for any URL nothing matched: JSON in the API's error shape under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "errors": {}}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """500: JSON under /api/; a plain page elsewhere (rendered without the request, whose
+    context processors may be what failed)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Something went wrong on our side; it has been logged.", "errors": {}},
+            status=500,
+        )
+    from django.http import HttpResponseServerError
+    from django.template.loader import render_to_string
+
+    return HttpResponseServerError(render_to_string("500.html"))

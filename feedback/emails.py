@@ -13,11 +13,11 @@ def survey_link(*, token: str) -> str:
     return f"{settings.SITE_URL}/s/{token}/"
 
 
-def invitation_send(*, rater: Rater, token: str) -> None:
+def _context(rater: Rater, token: str) -> dict:
     request = rater.request
     subject_person = request.subject
     is_self = rater.relationship == Relationship.SELF
-    context = {
+    return {
         "name": rater.name or rater.email,
         "subject_name": subject_person.name,
         "is_self": is_self,
@@ -29,16 +29,37 @@ def invitation_send(*, rater: Rater, token: str) -> None:
         "link": survey_link(token=token),
         "minutes": 10,
     }
-    if is_self:
-        title = f"Your own view: self-assessment for {request.cycle.name}"
-    else:
-        title = f"Feedback for {subject_person.name}: your view is requested"
+
+
+def _send(*, rater: Rater, title: str, template: str, context: dict) -> None:
     message = EmailMultiAlternatives(
         subject=title,
-        body=render_to_string("feedback/email/invitation.txt", context),
+        body=render_to_string(f"feedback/email/{template}.txt", context),
         to=[rater.email],
     )
     message.attach_alternative(
-        render_to_string("feedback/email/invitation.html", context), "text/html"
+        render_to_string(f"feedback/email/{template}.html", context), "text/html"
     )
     message.send()
+
+
+def invitation_send(*, rater: Rater, token: str) -> None:
+    context = _context(rater, token)
+    request = rater.request
+    subject_person = request.subject
+    if context["is_self"]:
+        title = f"Your own view: self-assessment for {request.cycle.name}"
+    else:
+        title = f"Feedback for {subject_person.name}: your view is requested"
+    _send(rater=rater, title=title, template="invitation", context=context)
+
+
+def reminder_send(*, rater: Rater, token: str) -> None:
+    context = _context(rater, token)
+    context["started"] = rater.status == Rater.Status.STARTED
+    request = rater.request
+    if context["is_self"]:
+        title = f"Reminder: your self-assessment for {request.cycle.name} closes soon"
+    else:
+        title = f"Reminder: feedback for {request.subject.name} closes soon"
+    _send(rater=rater, title=title, template="reminder", context=context)

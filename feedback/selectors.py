@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
 import hmac
 
@@ -39,12 +41,50 @@ def cycle_accepts_answers(*, cycle: Cycle, now) -> bool:
     return cycle.status == Cycle.Status.OPEN and cycle.closes_at > now
 
 
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def raters_due_reminder(*, now: datetime.datetime, days: list[int]) -> QuerySet[Rater]:
+    """Raters who owe an answer and whose cycle closes in one of ``days`` days from ``now``.
+
+    "d days before closing" is the window (d-1, d] days before ``closes_at``. Requiring the
+    last email (invitation or reminder) to be a day old gives at most one email a day, and
+    so at most one reminder per window, however often beat runs.
+    """
+    windows = Q()
+    for day in sorted(set(days)):
+        windows |= Q(
+            request__cycle__closes_at__gt=now + (day - 1) * ONE_DAY,
+            request__cycle__closes_at__lte=now + day * ONE_DAY,
+        )
+    if not windows:
+        return Rater.objects.none()
+    return Rater.objects.filter(
+        windows,
+        reminder_claimable(now=now),
+        request__cycle__status=Cycle.Status.OPEN,
+    )
+
+
+def reminder_claimable(*, now: datetime.datetime) -> Q:
+    """The rater-row half of being due, safe to re-check inside a conditional UPDATE."""
+    a_day_ago = now - ONE_DAY
+    return Q(
+        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=a_day_ago),
+        status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
+        invited_at__lte=a_day_ago,
+    )
+
+
 def token_hash(*, token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def rater_for_token(*, token: str) -> Rater:
-    """The rater a survey link belongs to; an unknown or replaced token is not found."""
+def rater_for_token(*, token: str, lock: bool = False) -> Rater:
+    """The rater a survey link belongs to; an unknown or replaced token is not found.
+
+    ``lock`` row-locks the rater (only the rater: inside a transaction) in the same query.
+    """
     not_found = DomainError(
         "This survey link is not valid. It may have been replaced by a newer one: "
         "use the link in the most recent email.",
@@ -53,11 +93,12 @@ def rater_for_token(*, token: str) -> Rater:
     if not token or len(token) > TOKEN_MAX_LENGTH:
         raise not_found
     digest = token_hash(token=token)
-    rater = (
-        Rater.objects.select_related("request__cycle__framework", "request__subject", "person")
-        .filter(token_hash=digest)
-        .first()
-    )
+    raters = Rater.objects.select_related(
+        "request__cycle__framework", "request__subject", "person"
+    ).filter(token_hash=digest)
+    if lock:
+        raters = raters.select_for_update(of=("self",))
+    rater = raters.first()
     # The lookup is by an index; the constant-time comparison keeps the final check timing-blind.
     if rater is None or not hmac.compare_digest(rater.token_hash or "", digest):
         raise not_found
@@ -72,6 +113,36 @@ def survey_questions(*, rater: Rater) -> QuerySet[Question]:
     return Question.objects.filter(framework_id=rater.request.cycle.framework_id).order_by(
         "position"
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _framework_rows(framework_id: int, created_at: datetime.datetime) -> tuple[tuple, tuple]:
+    items = tuple(
+        Item.objects.filter(framework_id=framework_id)
+        .order_by("position")
+        .values_list("id", "behaviour", "pole", "position", "rater_text", "self_text")
+    )
+    questions = tuple(
+        Question.objects.filter(framework_id=framework_id)
+        .order_by("position")
+        .values_list("id", "position", "rater_text", "self_text")
+    )
+    return items, questions
+
+
+def survey_rows(*, rater: Rater) -> tuple[tuple, tuple]:
+    """The rater's questionnaire as tuples: items (id, behaviour, pole, position, rater_text,
+    self_text) and questions (id, position, rater_text, self_text), in survey order.
+
+    Kept in memory per worker: a cycle's questionnaire is pinned when it opens and a used
+    version can no longer change (the admin refuses), so every survey request of a cycle
+    reads the same rows. The key includes the creation time so a reused id (SQLite after
+    a rollback, in tests) never returns another version's rows.
+    """
+    framework = rater.request.cycle.framework
+    if framework is None:
+        return (), ()
+    return _framework_rows(framework.pk, framework.created_at)
 
 
 def survey_answers(*, rater: Rater) -> dict:
@@ -200,7 +271,7 @@ SCALE = [
 def survey_for_rater(*, rater: Rater, now) -> dict:
     """Everything a survey client shows, in the wording for this rater (self or others)."""
     is_self = rater.relationship == Relationship.SELF
-    text = "self_text" if is_self else "rater_text"
+    items, questions = survey_rows(rater=rater)
     request = rater.request
     cycle = request.cycle
     subject = request.subject
@@ -218,12 +289,17 @@ def survey_for_rater(*, rater: Rater, now) -> dict:
         and rater.status in (Rater.Status.INVITED, Rater.Status.STARTED),
         "scale": [{"value": value, "label": label} for value, label in SCALE],
         "items": [
-            {"id": i["id"], "behaviour": i["behaviour"], "pole": i["pole"], "text": i[text]}
-            for i in survey_items(rater=rater).values("id", "behaviour", "pole", text)
+            {
+                "id": item_id,
+                "behaviour": behaviour,
+                "pole": pole,
+                "text": self_text if is_self else rater_text,
+            }
+            for item_id, behaviour, pole, _, rater_text, self_text in items
         ],
         "questions": [
-            {"id": q["id"], "text": q[text]}
-            for q in survey_questions(rater=rater).values("id", text)
+            {"id": question_id, "text": self_text if is_self else rater_text}
+            for question_id, _, rater_text, self_text in questions
         ],
         "answers": survey_answers(rater=rater),
     }

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -433,20 +434,36 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
     return LaunchResult(request=locked, invited=len(issued))
 
 
+def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:
+    """Replace an invited rater's token (the old link dies); call inside a transaction."""
+    locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+    _require_open(locked.request.cycle, doing=doing)
+    if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+        raise DomainError(
+            f"Only invited raters get a new link; this one is {locked.status}.",
+            code="conflict",
+        )
+    token = _issue_token(locked, now=timezone.now())
+    locked.save(update_fields=["token_hash", "token_issued_at"])
+    return locked, token
+
+
 def rater_resend(*, rater: Rater) -> Rater:
     """A fresh link by email; the previous link stops working at once."""
     with transaction.atomic():
-        locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
-        _require_open(locked.request.cycle, doing="resending a link")
-        if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
-            raise DomainError(
-                f"Only invited raters get a new link; this one is {locked.status}.",
-                code="conflict",
-            )
-        token = _issue_token(locked, now=timezone.now())
-        locked.save(update_fields=["token_hash", "token_issued_at"])
+        locked, token = _new_link(rater, doing="resending a link")
         _queue_invitation(locked.pk, token)
     return locked
+
+
+def rater_link_issue(*, rater: Rater) -> str:
+    """A fresh link returned to the caller instead of emailed (seed_demo prints one).
+
+    The previous link stops working, as on resend: only the newest token's hash is kept.
+    """
+    with transaction.atomic():
+        _, token = _new_link(rater, doing="issuing a link")
+    return token
 
 
 def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
@@ -477,6 +494,55 @@ def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
     return True
 
 
+# --- reminders ----------------------------------------------------------------
+
+
+def reminders_queue(*, now: datetime.datetime) -> int:
+    """Queue one reminder task per rater due one now; beat calls this hourly."""
+    from feedback.tasks import send_reminder
+
+    due = selectors.raters_due_reminder(now=now, days=settings.REMINDER_DAYS_BEFORE_CLOSE)
+    rater_ids = list(due.order_by("id").values_list("id", flat=True))
+    for rater_id in rater_ids:
+        send_reminder.delay(rater_id)
+    return len(rater_ids)
+
+
+def reminder_send(*, rater_id: int, now: datetime.datetime, send) -> bool:
+    """Call ``send(rater, token)`` with a fresh link if the rater is still due a reminder.
+
+    Only the token's hash is stored, so the reminder carries a new token and the old link
+    dies, as on resend (docs/decisions.md). The claim is one conditional UPDATE: of two beat
+    runs or two deliveries of this task, the second finds ``last_reminded_at`` fresh and
+    updates nothing. The claim stays uncommitted while sending, so a failed send rolls back
+    both the claim and the new token, and the retry starts over with the old link alive.
+    """
+    days = settings.REMINDER_DAYS_BEFORE_CLOSE
+    with transaction.atomic():
+        rater = (
+            selectors.raters_due_reminder(now=now, days=days)
+            .select_related("request__cycle", "request__subject")
+            .filter(pk=rater_id)
+            .first()
+        )
+        if rater is None:
+            return False
+        token = _issue_token(rater, now=now)
+        # Only the rater's own columns in the WHERE: PostgreSQL re-checks them on the row a
+        # concurrent claim just committed, which a join could not guarantee.
+        claimed = Rater.objects.filter(selectors.reminder_claimable(now=now), pk=rater_id).update(
+            token_hash=rater.token_hash,
+            token_issued_at=now,
+            invitation_sent_hash=rater.token_hash,
+            last_reminded_at=now,
+        )
+        if not claimed:
+            return False
+        rater.last_reminded_at = now
+        send(rater, token)
+    return True
+
+
 # --- surveys ------------------------------------------------------------------
 
 
@@ -492,8 +558,9 @@ def _clean_answers(
     rater: Rater, ratings: dict | None, comments: dict | None
 ) -> tuple[dict[int, int | None], dict[int, str]]:
     """Validate everything first and report every bad field at once."""
-    item_ids = set(selectors.survey_items(rater=rater).values_list("id", flat=True))
-    question_ids = set(selectors.survey_questions(rater=rater).values_list("id", flat=True))
+    items, questions = selectors.survey_rows(rater=rater)
+    item_ids = {row[0] for row in items}
+    question_ids = {row[0] for row in questions}
     errors: dict[str, list[str]] = {}
     clean_ratings: dict[int, int | None] = {}
     clean_comments: dict[int, str] = {}
@@ -544,13 +611,8 @@ def _clean_answers(
 
 def _rater_locked_for_answers(token: str) -> Rater:
     """The token's rater, row-locked, refusing anything but an open survey."""
-    rater = selectors.rater_for_token(token=token)
     # The lock is what makes concurrent submits of one token leave a single submission.
-    rater = (
-        Rater.objects.select_for_update()
-        .select_related("request__cycle", "request__subject")
-        .get(pk=rater.pk)
-    )
+    rater = selectors.rater_for_token(token=token, lock=True)
     if rater.status == Rater.Status.SUBMITTED:
         raise DomainError(
             f"You already submitted this survey on {_when(rater.submitted_at)}; "
@@ -611,9 +673,9 @@ def survey_submit(*, token: str) -> Rater:
     """Finalise the saved answers: every statement needs a rating or "can't say"."""
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
-        items = list(selectors.survey_items(rater=rater).values_list("id", "position"))
+        items, _ = selectors.survey_rows(rater=rater)
         answered = set(rater.ratings.values_list("item_id", flat=True))
-        missing = [(item_id, position) for item_id, position in items if item_id not in answered]
+        missing = [(row[0], row[3]) for row in items if row[0] not in answered]
         if missing:
             numbers = ", ".join(str(position) for _, position in missing)
             raise DomainError(

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils import timezone
 
 from feedback import emails, services
 
@@ -17,4 +18,26 @@ def send_invitation(rater_id: int, token: str) -> None:
         rater_id=rater_id,
         token=token,
         send=lambda rater: emails.invitation_send(rater=rater, token=token),
+    )
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> int:
+    # Beat, hourly: one task per due rater, so one bad address never holds up the rest.
+    return services.reminders_queue(now=timezone.now())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    max_retries=8,
+)
+def send_reminder(rater_id: int) -> bool:
+    # The clock is read at run time: a retry an hour later re-checks that it is still due.
+    return services.reminder_send(
+        rater_id=rater_id,
+        now=timezone.now(),
+        send=lambda rater, token: emails.reminder_send(rater=rater, token=token),
     )

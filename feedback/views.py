@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from feedback import selectors, services
+from feedback import selectors, services, throttle
 from feedback.models import ANONYMOUS_RELATIONSHIPS, Behaviour, Rater, Relationship
 
 GROUP_NAMES = {
@@ -18,11 +18,32 @@ GROUP_NAMES = {
 }
 
 
-def _rater_or_404(token: str) -> Rater:
+class _SlowedDown(Exception):
+    """View-internal signal for the 429 page; services never see it (they raise DomainError)."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
+def _rater_or_404(request, token: str) -> Rater:
     try:
         return selectors.rater_for_token(token=token)
     except DomainError as exc:
+        retry_after = throttle.guessing_record_miss(request)
+        if retry_after is not None:
+            raise _SlowedDown(retry_after) from None
         raise Http404(exc.detail) from None
+
+
+def _slowed_down_page(request, retry_after: int):
+    response = render(
+        request,
+        "feedback/too_many_guesses.html",
+        {"message": throttle.guessing_message(retry_after)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _answers_from_form(post) -> tuple[dict, dict]:
@@ -104,7 +125,14 @@ def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request, token):
-    rater = _rater_or_404(token)
+    try:
+        return _survey(request, token)
+    except _SlowedDown as exc:
+        return _slowed_down_page(request, exc.retry_after)
+
+
+def _survey(request, token):
+    rater = _rater_or_404(request, token)
     if request.method == "GET":
         return render(request, "feedback/survey.html", _context(rater))
 
@@ -119,7 +147,7 @@ def survey(request, token):
             services.survey_submit(token=token)
             return redirect("survey", token=token)
     except DomainError as exc:
-        rater = _rater_or_404(token)
+        rater = _rater_or_404(request, token)
         missing = {
             int(key.removeprefix("ratings."))
             for key, msgs in exc.errors.items()

@@ -142,6 +142,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = TIME_ZONE
 
+# Cache: shared Redis when one is configured (CACHE_URL, else the broker's Redis), so every
+# gunicorn worker and host sees the same counters; per-process memory otherwise.
+_cache_url = env("CACHE_URL", default="")
+if not _cache_url and _broker_from_env.startswith(("redis://", "rediss://")):
+    _cache_url = _broker_from_env
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "feedback360",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Survey links: past this many unknown tokens from one client within the window, every
+# survey request from that client answers 429 until the window ends.
+SURVEY_GUESS_LIMIT = env.int("SURVEY_GUESS_LIMIT", default=20)
+SURVEY_GUESS_WINDOW_SECONDS = env.int("SURVEY_GUESS_WINDOW_SECONDS", default=600)
+# Behind N reverse proxies the client is the Nth address from the right of X-Forwarded-For;
+# 0 trusts no header and counts REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
@@ -184,10 +208,17 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailCaseInsensitiveBackend"]
 # submissions for one subject becomes one run. The sweep catches anything missed
 # (for instance while the broker was down).
 GAP_ANALYSIS_COALESCE_SECONDS = env.int("GAP_ANALYSIS_COALESCE_SECONDS", default=5)
+# Reminders: raters who have neither submitted nor declined get one email on each of these
+# days before their cycle closes. Beat looks hourly; each rater gets at most one a day.
+REMINDER_DAYS_BEFORE_CLOSE = env.list("REMINDER_DAYS_BEFORE_CLOSE", cast=int, default=[7, 2, 1])
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-results": {
         "task": "reports.tasks.sweep_stale_results",
         "schedule": env.int("GAP_ANALYSIS_SWEEP_SECONDS", default=300),
+    },
+    "send-reminders": {
+        "task": "feedback.tasks.send_reminders",
+        "schedule": env.int("REMINDER_SWEEP_SECONDS", default=3600),
     },
 }
 

@@ -67,3 +67,11 @@ def test_it_answers_malformed_json_with_400_not_500(client, django_user_model):
     response = client.post("/api/v1/people/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert set(response.json()) == {"detail", "errors"}
+
+
+def test_it_answers_unmatched_api_urls_with_json_and_pages_with_html(client):
+    response = client.get("/api/v1/requests/-1/results/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "errors": {}}
+    page = client.get("/no/such/page/")
+    assert page.status_code == 404 and b"Not found" in page.content

@@ -99,3 +99,13 @@ def questionnaire(db):
         migration = importlib.import_module("feedback.migrations.0002_framework_v1")
         migration.load(apps, None)
     return Framework.objects.get(version=1)
+
+
+@pytest.fixture(autouse=True)
+def _forget_token_guesses():
+    """Unknown-token counts live in the cache (Redis when configured): start every test clean."""
+    from feedback.throttle import guessing_forget
+
+    for address in ("127.0.0.1", "10.0.0.1", "10.0.0.2"):
+        guessing_forget(address)
+    yield

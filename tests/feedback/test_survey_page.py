@@ -36,7 +36,7 @@ def test_it_shows_who_it_is_about_and_what_they_will_see(client, launched):
     assert "Can’t say" in html and "Never" in html and "Always" in html
     assert "Sets clear, measurable goals for the team" in html
     assert 'name="action" value="save"' in html and 'name="action" value="submit"' in html
-    assert 'name="referrer" content="no-referrer"' in html
+    assert 'name="referrer" content="same-origin"' in html
     assert 'name="viewport" content="width=device-width' in html
     assert "css/survey.css" in html
 
@@ -81,7 +81,7 @@ def test_it_refuses_submit_and_lists_the_unanswered_items(client, launched):
     response = client.post(url, {"action": "submit", **all_answers(skip={3, 10})})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "2 statements are unanswered (number 4, 11)" in html
+    assert "2 statements are still unanswered" in html
     assert "4. Sets clear, measurable goals for the team" in html
     assert html.count('aria-invalid="true"') == 2
     # What was given is kept as a draft and shown checked.

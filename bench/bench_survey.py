@@ -1,0 +1,280 @@
+"""Benchmark: raters submitting surveys to gunicorn on PostgreSQL, beside a bare insert.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_survey \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/3 CELERY_TASK_DEFAULT_QUEUE=bench_survey \\
+    .venv/bin/python bench/bench_survey.py
+
+Builds RATERS raters (10 per subject) with known tokens, then serves the project with
+gunicorn (bench/settings.py: the project's settings plus a bench-only URLconf that adds
+one bare view) and drives it from a separate load-generator process (bench/load.py) with
+CONCURRENCY clients on 127.0.0.1. In the same run and under the same server:
+
+- baseline: ``POST /bench/insert/<token>/``, a bare Django view that inserts one row;
+- save: ``PUT /api/v1/survey/<token>/`` with all 30 ratings and a comment, once per rater;
+- submit: ``POST /api/v1/survey/<token>/submit/``, once per rater;
+- baseline again, to see that the machine did not drift during the run;
+- paced: the same clients offering PACED_RATE requests per second in total (an open load,
+  half baseline inserts and half survey saves then submits of fresh raters), to read
+  latency at a given traffic instead of at saturation, where 50 clients with no pause
+  make latency simply 50 / throughput.
+
+The database must be a scratch one: its feedback tables are emptied. The broker must be
+Redis, as in production: a submission queues a gap-analysis recompute there (nothing
+consumes it during the run; the queue is purged at the end). Every phase is bounded in
+count (RATERS requests) and time (MAX_SECONDS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    sys.exit("Set DATABASE_URL to a scratch PostgreSQL database.")
+if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+    sys.exit("Set CELERY_BROKER_URL to Redis (and CELERY_TASK_DEFAULT_QUEUE to a scratch queue).")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from config.celery_app import app as celery_app  # noqa: E402
+from feedback.models import Cycle, Framework, Rater  # noqa: E402
+
+RATERS = int(os.environ.get("BENCH_RATERS", "3000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "50"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))  # as the Dockerfile's gunicorn
+MAX_SECONDS = float(os.environ.get("BENCH_MAX_SECONDS", "90"))
+# The paced phase: the same 50 clients offering this many requests per second in total.
+PACED_RATE = float(os.environ.get("BENCH_PACED_RATE", "25"))
+PER_SUBJECT = 10
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build() -> tuple[list[str], list[int]]:
+    """Raters who have opened their survey, with known tokens (setup, not timed)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE reports_subjectscore, reports_gapanalysis, feedback_comment, feedback_rating,"
+            " feedback_rater, feedback_feedbackrequest, feedback_cycle CASCADE"
+        )
+        cur.execute("DELETE FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'")
+        cur.execute("DROP TABLE IF EXISTS bench_hit")
+        cur.execute(
+            "CREATE TABLE bench_hit (id bigserial PRIMARY KEY, token varchar(64) NOT NULL,"
+            " created_at timestamptz NOT NULL)"
+        )
+    framework = Framework.objects.order_by("-version").first()
+    cycle = Cycle.objects.create(
+        name="Benchmark cycle",
+        closes_at=timezone.now() + timezone.timedelta(days=7),
+        status=Cycle.Status.OPEN,
+        framework=framework,
+        opened_at=timezone.now(),
+    )
+    subjects = RATERS // PER_SUBJECT
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO accounts_person (email, name, title, created_at, updated_at)
+            SELECT 'bench' || g || '@bench.example.com', 'Bench ' || g, 'Engineer', now(), now()
+            FROM generate_series(1, %s) g
+            """,
+            [subjects],
+        )
+        cur.execute(
+            """
+            INSERT INTO feedback_feedbackrequest (cycle_id, subject_id, created_at, launched_at)
+            SELECT %s, id, now(), now() FROM accounts_person
+            WHERE email LIKE 'bench%%@bench.example.com'
+            """,
+            [cycle.id],
+        )
+        cur.execute("SELECT id FROM feedback_feedbackrequest WHERE cycle_id = %s", [cycle.id])
+        request_ids = [row[0] for row in cur.fetchall()]
+    tokens = [secrets.token_urlsafe(32) for _ in range(subjects * PER_SUBJECT)]
+    now = timezone.now()
+    Rater.objects.bulk_create(
+        [
+            Rater(
+                request_id=request_ids[n // PER_SUBJECT],
+                relationship="peer",
+                email=f"rater{n}@bench.example.com",
+                status=Rater.Status.STARTED,
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                token_issued_at=now,
+                invited_at=now,
+            )
+            for n, token in enumerate(tokens)
+        ],
+        batch_size=2000,
+    )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    items = list(framework.items.order_by("position").values_list("id", flat=True))
+    question = framework.questions.order_by("position").values_list("id", flat=True).first()
+    return tokens, items, question
+
+
+def serve(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not answer /healthz within 30 s")
+
+
+def load(port: int, spec: list, rate: float = 0.0) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(spec, handle)
+    try:
+        output = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "load.py"),
+                handle.name,
+                str(port),
+                str(CONCURRENCY),
+                str(MAX_SECONDS),
+                str(rate),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=MAX_SECONDS + 60,
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+    result = json.loads(output)
+    print(f"  {len(spec)} requests: {json.dumps(result)}", flush=True)
+    return result
+
+
+def row(name: str, result: dict) -> str:
+    return (
+        f"| {name} | {result['count']} | {result['throughput']:.0f} | {result['p50']:.1f} |"
+        f" {result['p95']:.1f} | {result['p99']:.1f} | {result['statuses']} |"
+    )
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python"
+        f" {platform.python_version()}, gunicorn sync workers: {WORKERS},"
+        f" CONN_MAX_AGE={settings.DATABASES['default']['CONN_MAX_AGE']},"
+        f" concurrency: {CONCURRENCY}",
+        flush=True,
+    )
+    tokens, items, question = build()
+    tokens, paced_tokens = tokens[: -RATERS // 5], tokens[-RATERS // 5 :]
+    print(f"built {len(tokens)} raters with open surveys of {len(items)} items", flush=True)
+    answers = {
+        "ratings": {str(item): n % 5 + 1 for n, item in enumerate(items)},
+        "comments": {str(question): "Sets clear goals; could delegate more."},
+    }
+    port = free_port()
+    server = serve(port)
+    try:
+        warm = [["POST", f"/bench/insert/warm{n}/", None] for n in range(300)]
+        warm += [["GET", f"/api/v1/survey/{token}/", None] for token in tokens[:300]]
+        load(port, warm)
+        results = {
+            "baseline: bare insert": load(
+                port, [["POST", f"/bench/insert/b{n}/", None] for n in range(len(tokens))]
+            ),
+            "save: PUT 30 answers": load(
+                port, [["PUT", f"/api/v1/survey/{t}/", answers] for t in tokens]
+            ),
+            "submit: POST submit": load(
+                port, [["POST", f"/api/v1/survey/{t}/submit/", None] for t in tokens]
+            ),
+            "baseline again": load(
+                port, [["POST", f"/bench/insert/c{n}/", None] for n in range(len(tokens))]
+            ),
+        }
+        paced_rate = f"{PACED_RATE:.0f} req/s"
+        results[f"paced baseline, {paced_rate}"] = load(
+            port,
+            [["POST", f"/bench/insert/p{n}/", None] for n in range(len(paced_tokens))],
+            rate=PACED_RATE,
+        )
+        results[f"paced save, {paced_rate}"] = load(
+            port,
+            [["PUT", f"/api/v1/survey/{t}/", answers] for t in paced_tokens],
+            rate=PACED_RATE,
+        )
+        results[f"paced submit, {paced_rate}"] = load(
+            port,
+            [["POST", f"/api/v1/survey/{t}/submit/", None] for t in paced_tokens],
+            rate=PACED_RATE,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+    submitted = Rater.objects.filter(status="submitted").count()
+    print("\n| request | count | req/s | p50 ms | p95 ms | p99 ms | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for name, result in results.items():
+        print(row(name, result))
+    # The survey phases run between the two baselines: compare with their mean, so a
+    # machine that slows down (or speeds up) during the run does not tilt the ratio.
+    baseline = (
+        results["baseline: bare insert"]["throughput"] + results["baseline again"]["throughput"]
+    ) / 2
+    print(f"\nbaseline throughput, mean of the two runs around the survey: {baseline:.0f} req/s")
+    for name in ("save: PUT 30 answers", "submit: POST submit"):
+        result = results[name]
+        print(
+            f"\n{name}: {result['throughput'] / baseline:.2f}x the baseline's throughput"
+            f" (target >= 0.5), p95 {result['p95']:.1f} ms (target < 100 ms)"
+        )
+    print(f"\nsurveys submitted in the database: {submitted} of {len(tokens) + len(paced_tokens)}")
+
+
+if __name__ == "__main__":
+    main()

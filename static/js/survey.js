@@ -1,0 +1,62 @@
+// The survey page: autosave through the JSON survey API, and clearing the "missing" mark
+// once a flagged statement is answered. A file, not inline: the content security policy
+// forbids inline scripts.
+(function () {
+  var form = document.querySelector(".survey-form");
+  var status = document.getElementById("autosave");
+  // The page's own link carries the token; the JSON API saves drafts with the same service.
+  var api = "/api/v1/survey/" + location.pathname.split("/")[2] + "/";
+  var pending = {ratings: {}, comments: {}};
+  var timer = null;
+
+  // Once a flagged statement gets an answer, stop marking it as missing.
+  form.addEventListener("change", function (event) {
+    var item = event.target.closest("fieldset.item.missing");
+    if (!item) return;
+    item.classList.remove("missing");
+    item.removeAttribute("aria-invalid");
+    var error = document.getElementById(item.id + "-error");
+    if (error) error.remove();
+  });
+
+  // Autosave: every answer is saved a moment after it is given, so closing the tab
+  // loses nothing; "Save draft" still works without JavaScript.
+  function save() {
+    timer = null;
+    var body = pending;
+    pending = {ratings: {}, comments: {}};
+    fetch(api, {method: "PUT", headers: {"Content-Type": "application/json"},
+                body: JSON.stringify(body)})
+      .then(function (response) {
+        if (response.ok) {
+          var now = new Date();
+          status.textContent = "Draft saved at " + now.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+          return;
+        }
+        return response.json().then(function (error) {
+          status.textContent = "Not saved: " + error.detail;
+        });
+      })
+      .catch(function () {
+        status.textContent = "Not saved: you seem to be offline. Use “Save draft” when you are back.";
+      });
+  }
+  function later(delay) {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, delay);
+  }
+  form.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.type === "radio") {
+      pending.ratings[field.name.slice(7)] = field.value === "na" ? null : Number(field.value);
+      later(400);
+    }
+  });
+  form.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field.tagName === "TEXTAREA") {
+      pending.comments[field.name.slice(8)] = field.value;
+      later(1500);
+    }
+  });
+})();
