@@ -146,7 +146,9 @@ def floor(cycle_id: int) -> int:
 
 def main():
     call_command("migrate", verbosity=0)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         print(f"PostgreSQL {cur.fetchone()[0]}")
@@ -161,12 +163,16 @@ def main():
     assert GapAnalysis.objects.filter(request__cycle=cycle).count() == SUBJECTS
     assert SubjectScore.objects.filter(cycle=cycle).count() == SUBJECTS * 10
 
-    one = FeedbackRequest.objects.filter(cycle=cycle).order_by("id").values_list("id", flat=True)[
-        SUBJECTS // 2
-    ]
+    one = (
+        FeedbackRequest.objects.filter(cycle=cycle)
+        .order_by("id")
+        .values_list("id", flat=True)[SUBJECTS // 2]
+    )
     single_s, _ = timed(lambda: gap_analyses_recompute(request_ids=[one]), repeat=20)
     print(f"one subject's recompute (median of 20)           {single_s * 1000:8.1f} ms")
-    print(f"peak memory: {rss_before:.0f} MB after setup, {peak_rss_mb():.0f} MB after the recompute")
+    print(
+        f"peak memory: {rss_before:.0f} MB after setup, {peak_rss_mb():.0f} MB after the recompute"
+    )
     print(f"\nclose-cycle recompute / floor: {close_s / floor_s:.2f}x (target <= 2x)")
 
 
