@@ -24,7 +24,7 @@ GROUP_LABELS = {
     "boss": "Boss",
     "peer": "Peers",
     "direct_report": "Direct reports",
-    "other": "Others (external)",
+    "other": "External",
     "others": "All others",
 }
 CHART_GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")

@@ -43,6 +43,18 @@ def neutralise(value):
     return value
 
 
+def _svg_image(svg: str, *, width: str = "100%"):
+    """An SVG chart as an <img> with a data URI. WeasyPrint then draws it as one image
+    instead of running every <rect> and <text> through the HTML style cascade (about a
+    fifth of an individual report's CPU time)."""
+    import base64
+
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return mark_safe(  # noqa: S308 - base64 of our own escaped SVG
+        f'<img alt="" style="width: {width}" src="data:image/svg+xml;base64,{data}">'
+    )
+
+
 def _pdf(html: str) -> bytes:
     from weasyprint import HTML
 
@@ -108,9 +120,7 @@ def individual_context(document: dict) -> dict:
                 "title": slug.capitalize(),
                 "lead_name": lead_name,
                 "manage_name": manage_name,
-                "chart": mark_safe(  # noqa: S308 - charts escape every label themselves
-                    charts.pole_bars(rows)
-                ),
+                "chart": _svg_image(charts.pole_bars(rows)),
                 "balance_self": behaviour["balance"].get("self"),
                 "balance_others": behaviour["balance"].get("others"),
                 "balance_sentence": _balance_sentence(
@@ -453,7 +463,7 @@ def team_pdf(report: dict) -> bytes:
                     "pole": pole.capitalize(),
                     "mean": mean.get("mean"),
                     "subjects": mean.get("subjects", 0),
-                    "chart": mark_safe(  # noqa: S308 - charts escape every label themselves
+                    "chart": _svg_image(
                         charts.histogram(values, colour=colour, width=300, height=90)
                     ),
                 }

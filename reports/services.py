@@ -644,6 +644,7 @@ def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Se
     if export is None or export.status != Export.Status.RUNNING:
         return "skipped"
     directory = _parts_dir(export_id)
+    os.makedirs(directory, exist_ok=True)
     target = os.path.join(directory, f"part-{part:05d}.zip")
     if not os.path.exists(target):
         try:
