@@ -665,8 +665,9 @@ def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Se
             return "failed"
 
     with transaction.atomic():
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
         export = (
-            Export.objects.select_for_update()
+            Export.objects.select_for_update(of=("self",))
             .select_related("cycle", "team", "line_of", "request__subject")
             .get(pk=export_id)
         )
