@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("dev/outbox/", core_views.outbox_index, name="outbox"),
     path("dev/outbox/<str:name>/", core_views.outbox_detail, name="outbox_message"),
+    path("", include("reports.urls")),
     path("", include("feedback.urls")),
     path("", include("accounts.urls")),
 ]
