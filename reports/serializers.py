@@ -5,10 +5,13 @@ from rest_framework import serializers
 
 from reports.models import Export
 
+# Ids are PostgreSQL bigints: a larger number is bad input (400), never a database error.
+MAX_ID = 2**63 - 1
+
 
 class ExportCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Export.Kind.choices)
-    cycle = serializers.IntegerField(min_value=1)
+    cycle = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     team = serializers.CharField(
         required=False,
         allow_null=True,
@@ -17,7 +20,11 @@ class ExportCreateSerializer(serializers.Serializer):
         help_text="Team name (case-insensitive) or id; team and bundle exports only.",
     )
     request = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="individual_pdf only."
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="individual_pdf only.",
     )
 
 

@@ -278,8 +278,6 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
 
 # --- Exports (issue 6) ------------------------------------------------------------------
 
-TEAM_KINDS = ("team_xlsx", "team_csv", "team_pdf")
-
 
 def _not_found(what: str) -> DomainError:
     # Out of reach and non-existent look the same, so a probe learns nothing.
@@ -314,12 +312,12 @@ def export_create(
 
     team_obj = None
     if team not in (None, ""):
-        teams = Team.objects.all()
-        team_obj = (
-            teams.filter(pk=int(team)).first()
-            if str(team).isdigit()
-            else teams.filter(name__iexact=str(team).strip()).first()
-        )
+        # A name first (the people API's convention), then an id; a digit string too long
+        # for an id is just a name that does not exist, never a database error.
+        name = str(team).strip()
+        team_obj = Team.objects.filter(name__iexact=name).first()
+        if team_obj is None and name.isdigit() and len(name) <= 18:
+            team_obj = Team.objects.filter(pk=int(name)).first()
         if team_obj is None:
             raise _not_found("Team")
     line_of = None if is_hr else person

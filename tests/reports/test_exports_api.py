@@ -234,6 +234,8 @@ def test_it_answers_409_while_the_file_is_not_ready(org, closed):
         ({"kind": "poster"}, "kind"),
         ({"kind": "individual_pdf"}, "request"),
         ({"kind": "team_csv", "cycle": "x"}, "cycle"),
+        ({"kind": "team_csv", "cycle": 10**30}, "cycle"),
+        ({"kind": "individual_pdf", "request": 10**30}, "request"),
     ],
 )
 def test_it_rejects_bad_input_with_400(
@@ -296,3 +298,25 @@ def test_expiry_follows_the_retention_setting(
     export = Export.objects.get()
     kept = export.expires_at - export.created_at
     assert datetime.timedelta(days=2) - kept < datetime.timedelta(seconds=5)
+
+
+def test_a_team_is_found_by_name_or_id_and_a_huge_number_is_just_unknown(
+    org, closed, django_capture_on_commit_callbacks
+):
+    cycle, _ = closed
+    by_id = post(
+        org["hr"],
+        django_capture_on_commit_callbacks,
+        kind="team_csv",
+        cycle=cycle.id,
+        team=str(org["sales"].id),
+    )
+    assert by_id.status_code == 202 and by_id.json()["team"] == "Sales"
+    huge = post(
+        org["hr"],
+        django_capture_on_commit_callbacks,
+        kind="team_csv",
+        cycle=cycle.id,
+        team="9" * 40,
+    )
+    assert huge.status_code == 404
