@@ -75,10 +75,6 @@ def bundle_entry_name(document: dict) -> str:
 # --- Individual report --------------------------------------------------------------
 
 
-def _fmt(value) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
 def _gap_sentence(pole_label: str, gap: float | None, threshold: float) -> str:
     if gap is None:
         return f"{pole_label}: no comparison (your own or others' scores are missing)."
