@@ -11,12 +11,13 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
-from reports.api import RequestResultsView, TeamReportView
+from reports.api import ExportDownloadView, ExportViewSet, RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("requests", FeedbackRequestViewSet, basename="feedbackrequest")
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api_token"),
@@ -25,5 +26,6 @@ urlpatterns = [
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
+    path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
     *router.urls,
 ]

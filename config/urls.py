@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     path("dev/outbox/", core_views.outbox_index, name="outbox"),
     path("dev/outbox/<str:name>/", core_views.outbox_detail, name="outbox_message"),
+    path("", include("reports.urls")),
     path("", include("feedback.urls")),
     path("", include("reports.urls")),
     path("", include("accounts.urls")),

@@ -366,3 +366,67 @@ def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]
             }
         )
     return rates
+
+
+# --- Exports ------------------------------------------------------------------------
+
+
+def exports_visible_to(*, user) -> QuerySet:
+    """HR sees every export still kept; anyone else the exports they started."""
+    from django.utils import timezone
+
+    from accounts.selectors import user_is_hr
+    from reports.models import Export
+
+    exports = Export.objects.filter(expires_at__gt=timezone.now()).select_related(
+        "cycle", "team", "request__subject"
+    )
+    if user_is_hr(user):
+        return exports
+    if not user.is_authenticated:
+        return exports.none()
+    return exports.filter(requested_by=user)
+
+
+def requests_in_reach(
+    *, cycle_id: int, team_id: int | None = None, line_of_id: int | None = None
+) -> QuerySet[FeedbackRequest]:
+    """The requests a team or bundle export covers: a cycle, optionally one team, and for a
+    manager only the people in their line (at any depth)."""
+    from accounts.selectors import person_line
+
+    requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
+    if team_id is not None:
+        requests = requests.filter(subject__team_id=team_id)
+    if line_of_id is not None:
+        requests = requests.filter(subject__in=person_line(manager_id=line_of_id).values("id"))
+    return requests
+
+
+def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """request id -> {"invited", "submitted"}: raters asked (beyond pending) and answered.
+    Counts of surveys, never of ratings, so they are published whatever their size."""
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .values("request_id")
+        .annotate(
+            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            submitted=Count("id", filter=Q(status=SUBMITTED)),
+        )
+        .order_by()
+    )
+    return {
+        row["request_id"]: {"invited": row["invited"], "submitted": row["submitted"]}
+        for row in rows
+    }
+
+
+def scope_scores(*, request_ids: Sequence[int]) -> list[dict]:
+    """Like ``team_scores`` for any set of subjects: the mean of the subjects' ``others``
+    pole scores per behaviour and pole, each subject weighing the same, in one GROUP BY."""
+    return list(
+        SubjectScore.objects.filter(analysis__request_id__in=request_ids)
+        .values("behaviour", "pole")
+        .annotate(mean=Avg("score"), subjects=Count("id"))
+        .order_by("behaviour", "pole")
+    )

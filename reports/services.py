@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
 from reports import selectors, sql
-from reports.analysis import Stat, document
+from reports.analysis import Stat, r2
+from reports.analysis import document as render_document
 from reports.models import GapAnalysis
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def gap_analyses_render(*, analyses: Sequence[GapAnalysis]) -> None:
                 selectors.framework_question_order(framework_id=cycle.framework_id),
             )
         items, question_order = frameworks[cycle.framework_id]
-        figures = document(
+        figures = render_document(
             items=items,
             surveys=analysis.surveys or {},
             cells=_cells(json.loads(analysis.cells or "{}")),
@@ -298,3 +299,441 @@ def request_remind(*, request: FeedbackRequest) -> int:
     for rater in waiting:
         rater_resend(rater=rater)
     return len(waiting)
+
+
+# --- Exports (issue 6) ------------------------------------------------------------------
+
+
+def _not_found(what: str) -> DomainError:
+    # Out of reach and non-existent look the same, so a probe learns nothing.
+    return DomainError(f"{what} not found.", code="not_found")
+
+
+def export_create(
+    *,
+    user,
+    kind: str,
+    cycle_id: int,
+    team: str | int | None = None,
+    request_id: int | None = None,
+):
+    """Check the reader's reach and the cycle's state, then queue the build.
+
+    HR exports anything of a closed or released cycle. A manager exports only people in
+    their line, and only once the cycle is released, exactly as they could read each
+    result through the API. An export reads results, so it marks the cycle read (it may
+    no longer reopen) under the same row lock as ``results_read``.
+    """
+    from accounts.models import Team
+    from accounts.selectors import person_for_user, person_line, user_is_hr
+    from reports.models import Export
+
+    is_hr = user_is_hr(user)
+    person = person_for_user(user)
+    if not is_hr and person is None:
+        raise _not_found("Cycle")
+    if kind not in Export.Kind.values:
+        raise DomainError("Unknown kind.", errors={"kind": ["Unknown kind."]})
+
+    team_obj = None
+    if team not in (None, ""):
+        # A name first (the people API's convention), then an id; a digit string too long
+        # for an id is just a name that does not exist, never a database error.
+        name = str(team).strip()
+        team_obj = Team.objects.filter(name__iexact=name).first()
+        if team_obj is None and name.isdigit() and len(name) <= 18:
+            team_obj = Team.objects.filter(pk=int(name)).first()
+        if team_obj is None:
+            raise _not_found("Team")
+    line_of = None if is_hr else person
+
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().filter(pk=cycle_id).first()
+        if cycle is None:
+            raise _not_found("Cycle")
+        feedback_request = None
+        if kind == Export.Kind.INDIVIDUAL_PDF:
+            if request_id is None:
+                raise DomainError(
+                    "An individual report needs a request.",
+                    errors={"request": ["This field is required for individual_pdf."]},
+                )
+            requests = FeedbackRequest.objects.filter(pk=request_id, cycle=cycle)
+            if line_of is not None:
+                requests = requests.filter(
+                    subject__in=person_line(manager_id=line_of.id).values("id")
+                )
+            feedback_request = requests.first()
+            if feedback_request is None:
+                raise _not_found("Request")
+        else:
+            reach = selectors.requests_in_reach(
+                cycle_id=cycle.id,
+                team_id=team_obj.id if team_obj else None,
+                line_of_id=line_of.id if line_of else None,
+            )
+            if not reach.exists():
+                if line_of is not None:
+                    raise _not_found("Team" if team_obj else "Line")
+                raise DomainError(
+                    "Nothing to export: no feedback request in this cycle for that choice.",
+                    errors={"team": ["No feedback request in this cycle."]},
+                )
+        if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+            raise DomainError(
+                "Reports cannot be exported while the cycle is open: they appear once it closes.",
+                code="conflict",
+            )
+        if cycle.status == Cycle.Status.CLOSED and not is_hr:
+            raise DomainError(
+                "These results have not been released yet: HR releases them after the cycle closes.",
+                code="conflict",
+            )
+        if cycle.results_read_at is None:
+            cycle.results_read_at = timezone.now()
+            cycle.save(update_fields=["results_read_at"])
+        now = timezone.now()
+        export = Export.objects.create(
+            kind=kind,
+            cycle=cycle,
+            team=team_obj,
+            request=feedback_request,
+            requested_by=user,
+            line_of=line_of,
+            expires_at=now + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
+        )
+        transaction.on_commit(lambda: _export_queue(export.id))
+    return export
+
+
+def _export_queue(export_id: int) -> None:
+    from reports.models import Export
+    from reports.tasks import build_export
+
+    if not _queue(build_export, export_id):
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.FAILED,
+            error="The export could not be started (the task queue is down): ask again.",
+            finished_at=timezone.now(),
+        )
+
+
+def export_documents(*, cycle: Cycle, request_ids: Sequence[int]) -> list[dict]:
+    """The stored gap analyses of these requests as a reader sees them, ordered by subject.
+
+    Stale results are recomputed first (never frozen ones); in a released cycle what is
+    exported is frozen, as reading it through the API would freeze it.
+    """
+    stale = selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(id__in=request_ids))
+    for start in range(0, len(stale), CHUNK_SIZE):
+        gap_analyses_recompute(request_ids=stale[start : start + CHUNK_SIZE])
+    rendered = gap_analysis_documents(request_ids=request_ids)
+    if cycle.status == Cycle.Status.RELEASED:
+        GapAnalysis.objects.filter(
+            request_id__in=list(rendered), frozen_at__isnull=True, data__isnull=False
+        ).update(frozen_at=timezone.now())
+    header = _cycle_doc(cycle)
+    documents = [{**data, "cycle": header} for data in rendered.values()]
+    documents.sort(key=lambda d: (d["subject"]["name"].lower(), d["request"]))
+    return documents
+
+
+def _export_progress(export_id: int, progress: int) -> None:
+    from reports.models import Export
+
+    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(
+        progress=max(0, min(99, int(progress)))
+    )
+
+
+def _export_store(export, write, extension: str) -> None:
+    """Write the file straight to its final place (no copy of a big ZIP), then mark done.
+
+    ``write(path)`` fills a temporary file that is renamed into place only once complete,
+    so a crash never leaves a half file behind a "done" export.
+    """
+    import os
+
+    from django.core.files.storage import default_storage
+
+    from reports.models import Export, export_file_name
+
+    name = export_file_name(export, f"file.{extension}")
+    path = default_storage.path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.part"
+    write(temporary)
+    os.replace(temporary, path)
+    Export.objects.filter(pk=export.pk).update(
+        file=name,
+        size=os.path.getsize(path),
+        download_name=_download_name(export, extension),
+        status=Export.Status.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        error="",
+    )
+
+
+def _download_name(export, extension: str) -> str:
+    """A name safe in any browser and file system: ASCII letters, digits and dashes."""
+    from django.utils.text import slugify
+
+    if export.request_id:
+        about = export.request.subject.name
+    elif export.team_id:
+        about = export.team.name
+    elif export.line_of_id:
+        about = f"line of {export.line_of.name}"
+    else:
+        about = "organisation"
+    words = [export.kind.split("_")[0], export.cycle.name, about, timezone.now().date().isoformat()]
+    stem = slugify(" ".join(words))[:150].strip("-") or "export"
+    return f"{stem}.{extension}"
+
+
+def _export_fail(export_id: int, message: str) -> None:
+    from reports.models import Export
+
+    Export.objects.filter(pk=export_id).exclude(status=Export.Status.DONE).update(
+        status=Export.Status.FAILED, error=message[:500], finished_at=timezone.now()
+    )
+
+
+def export_build(*, export_id: int) -> str:
+    """Build one export's file. Idempotent: a finished or failed export is left alone, and a
+    redelivered task simply builds the file again."""
+    from reports import exports
+    from reports.models import Export
+
+    export = (
+        Export.objects.select_related("cycle", "team", "request__subject", "line_of")
+        .filter(pk=export_id)
+        .first()
+    )
+    if export is None or export.status in (Export.Status.DONE, Export.Status.FAILED):
+        return "skipped"
+    Export.objects.filter(pk=export_id).update(
+        status=Export.Status.RUNNING, started_at=timezone.now()
+    )
+    export.status = Export.Status.RUNNING
+    try:
+        if export.kind == Export.Kind.BUNDLE_ZIP:
+            _bundle_start(export)
+            return "bundle started"
+        if export.kind == Export.Kind.INDIVIDUAL_PDF:
+            (document,) = export_documents(cycle=export.cycle, request_ids=[export.request_id])
+            _export_progress(export.id, 30)
+            content = exports.individual_pdf(document)
+            _export_store(export, lambda path: _write_bytes(path, content), "pdf")
+            return "done"
+        report = team_report(export=export)
+        _export_progress(export.id, 40)
+        builder, extension = {
+            Export.Kind.TEAM_XLSX: (exports.team_xlsx, "xlsx"),
+            Export.Kind.TEAM_CSV: (exports.team_csv, "csv"),
+            Export.Kind.TEAM_PDF: (exports.team_pdf, "pdf"),
+        }[export.kind]
+        content = builder(report)
+        _export_store(export, lambda path: _write_bytes(path, content), extension)
+        return "done"
+    except OperationalError:
+        raise  # transient: the task retries with backoff
+    except Exception:
+        logger.exception("export %s failed", export_id)
+        _export_fail(export_id, "The file could not be built. The error has been logged.")
+        return "failed"
+
+
+def _write_bytes(path: str, content: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(content)
+
+
+def _scope_request_ids(export) -> list[int]:
+    return list(
+        selectors.requests_in_reach(
+            cycle_id=export.cycle_id, team_id=export.team_id, line_of_id=export.line_of_id
+        )
+        .order_by("subject__name", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def team_report(*, export) -> dict:
+    """Everything a team file shows, from stored results only: per subject the published
+    ``others`` pole scores and survey counts, the team means (SQL, each subject weighing
+    the same), the team mean of each item's ``others`` mean, and response rates."""
+    request_ids = _scope_request_ids(export)
+    documents = export_documents(cycle=export.cycle, request_ids=request_ids)
+    responses = selectors.response_counts(request_ids=request_ids)
+    subjects = []
+    item_sums: dict[int, list[float]] = {}
+    items_meta: dict[int, dict] = {}
+    for document in documents:
+        counts = responses.get(document["request"], {"invited": 0, "submitted": 0})
+        subjects.append(
+            {
+                "request": document["request"],
+                "name": document["subject"]["name"],
+                "title": document["subject"]["title"],
+                "team": document["subject"]["team"],
+                "groups": document["groups"],
+                "behaviours": document["behaviours"],
+                "invited": counts["invited"],
+                "submitted": counts["submitted"],
+            }
+        )
+        for item in document["items"]:
+            items_meta.setdefault(item["id"], item)
+            others = item["scores"].get("others")
+            if others is not None:
+                item_sums.setdefault(item["id"], []).append(others["mean"])
+    items = [
+        {
+            "id": item_id,
+            "behaviour": meta["behaviour"],
+            "pole": meta["pole"],
+            "text": meta["text"],
+            "mean": r2(sum(item_sums[item_id]) / len(item_sums[item_id]))
+            if item_sums.get(item_id)
+            else None,
+            "subjects": len(item_sums.get(item_id, [])),
+        }
+        for item_id, meta in items_meta.items()
+    ]
+    invited = sum(s["invited"] for s in subjects)
+    submitted = sum(s["submitted"] for s in subjects)
+    means = {
+        (row["behaviour"], row["pole"]): {"mean": r2(row["mean"]), "subjects": row["subjects"]}
+        for row in selectors.scope_scores(request_ids=request_ids)
+    }
+    if export.team_id:
+        scope = f"Team {export.team.name}"
+    elif export.line_of_id:
+        scope = f"Line of {export.line_of.name}"
+    else:
+        scope = "Whole organisation"
+    return {
+        "cycle": _cycle_doc(export.cycle),
+        "scope": scope,
+        "generated_at": timezone.now(),
+        "subjects": subjects,
+        "means": means,
+        "items": items,
+        "response": {
+            "invited": invited,
+            "submitted": submitted,
+            "rate": round(100 * submitted / invited, 1) if invited else None,
+        },
+    }
+
+
+def _parts_dir(export_id: int) -> str:
+    from django.core.files.storage import default_storage
+
+    return default_storage.path(f"exports/parts/{export_id}")
+
+
+def _bundle_start(export) -> None:
+    """Split the bundle into parts, one task each, so more workers render it faster."""
+    import os
+
+    from reports.models import Export
+    from reports.tasks import build_bundle_part
+
+    ids = _scope_request_ids(export)
+    size = max(1, settings.EXPORT_BUNDLE_PART_SIZE)
+    parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+    os.makedirs(_parts_dir(export.id), exist_ok=True)
+    Export.objects.filter(pk=export.pk).update(items_total=len(ids), items_done=0, progress=1)
+    for index, part in enumerate(parts):
+        build_bundle_part.delay(export.id, index, len(parts), part)
+
+
+def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Sequence[int]) -> str:
+    """Render one part of a bundle into its own ZIP, then, under the export's row lock,
+    count the finished parts; whoever finishes the last part joins them into the file.
+
+    Idempotent: a part whose file exists is not rendered again, and progress is counted
+    from the part files on disk, so a redelivered task never counts twice.
+    """
+    import glob
+    import os
+    import zipfile
+
+    from reports import exports
+    from reports.models import Export
+
+    export = Export.objects.select_related("cycle").filter(pk=export_id).first()
+    if export is None or export.status != Export.Status.RUNNING:
+        return "skipped"
+    directory = _parts_dir(export_id)
+    os.makedirs(directory, exist_ok=True)
+    target = os.path.join(directory, f"part-{part:05d}.zip")
+    if not os.path.exists(target):
+        try:
+            documents = export_documents(cycle=export.cycle, request_ids=request_ids)
+            temporary = f"{target}.tmp"
+            # PDFs are compressed already: storing them is as small and much faster.
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
+                for document in documents:
+                    archive.writestr(
+                        exports.bundle_entry_name(document), exports.individual_pdf(document)
+                    )
+            os.replace(temporary, target)
+        except OperationalError:
+            raise  # transient: the task retries with backoff
+        except Exception:
+            logger.exception("export %s part %s failed", export_id, part)
+            _export_fail(export_id, "The file could not be built. The error has been logged.")
+            return "failed"
+
+    with transaction.atomic():
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
+        export = (
+            Export.objects.select_for_update(of=("self",))
+            .select_related("cycle", "team", "line_of", "request__subject")
+            .get(pk=export_id)
+        )
+        if export.status != Export.Status.RUNNING:
+            return "skipped"
+        finished = sorted(glob.glob(os.path.join(directory, "part-*.zip")))
+        done = 0
+        for path in finished:
+            with zipfile.ZipFile(path) as archive:
+                done += len(archive.namelist())
+        total = max(1, export.items_total)
+        Export.objects.filter(pk=export_id).update(
+            items_done=done, progress=max(1, min(99, 95 * done // total))
+        )
+        if len(finished) < parts:
+            return "part done"
+
+        def join(path: str) -> None:
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
+                for part_path in finished:
+                    with zipfile.ZipFile(part_path) as archive:
+                        for info in archive.infolist():
+                            bundle.writestr(info, archive.read(info))
+
+        _export_store(export, join, "zip")
+    for path in finished:
+        os.remove(path)
+    os.rmdir(directory)
+    return "done"
+
+
+def exports_purge_expired() -> int:
+    """Delete expired exports and their files (the beat schedule runs this hourly)."""
+    import shutil
+
+    from reports.models import Export
+
+    expired = list(Export.objects.filter(expires_at__lte=timezone.now()))
+    for export in expired:
+        if export.file:
+            export.file.delete(save=False)
+        shutil.rmtree(_parts_dir(export.id), ignore_errors=True)
+    Export.objects.filter(pk__in=[e.pk for e in expired]).delete()
+    return len(expired)

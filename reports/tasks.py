@@ -33,3 +33,20 @@ def sweep_stale_results() -> int:
 @shared_task(**RETRY)
 def freeze_cycle(cycle_id: int) -> int:
     return services.cycle_results_freeze(cycle_id=cycle_id)
+
+
+@shared_task(**RETRY)
+def build_export(export_id: int) -> str:
+    return services.export_build(export_id=export_id)
+
+
+@shared_task(**RETRY)
+def build_bundle_part(export_id: int, part: int, parts: int, request_ids: list[int]) -> str:
+    return services.export_bundle_part(
+        export_id=export_id, part=part, parts=parts, request_ids=request_ids
+    )
+
+
+@shared_task(**RETRY)
+def purge_expired_exports() -> int:
+    return services.exports_purge_expired()

@@ -11,4 +11,5 @@ urlpatterns = [
     path(
         "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
     ),
+    path("reports/exports/", views.exports_page, name="exports"),
 ]

@@ -1,4 +1,4 @@
-"""Dashboards: the subject's report, the manager's page and HR's page.
+"""Dashboards: the subject's report, the manager's page, HR's page and the exports page.
 
 Thin: the same selectors and services as the API decide who sees what, and anything out
 of the reader's reach is a 404, as in the API.
@@ -19,6 +19,7 @@ from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Relationship
 from reports import charts, presentation, selectors, services
+from reports.models import Export
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
 
@@ -199,4 +200,34 @@ def cycle_action(request, pk: int, action: str):
         request,
         "reports/cycle_confirm.html",
         {"cycle": cycle, "action": action, "label": label, "consequence": consequence},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports_page(request):
+    if request.method == "POST":
+        try:
+            services.export_create(
+                user=request.user,
+                kind=request.POST.get("kind", ""),
+                cycle_id=int(request.POST.get("cycle") or 0),
+                team=request.POST.get("team", "").strip() or None,
+                request_id=int(request.POST["request"]) if request.POST.get("request") else None,
+            )
+        except (DomainError, ValueError) as error:
+            text = " ".join(error.messages()) if isinstance(error, DomainError) else "Bad input."
+            messages.error(request, text)
+        else:
+            messages.success(request, "Your file is being built: it appears below when ready.")
+        return redirect("exports")
+    cycles = Cycle.objects.filter(status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED])
+    return render(
+        request,
+        "reports/exports.html",
+        {
+            "exports": selectors.exports_visible_to(user=request.user)[:50],
+            "kinds": Export.Kind.choices,
+            "cycles": cycles,
+        },
     )

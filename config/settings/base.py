@@ -200,6 +200,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools log every layout step at INFO: noise for each PDF exported.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailCaseInsensitiveBackend"]
@@ -219,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "feedback.tasks.send_reminders",
         "schedule": env.int("REMINDER_SWEEP_SECONDS", default=3600),
+    },
+    "purge-expired-exports": {
+        "task": "reports.tasks.purge_expired_exports",
+        "schedule": env.int("EXPORT_PURGE_SECONDS", default=3600),
     },
 }
 
@@ -245,3 +254,9 @@ CONTENT_SECURITY_POLICY = {
 # Privacy: raw answers of a released cycle may be purged (figures kept) this many days
 # after its release.
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
+
+# Exported files (reports HR downloads) are kept this many days, then deleted.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# A bundle of individual PDFs is rendered in parts of at most this many PDFs, one task
+# each, so that more worker processes build it faster.
+EXPORT_BUNDLE_PART_SIZE = env.int("EXPORT_BUNDLE_PART_SIZE", default=25)

@@ -1,0 +1,491 @@
+"""The files HR downloads, rendered from stored results only (never from raw answers).
+
+Pure functions: a section-4 document (or a team report from ``services.team_report``) in,
+bytes out. The services decide who may ask and what goes in; this module only lays out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+
+from reports import export_charts as charts
+
+BEHAVIOURS = ("vision", "change", "risk", "people", "development")
+POLES = ("leadership", "management")
+# The seed article's names for each pole, shown next to the behaviour.
+POLE_NAMES = {
+    "vision": ("Visionary", "Goal setter"),
+    "change": ("Innovator", "Sticks with what works"),
+    "risk": ("Risk taker", "Risk minimiser"),
+    "people": ("Builds relationships", "Builds systems and processes"),
+    "development": ("Coaches", "Directs"),
+}
+GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
+ANONYMOUS = ("peer", "direct_report", "other")
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
+# carriage return, as a way to smuggle one in): OWASP's CSV-injection list.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """User text made inert in a spreadsheet: a leading formula character gets a quote.
+    Numbers and None pass through; only text can carry a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _svg_image(svg: str, *, width: str = "100%"):
+    """An SVG chart as an <img> with a data URI. WeasyPrint then draws it as one image
+    instead of running every <rect> and <text> through the HTML style cascade (about a
+    fifth of an individual report's CPU time)."""
+    import base64
+
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return mark_safe(  # noqa: S308 - base64 of our own escaped SVG
+        f'<img alt="" style="width: {width}" src="data:image/svg+xml;base64,{data}">'
+    )
+
+
+def _pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    # base_url lets the stylesheet link resolve from the templates folder, offline.
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _print_css() -> str:
+    return (settings.BASE_DIR / "templates" / "reports" / "pdf" / "print.css").read_text()
+
+
+def bundle_entry_name(document: dict) -> str:
+    """A ZIP entry name no archive tool can turn into a path outside the folder."""
+    stem = slugify(document["subject"]["name"])[:80] or "subject"
+    return f"{stem}-{document['request']}.pdf"
+
+
+# --- Individual report --------------------------------------------------------------
+
+
+def _gap_sentence(pole_label: str, gap: float | None, threshold: float) -> str:
+    if gap is None:
+        return f"{pole_label}: no comparison (your own or others' scores are missing)."
+    if gap >= threshold:
+        return f"{pole_label}: you rate yourself {gap:.2f} higher than others do."
+    if -gap >= threshold:
+        return f"{pole_label}: others rate you {-gap:.2f} higher than you rate yourself."
+    if gap > 0:
+        return f"{pole_label}: you rate yourself a little higher than others do ({gap:.2f})."
+    if gap < 0:
+        return f"{pole_label}: others rate you a little higher than you do ({-gap:.2f})."
+    return f"{pole_label}: you and others agree."
+
+
+def _balance_sentence(balance: float | None, lead: str, manage: str) -> str:
+    if balance is None:
+        return "Others' balance cannot be shown: one of the poles has no score."
+    if abs(balance) < 0.005:
+        return f"Others see you as much a {lead.lower()} as a {manage.lower()}."
+    side = lead if balance > 0 else manage
+    return f"Others see you leaning towards “{side}” by {abs(balance):.2f} points."
+
+
+def individual_context(document: dict) -> dict:
+    cycle = document["cycle"]
+    k = cycle["min_anonymous_raters"]
+    threshold = cycle["gap_threshold"]
+    groups = document["groups"]
+    items = {item["id"]: item for item in document["items"]}
+    behaviours = []
+    for behaviour in document["behaviours"]:
+        slug = behaviour["behaviour"]
+        lead_name, manage_name = POLE_NAMES.get(slug, ("Leadership", "Management"))
+        rows = charts.behaviour_rows(behaviour, groups, k=k)
+        behaviour_items = [i for i in document["items"] if i["behaviour"] == slug]
+        behaviours.append(
+            {
+                "slug": slug,
+                "title": slug.capitalize(),
+                "lead_name": lead_name,
+                "manage_name": manage_name,
+                "chart": _svg_image(charts.pole_bars(rows)),
+                "balance_self": behaviour["balance"].get("self"),
+                "balance_others": behaviour["balance"].get("others"),
+                "balance_sentence": _balance_sentence(
+                    behaviour["balance"].get("others"), lead_name, manage_name
+                ),
+                "gap_sentences": [
+                    _gap_sentence(
+                        f"Leadership ({lead_name})",
+                        behaviour["self_others_gap"]["leadership"],
+                        threshold,
+                    ),
+                    _gap_sentence(
+                        f"Management ({manage_name})",
+                        behaviour["self_others_gap"]["management"],
+                        threshold,
+                    ),
+                ],
+                "profile": behaviour.get("profile"),
+                "items": [
+                    {
+                        "text": item["text"],
+                        "pole": lead_name if item["pole"] == "leadership" else manage_name,
+                        "self": (item["scores"].get("self") or {}).get("mean"),
+                        "others": item["scores"].get("others"),
+                        "gap": item["self_others_gap"],
+                        "blind_spot": item["id"] in document["blind_spots"],
+                        "hidden_strength": item["id"] in document["hidden_strengths"],
+                    }
+                    for item in behaviour_items
+                ],
+            }
+        )
+    group_rows = []
+    for group in GROUPS:
+        info = groups.get(group, {"n": 0, "shown": False})
+        if group == "others":
+            note = "everyone but you, pooled so that no small group stands out"
+        elif info["shown"]:
+            note = "shown"
+        elif info["n"] == 0:
+            note = "nobody answered"
+        elif group in ANONYMOUS:
+            note = (
+                f"hidden: fewer than {k} answered; their ratings count only inside "
+                f"All others, and only where the pooled ratings reach {k}"
+            )
+        else:
+            note = "hidden"
+        group_rows.append(
+            {
+                "label": charts.GROUP_LABELS[group],
+                "n": info["n"],
+                "shown": info["shown"],
+                "note": note,
+            }
+        )
+    hidden_groups = [
+        charts.GROUP_LABELS[g] for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k
+    ]
+    comments: dict[str, list[dict]] = {}
+    for comment in document["comments"]:
+        comments.setdefault(comment["question"], []).append(
+            {
+                "group": charts.GROUP_LABELS.get(comment["group"], comment["group"]),
+                "text": comment["text"],
+            }
+        )
+
+    def described(ids):
+        return [
+            {
+                "text": items[i]["text"],
+                "behaviour": items[i]["behaviour"].capitalize(),
+                "self": (items[i]["scores"].get("self") or {}).get("mean"),
+                "others": (items[i]["scores"].get("others") or {}).get("mean"),
+                "gap": items[i]["self_others_gap"],
+            }
+            for i in ids
+            if i in items
+        ]
+
+    answers_line = ", ".join(
+        f"{row['label']} {row['n']}" for row in group_rows if row["label"] != "All others"
+    )
+    return {
+        "answers_line": answers_line,
+        "subject": document["subject"],
+        "cycle": cycle,
+        "k": k,
+        "threshold": threshold,
+        "groups": group_rows,
+        "hidden_groups": hidden_groups,
+        "behaviours": behaviours,
+        "blind_spots": described(document["blind_spots"]),
+        "hidden_strengths": described(document["hidden_strengths"]),
+        "comments": comments,
+        "computed_at": document.get("computed_at", "")[:10],
+        "generated_on": timezone.now().date().isoformat(),
+        "css": mark_safe(_print_css()),  # noqa: S308 - our own stylesheet
+        "legend_lead": charts.LEADERSHIP_COLOUR,
+        "legend_manage": charts.MANAGEMENT_COLOUR,
+    }
+
+
+def individual_html(document: dict) -> str:
+    return render_to_string("reports/pdf/individual.html", individual_context(document))
+
+
+def individual_pdf(document: dict) -> bytes:
+    return _pdf(individual_html(document))
+
+
+# --- Team report --------------------------------------------------------------------
+
+
+def _subject_score(subject: dict, behaviour: str, pole: str, group: str = "others"):
+    for row in subject["behaviours"]:
+        if row["behaviour"] == behaviour:
+            return row[pole].get(group)
+    return None
+
+
+def _rate(submitted: int, invited: int):
+    return round(100 * submitted / invited, 1) if invited else None
+
+
+def team_csv(report: dict) -> bytes:
+    """One row per subject, behaviour, pole and group that has a published score, with n.
+    A group whose figure is hidden has no row: a blank would still say it was withheld."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        ["cycle", "subject", "title", "team", "behaviour", "pole", "group", "score", "n"]
+    )
+    for subject in report["subjects"]:
+        for row in subject["behaviours"]:
+            for pole in POLES:
+                for group in GROUPS:
+                    score = row[pole].get(group)
+                    if score is None:
+                        continue
+                    writer.writerow(
+                        [
+                            neutralise(report["cycle"]["name"]),
+                            neutralise(subject["name"]),
+                            neutralise(subject["title"]),
+                            neutralise(subject["team"]),
+                            row["behaviour"],
+                            pole,
+                            group,
+                            f"{score:.2f}",
+                            subject["groups"][group]["n"],
+                        ]
+                    )
+    # A byte-order mark so Excel opens accented names correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def team_xlsx(report: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.formatting.rule import ColorScaleRule
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    workbook = Workbook()
+
+    # Summary: team means per behaviour and pole, then the response rates.
+    summary = workbook.active
+    summary.title = "Summary"
+    summary.append([neutralise(f"Team report: {report['scope']}")])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append(["Cycle", neutralise(report["cycle"]["name"])])
+    summary.append(["Subjects", len(report["subjects"])])
+    summary.append(
+        [
+            "Anonymity",
+            f"groups below {report['cycle']['min_anonymous_raters']} raters are never shown",
+        ]
+    )
+    summary.append([])
+    header_row = summary.max_row + 1
+    summary.append(["Behaviour", "Leadership mean", "n subjects", "Management mean", "n subjects"])
+    for cell in summary[header_row]:
+        cell.font, cell.fill = bold, header_fill
+    for behaviour in BEHAVIOURS:
+        lead = report["means"].get((behaviour, "leadership"), {})
+        manage = report["means"].get((behaviour, "management"), {})
+        summary.append(
+            [
+                behaviour.capitalize(),
+                lead.get("mean"),
+                lead.get("subjects", 0),
+                manage.get("mean"),
+                manage.get("subjects", 0),
+            ]
+        )
+    last_mean_row = summary.max_row
+    summary.append([])
+    rates_row = summary.max_row + 1
+    summary.append(["Response rates", "Invited", "Submitted", "Rate %"])
+    for cell in summary[rates_row]:
+        cell.font, cell.fill = bold, header_fill
+    response = report["response"]
+    summary.append(["Team", response["invited"], response["submitted"], response["rate"]])
+    for subject in report["subjects"]:
+        summary.append(
+            [
+                neutralise(subject["name"]),
+                subject["invited"],
+                subject["submitted"],
+                _rate(subject["submitted"], subject["invited"]),
+            ]
+        )
+    summary.column_dimensions["A"].width = 32
+    for column in "BCDE":
+        summary.column_dimensions[column].width = 17
+
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Team means: leadership and management"
+    chart.y_axis.title = "Mean of others' scores (1-5)"
+    chart.y_axis.scaling.min = 1
+    chart.y_axis.scaling.max = 5
+    for column in (2, 4):
+        data = Reference(summary, min_col=column, min_row=header_row, max_row=last_mean_row)
+        chart.add_data(data, titles_from_data=True)
+    chart.set_categories(
+        Reference(summary, min_col=1, min_row=header_row + 1, max_row=last_mean_row)
+    )
+    chart.height, chart.width = 8, 16
+    summary.add_chart(chart, "G2")
+
+    # People by behaviour: the heatmap, one row per subject, others' pole scores.
+    people = workbook.create_sheet("People by behaviour")
+    columns = [(b, p) for b in BEHAVIOURS for p in POLES]
+    people.append(
+        ["Name", "Title", "Team", "Others n"] + [f"{b.capitalize()} {p}" for b, p in columns]
+    )
+    for cell in people[1]:
+        cell.font, cell.fill = bold, header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for subject in report["subjects"]:
+        people.append(
+            [
+                neutralise(subject["name"]),
+                neutralise(subject["title"]),
+                neutralise(subject["team"]),
+                subject["groups"]["others"]["n"],
+            ]
+            + [_subject_score(subject, b, p) for b, p in columns]
+        )
+    if report["subjects"]:
+        first = get_column_letter(5)
+        last = get_column_letter(4 + len(columns))
+        people.conditional_formatting.add(
+            f"{first}2:{last}{people.max_row}",
+            ColorScaleRule(
+                start_type="num",
+                start_value=1,
+                start_color="F8696B",
+                mid_type="num",
+                mid_value=3,
+                mid_color="FFEB84",
+                end_type="num",
+                end_value=5,
+                end_color="63BE7B",
+            ),
+        )
+    people.freeze_panes = "E2"
+    people.column_dimensions["A"].width = 28
+    people.column_dimensions["B"].width = 24
+    people.column_dimensions["C"].width = 16
+    for index in range(5, 5 + len(columns)):
+        people.column_dimensions[get_column_letter(index)].width = 13
+    people.row_dimensions[1].height = 32
+
+    # Items: the team mean of each item's others mean.
+    items = workbook.create_sheet("Items")
+    items.append(["Behaviour", "Pole", "Item", "Team mean (others)", "n subjects"])
+    for cell in items[1]:
+        cell.font, cell.fill = bold, header_fill
+    for item in report["items"]:
+        items.append(
+            [
+                item["behaviour"].capitalize(),
+                item["pole"],
+                neutralise(item["text"]),
+                item["mean"],
+                item["subjects"],
+            ]
+        )
+    items.column_dimensions["C"].width = 70
+    items.column_dimensions["D"].width = 20
+
+    for sheet in (summary, people, items):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float):
+                    cell.number_format = "0.00"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def team_pdf(report: dict) -> bytes:
+    columns = [(b, p) for b in BEHAVIOURS for p in POLES]
+    rows = []
+    for subject in report["subjects"]:
+        cells = []
+        for b, p in columns:
+            value = _subject_score(subject, b, p)
+            background, ink = charts.heat_colour(value)
+            cells.append({"value": value, "background": background, "ink": ink})
+        rows.append(
+            {
+                "name": subject["name"],
+                "title": subject["title"],
+                "n": subject["groups"]["others"]["n"],
+                "cells": cells,
+            }
+        )
+    distributions = []
+    for behaviour in BEHAVIOURS:
+        pair = []
+        for pole, colour in (
+            ("leadership", charts.LEADERSHIP_COLOUR),
+            ("management", charts.MANAGEMENT_COLOUR),
+        ):
+            values = [
+                v
+                for s in report["subjects"]
+                if (v := _subject_score(s, behaviour, pole)) is not None
+            ]
+            mean = report["means"].get((behaviour, pole), {})
+            pair.append(
+                {
+                    "pole": pole.capitalize(),
+                    "mean": mean.get("mean"),
+                    "subjects": mean.get("subjects", 0),
+                    "chart": _svg_image(
+                        charts.histogram(values, colour=colour, width=300, height=90)
+                    ),
+                }
+            )
+        distributions.append({"title": behaviour.capitalize(), "poles": pair})
+    html = render_to_string(
+        "reports/pdf/team.html",
+        {
+            "report": report,
+            "columns": [
+                {"behaviour": b.capitalize(), "pole": "L" if p == "leadership" else "M"}
+                for b, p in columns
+            ],
+            "behaviour_names": [b.capitalize() for b in BEHAVIOURS],
+            "rows": rows,
+            "distributions": distributions,
+            "means": [
+                {
+                    "behaviour": b.capitalize(),
+                    "leadership": report["means"].get((b, "leadership"), {}),
+                    "management": report["means"].get((b, "management"), {}),
+                }
+                for b in BEHAVIOURS
+            ],
+            "generated_on": timezone.now().date().isoformat(),
+            "css": mark_safe(_print_css()),  # noqa: S308 - our own stylesheet
+        },
+    )
+    return _pdf(html)
