@@ -56,8 +56,8 @@ def demo_csv() -> bytes:
 def demo_seed() -> list[tuple[str, str]]:
     """Load the demo organisation, its logins and its cycles. Returns (username, role) pairs."""
     logins = _people_and_logins()
+    _released_cycle()
     _open_cycle()
-    # A closed and released cycle with computed results comes here (reports' demo).
     return logins
 
 
@@ -132,8 +132,41 @@ def _open_cycle():
     return cycle
 
 
-def _answer(request, *, leaning: int) -> None:
-    """Self and boss submit; of the others, all but two submit, one keeps a draft, one waits.
+RELEASED_CYCLE_NAME = "Spring 2026 review"
+# Liam has two peers (fewer than three: the report explains how they are pooled); Sofia
+# has three direct reports; Amara, the CEO, sees everyone's released report.
+RELEASED_CYCLE_SUBJECTS = ["sofia.martinez", "liam.chen", "marcus.johnson", "daniel.kim"]
+
+
+def _released_cycle():
+    """A finished cycle: everyone answered, HR closed it and released the results.
+
+    Closing and releasing queue the recompute and the freeze after this transaction
+    commits (in-process without a broker), exactly as in a real cycle.
+    """
+    from accounts.models import Person
+    from feedback import services
+    from feedback.models import Cycle
+
+    if Cycle.objects.filter(name=RELEASED_CYCLE_NAME).exists():
+        return
+    hr = get_user_model().objects.get(username=email(REQUESTER))
+    cycle = services.cycle_create(
+        name=RELEASED_CYCLE_NAME, closes_at=timezone.now() + datetime.timedelta(days=14)
+    )
+    cycle = services.cycle_open(cycle=cycle, actor=hr)
+    for position, local in enumerate(RELEASED_CYCLE_SUBJECTS):
+        subject = Person.objects.get(email=email(local))
+        request = services.request_create(cycle=cycle, subject=subject, requested_by=hr).request
+        services.request_launch(request=request)
+        _answer(request, leaning=position + 1, everyone=True)
+    cycle = services.cycle_close(cycle=cycle, actor=hr)
+    services.cycle_release(cycle=cycle, actor=hr)
+
+
+def _answer(request, *, leaning: int, everyone: bool = False) -> None:
+    """Self and boss submit; of the others, all but two submit, one keeps a draft, one waits
+    (with ``everyone``, all of them submit).
 
     Ratings follow a profile (some subjects lean to leadership, some to management) and
     the self view runs a little high, so the results show blind spots and balances.
@@ -144,8 +177,8 @@ def _answer(request, *, leaning: int) -> None:
     raters = list(request.raters.order_by("relationship", "email"))
     identified = [r for r in raters if r.relationship in (Relationship.SELF, Relationship.BOSS)]
     others = [r for r in raters if r not in identified]
-    drafts = others[-2:-1]
-    waiting = others[-1:]
+    drafts = [] if everyone else others[-2:-1]
+    waiting = [] if everyone else others[-1:]
     for number, rater in enumerate(raters):
         if rater in waiting:
             continue

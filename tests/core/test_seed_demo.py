@@ -43,3 +43,25 @@ def test_it_duplicates_nothing_when_run_twice():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
+
+
+def test_it_holds_a_released_cycle_whose_reports_the_subjects_can_read(
+    django_capture_on_commit_callbacks,
+):
+    from rest_framework.test import APIClient
+
+    from feedback.models import Cycle, FeedbackRequest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    released = Cycle.objects.get(status=Cycle.Status.RELEASED)
+    liam = get_user_model().objects.get(username="liam.chen@example.com")
+    request = FeedbackRequest.objects.get(cycle=released, subject__user=liam)
+    client = APIClient()
+    client.force_authenticate(liam)
+    body = client.get(f"/api/v1/requests/{request.id}/results/").json()
+    assert body["groups"]["self"] == {"n": 1, "shown": True}
+    # Liam's two peers are fewer than three: counted, not shown on their own.
+    assert body["groups"]["peer"] == {"n": 2, "shown": False}
+    assert body["blind_spots"], "the demo's self views run high: there are blind spots"
+    assert Cycle.objects.filter(status=Cycle.Status.OPEN).count() == 1
