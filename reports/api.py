@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ERROR_RESPONSES, ErrorSerializer, Pagination
-from core.errors import DomainError
 from reports import selectors, services
 from reports.models import Export
 from reports.serializers import (
@@ -134,10 +133,8 @@ class ExportDownloadView(APIView):
     )
     def get(self, request, pk: int):
         export = get_object_or_404(selectors.exports_visible_to(user=request.user), pk=pk)
-        if export.status != Export.Status.DONE:
-            raise DomainError("The file is not ready yet.", code="conflict")
         try:
-            handle = export.file.open("rb")
+            handle = services.export_open(export=export, user=request.user)
         except FileNotFoundError as error:
             raise Http404 from error
         # FileResponse streams in blocks and encodes the name safely (RFC 6266 filename*).

@@ -13,6 +13,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
 from reports import selectors, sql
@@ -402,8 +403,35 @@ def export_create(
             line_of=line_of,
             expires_at=now + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
         )
+        audit_record(
+            actor=user,
+            action="export.create",
+            target=cycle,
+            detail={
+                "export": export.id,
+                "kind": kind,
+                "team": team_obj.name if team_obj else None,
+                "request": feedback_request.id if feedback_request else None,
+            },
+        )
         transaction.on_commit(lambda: _export_queue(export.id))
     return export
+
+
+def export_open(*, export, user):
+    """The export's file, opened for download; every download is in the audit log."""
+    from reports.models import Export
+
+    if export.status != Export.Status.DONE:
+        raise DomainError("The file is not ready yet.", code="conflict")
+    handle = export.file.open("rb")
+    audit_record(
+        actor=user,
+        action="export.download",
+        target=export.cycle,
+        detail={"export": export.id, "kind": export.kind},
+    )
+    return handle
 
 
 def _export_queue(export_id: int) -> None:

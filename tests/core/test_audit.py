@@ -62,3 +62,32 @@ def test_it_keeps_the_audit_log_read_only_in_the_admin(client):
     client.force_login(hr.user)
     assert client.get("/admin/core/auditevent/").status_code == 200
     assert client.get("/admin/core/auditevent/add/").status_code == 403
+
+
+def test_it_records_who_exported_and_downloaded_what(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from feedback.models import Cycle
+    from reports.models import Export
+    from tests.reports.builders import items_of, new_request, open_cycle, respond
+
+    settings.MEDIA_ROOT = tmp_path
+    hr = person_with_login(email="hr@example.com", hr=True)
+    cycle = open_cycle()
+    request = new_request(cycle)
+    respond(request, "boss", {items_of(cycle)[0].id: 4})
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
+    client = APIClient()
+    client.force_authenticate(hr.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            "/api/v1/exports/", {"kind": "team_csv", "cycle": cycle.id}, format="json"
+        )
+    assert created.status_code == 202
+    export = Export.objects.get()
+    assert export.status == "done"  # tasks run in-process in unit tests
+    assert client.get(f"/api/v1/exports/{export.id}/download/").status_code == 200
+    actions = list(
+        AuditEvent.objects.filter(actor=hr.user).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["export.create", "export.download"]
