@@ -74,7 +74,7 @@ def people_import(request):
             errors = [exc.detail, *exc.messages()] if exc.errors else [exc.detail]
         else:
             form = PeopleImportForm()
-    status = 400 if errors else 200
+    status = 400 if errors or (request.method == "POST" and form.errors) else 200
     return render(
         request,
         "accounts/people_import.html",
