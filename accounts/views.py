@@ -1,6 +1,8 @@
 """Server-rendered pages about people. Thin: forms in, services called, templates out."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -81,3 +83,12 @@ def people_import(request):
         {"form": form, "result": result, "errors": errors},
         status=status,
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Links in reset emails are built from SITE_URL, never from the request's Host header
+    (which a client controls). Read at request time, like every other setting use."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)

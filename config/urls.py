@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from core import views as core_views
 
 admin.site.site_header = "Feedback 360 administration"
@@ -15,7 +14,7 @@ urlpatterns = [
     # Links in reset emails are built from SITE_URL, never from the request's Host header.
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"site_url": settings.SITE_URL}),
+        accounts_views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
