@@ -1,14 +1,9 @@
 from celery import shared_task
 
 from accounts import emails
+from core.mail import email_task_options
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),  # SMTP faults are OSErrors (smtplib.SMTPException included)
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=8,
-)
+@shared_task(**email_task_options())
 def send_login_invitation(user_id: int) -> None:
     emails.login_invitation_send(user_id=user_id)

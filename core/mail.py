@@ -26,3 +26,16 @@ class OutboxEmailBackend(BaseEmailBackend):
             tmp.rename(path)
             sent += 1
         return sent
+
+
+def email_task_options() -> dict:
+    """Celery options for every task that sends an email: an SMTP fault (an OSError,
+    smtplib's included) is retried with exponential backoff, and the message is
+    acknowledged only once the task is done."""
+    return {
+        "acks_late": True,
+        "autoretry_for": (OSError,),
+        "retry_backoff": settings.EMAIL_RETRY_BACKOFF_SECONDS,
+        "retry_backoff_max": 900,
+        "max_retries": 8,
+    }

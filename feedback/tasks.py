@@ -1,16 +1,11 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core.mail import email_task_options
 from feedback import emails, services
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),  # SMTP faults are OSErrors (smtplib.SMTPException included)
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=8,
-)
+@shared_task(**email_task_options())
 def send_invitation(rater_id: int, token: str) -> None:
     # The token travels through the broker because only its hash is stored; a retry or a
     # duplicate delivery sends nothing once this token's email went out or was replaced.
@@ -27,13 +22,7 @@ def send_reminders() -> int:
     return services.reminders_queue(now=timezone.now())
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=8,
-)
+@shared_task(**email_task_options())
 def send_reminder(rater_id: int) -> bool:
     # The clock is read at run time: a retry an hour later re-checks that it is still due.
     return services.reminder_send(

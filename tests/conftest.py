@@ -78,13 +78,28 @@ def _broker_reachable() -> bool:
 @pytest.fixture(autouse=True)
 def _eager_celery_by_default(request):
     """Unit tests run tasks in-process; only tests that ask for ``celery_worker`` use the broker."""
-    if "celery_worker" in request.fixturenames:
+    if "celery_worker" in request.fixturenames or "real_broker" in request.fixturenames:
         yield
         return
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def real_broker(transactional_db):
+    """Tasks go to the configured Redis broker (its default queue emptied first), for
+    tests that run their own worker processes."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
+    if not _broker_reachable():
+        need_service(f"the Celery broker at {settings.CELERY_BROKER_URL} is not reachable")
+    celery_app.conf.task_always_eager = False
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    yield settings.CELERY_BROKER_URL
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise AssertionError(f"nothing listens on port {port} after {timeout}s")
 
 
-def test_database_url() -> str:
+def child_database_url() -> str:
     db = connection.settings_dict
     user = db["USER"] or "postgres"
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
@@ -59,6 +59,19 @@ class Processes:
             env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.running.append(process)
+        return process
+
+    def start_logged(self, argv: list[str], log: Path, env: dict | None = None):
+        """Start a process whose standard output (unbuffered) goes to ``log``."""
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.running.append(process)
@@ -96,7 +109,7 @@ def redis_server_binary() -> str:
 def app_env(*, broker_url: str) -> dict:
     return {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": child_database_url(),
         "CELERY_BROKER_URL": broker_url,
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "GAP_ANALYSIS_COALESCE_SECONDS": "1",
