@@ -42,7 +42,8 @@ def hr_group_ensure() -> Group:
 # --- people -----------------------------------------------------------------
 
 
-def _clean_email(value: str, *, field_name: str = "email") -> str:
+def email_clean(value: str, *, field_name: str = "email") -> str:
+    """A valid email, trimmed and lower-cased, or the domain error naming the field."""
     email = (value or "").strip().lower()
     try:
         validate_email(email)
@@ -81,7 +82,7 @@ def _check_no_loop(*, person: Person, manager: Person | None) -> None:
 def person_create(
     *, email: str, name: str, title: str = "", team_name: str = "", manager: Person | None = None
 ) -> Person:
-    email = _clean_email(email)
+    email = email_clean(email)
     if Person.objects.filter(email__iexact=email).exists():
         raise DomainError(
             "Someone with that email already exists.",
@@ -114,7 +115,7 @@ def person_update(
 ) -> Person:
     with transaction.atomic():
         if email is not None:
-            email = _clean_email(email)
+            email = email_clean(email)
             if Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
                 raise DomainError(
                     "Someone with that email already exists.",

@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Person
+from accounts.services import email_clean
 from core.audit import audit_record
 from core.errors import DomainError
 from feedback import selectors
@@ -304,20 +303,8 @@ def request_create(*, cycle: Cycle, subject: Person, requested_by) -> RequestCre
     return RequestCreated(request=request, warnings=warnings)
 
 
-def _clean_email(value: str) -> str:
-    email = (value or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError(
-            f"{value!r} is not a valid email address.",
-            errors={"email": ["Enter a valid email."]},
-        ) from None
-    return email
-
-
 def rater_add(*, request: FeedbackRequest, email: str, relationship: str, name: str = "") -> Rater:
-    email = _clean_email(email)
+    email = email_clean(email)
     if relationship not in Relationship.values:
         raise DomainError(
             f"Unknown relationship {relationship!r}.",
