@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -72,19 +73,25 @@ def test_it_answers_cleanly_and_writes_nothing_by_halves_across_a_restart(proces
     site = f"http://127.0.0.1:{port}"
     statuses: list[int] = []
     lock = threading.Lock()
+    restarted = threading.Event()
 
     def rater(token):
-        for status, _ in (
-            http("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings}),
-            http("POST", f"{site}/api/v1/survey/{token}/submit/"),
-        ):
+        # Keep saving drafts until the restart is over, so requests are in flight during it.
+        while not restarted.is_set():
+            status, _ = http("PUT", f"{site}/api/v1/survey/{token}/", {"ratings": ratings})
             with lock:
                 statuses.append(status)
+        status, _ = http("POST", f"{site}/api/v1/survey/{token}/submit/")
+        with lock:
+            statuses.append(status)
 
     threads = [threading.Thread(target=rater, args=(t,)) for t in tokens]
     for thread in threads:
         thread.start()
+    time.sleep(1)
     restart_postgres()
+    time.sleep(1)
+    restarted.set()
     for thread in threads:
         thread.join(timeout=120)
     connection.close()  # this process's own connection died with the restart
