@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from reports import export_charts as charts
+from reports import presentation
 
 BEHAVIOURS = ("vision", "change", "risk", "people", "development")
 POLES = ("leadership", "management")
@@ -104,11 +105,12 @@ def individual_context(document: dict) -> dict:
     threshold = cycle["gap_threshold"]
     groups = document["groups"]
     items = {item["id"]: item for item in document["items"]}
+    # The same charts as the dashboard's report page: one drawing, on screen and on paper.
+    dashboard_charts = {s["slug"]: s["chart"] for s in presentation.behaviour_sections(document)}
     behaviours = []
     for behaviour in document["behaviours"]:
         slug = behaviour["behaviour"]
         lead_name, manage_name = POLE_NAMES.get(slug, ("Leadership", "Management"))
-        rows = charts.behaviour_rows(behaviour, groups, k=k)
         behaviour_items = [i for i in document["items"] if i["behaviour"] == slug]
         behaviours.append(
             {
@@ -116,7 +118,7 @@ def individual_context(document: dict) -> dict:
                 "title": slug.capitalize(),
                 "lead_name": lead_name,
                 "manage_name": manage_name,
-                "chart": _svg_image(charts.pole_bars(rows)),
+                "chart": _svg_image(dashboard_charts[slug], width="62%"),
                 "balance_self": behaviour["balance"].get("self"),
                 "balance_others": behaviour["balance"].get("others"),
                 "balance_sentence": _balance_sentence(

@@ -29,25 +29,6 @@ def test_neutralise_leaves_numbers_and_blanks_alone():
     assert neutralise(None) is None
 
 
-def test_pole_bars_draws_bars_with_n_and_explains_a_hidden_group():
-    svg = charts.pole_bars(
-        [
-            charts.PoleRow("Peers", 3, 4.0, 3.25),
-            charts.PoleRow("Direct reports", 2, None, None, "hidden: fewer than 3 people answered"),
-        ],
-        title="Vision",
-    )
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert "4.00" in svg and "3.25" in svg and "n = 3" in svg and "n = 2" in svg
-    assert "hidden: fewer than 3 people answered" in svg
-    assert svg.count("<rect") == 2 + 2  # two bars and two legend swatches
-
-
-def test_chart_labels_are_escaped():
-    svg = charts.pole_bars([charts.PoleRow("<script>x</script>", 1, 2.0, 2.0)])
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
-
-
 def test_histogram_counts_subjects_per_half_point():
     svg = charts.histogram([1.0, 1.2, 4.9, 5.0])
     assert svg.count("<rect") == 2
