@@ -4,6 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_exports \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/bench_exports.py
     BENCH_SUBJECTS=1000 BENCH_BUNDLE=1000 ...   # the sizes (the bundle takes minutes)
+    BENCH_SERIAL=0 ...                          # skip the in-process rendering of the bundle
 
 Builds SUBJECTS subjects in one team, each rated by self, boss, 4 peers and 3 direct
 reports on the 30 items (generated inside PostgreSQL), closes the cycle and computes
@@ -255,16 +256,19 @@ def main():
 
     Person.objects.filter(feedback_requests__id__in=request_ids[:BUNDLE]).update(team=bundle_team)
     documents = services.export_documents(cycle=cycle, request_ids=request_ids[:BUNDLE])
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for doc in documents:
-        exports.individual_pdf(doc)
-    sequential = time.perf_counter() - started
-    sequential_cpu = time.process_time() - cpu_started
     print(f"ZIP of {BUNDLE} PDFs (parts of {os.environ['EXPORT_BUNDLE_PART_SIZE']}):")
-    print(
-        f"  baseline, rendered in this process one by one: {sequential:.1f} s wall, "
-        f"{sequential_cpu:.1f} s CPU"
-    )
+    # BENCH_SERIAL=0 skips rendering every PDF once more in this process (minutes at
+    # 1,000): the one-worker run is then the baseline of the two-worker run.
+    if os.environ.get("BENCH_SERIAL", "1") != "0":
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for doc in documents:
+            exports.individual_pdf(doc)
+        sequential = time.perf_counter() - started
+        sequential_cpu = time.process_time() - cpu_started
+        print(
+            f"  baseline, rendered in this process one by one: {sequential:.1f} s wall, "
+            f"{sequential_cpu:.1f} s CPU"
+        )
     for processes in (1, 2):
         elapsed, size, cpu = bundle_with_workers(cycle, bundle_team, request_ids, processes)
         print(
