@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from rest_framework.test import APIClient
 
 from config.celery_app import app as celery_app
+from tests.factories import PersonFactory, person_with_login
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 # Sync Playwright runs an event loop in the test thread; Django's live_server tests then
@@ -182,3 +184,39 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return _shot
+
+
+@pytest.fixture
+def org(db):
+    """A fixed little organisation: ceo > vp > lead > dev, plus hr and an outsider.
+
+    Named like healthchecks' owner/member/outsider so tests read as sentences; shared by
+    the accounts and feedback tests.
+    """
+    ceo = person_with_login(email="ceo@example.com", name="Cleo Executive", team=None)
+    vp = person_with_login(email="vp@example.com", name="Victor Vice", manager=ceo)
+    lead = person_with_login(email="lead@example.com", name="Lena Lead", manager=vp)
+    dev = person_with_login(email="dev@example.com", name="Dev Eloper", manager=lead)
+    peer = PersonFactory(email="peer@example.com", name="Pat Peer", manager=lead)
+    hr = person_with_login(email="hr@example.com", name="Hana HR", hr=True, manager=ceo)
+    outsider = person_with_login(email="outsider@example.com", name="Otto Outside")
+    return {
+        "ceo": ceo,
+        "vp": vp,
+        "lead": lead,
+        "dev": dev,
+        "peer": peer,
+        "hr": hr,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def api_as():
+    def _client(person=None):
+        client = APIClient()
+        if person is not None:
+            client.force_authenticate(person.user)
+        return client
+
+    return _client
