@@ -175,7 +175,10 @@ class Rater(models.Model):
     name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Only the sha256 of the survey token is stored: a database leak gives no working link.
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # NULL until a link is issued: unlike "", any number of NULLs pass the unique constraint.
+    # Unique through Meta.constraints, not unique=True, which would add a LIKE index on
+    # PostgreSQL that no query uses and every write and fresh connection pays for.
+    token_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULLs never clash
     token_issued_at = models.DateTimeField(null=True, blank=True)
     # The hash of the token whose invitation went out; a retried task compares it to not resend.
     invitation_sent_hash = models.CharField(max_length=64, blank=True, default="")
@@ -189,7 +192,8 @@ class Rater(models.Model):
     class Meta:
         ordering = ["request", "relationship", "email"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "email"], name="rater_request_email_unique")
+            models.UniqueConstraint(fields=["request", "email"], name="rater_request_email_unique"),
+            models.UniqueConstraint(fields=["token_hash"], name="rater_token_hash_unique"),
         ]
 
     def __str__(self):
@@ -204,9 +208,21 @@ class Rating(models.Model):
     """One rater's answer to one item: 1..5, or null for "can't say"."""
 
     # Narrow on purpose: reports aggregate this table by item and by the rater's relationship.
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="ratings")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="ratings")
-    value = models.PositiveSmallIntegerField(null=True, blank=True)
+    # No index of its own on rater: the (rater, item) unique index serves lookups by rater,
+    # and every saved answer would update a second one.
+    rater = models.ForeignKey(
+        Rater, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
+    # No database constraint on item: PostgreSQL checks a foreign key by row-locking the
+    # parent (FOR KEY SHARE), so every save would lock the same thirty statements that
+    # every other rater locks at that moment (a multixact and a WAL record per row). The
+    # survey service accepts only the items of the cycle's pinned questionnaire, and a
+    # used questionnaire cannot change or lose an item (PROTECT here, the admin refuses).
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="ratings", db_constraint=False
+    )
+    # 1..5 by the check constraint below (a positive field would add a second, weaker one).
+    value = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -225,8 +241,14 @@ COMMENT_MAX_LENGTH = 5000
 
 
 class Comment(models.Model):
-    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="comments")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="comments")
+    # Indexed by the (rater, question) unique constraint, as Rating.
+    rater = models.ForeignKey(
+        Rater, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
+    # No database constraint on question, for the reason given on Rating.item.
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="comments", db_constraint=False
+    )
     text = models.CharField(max_length=COMMENT_MAX_LENGTH)
 
     class Meta:

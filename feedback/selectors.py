@@ -83,7 +83,8 @@ def token_hash(*, token: str) -> str:
 def rater_for_token(*, token: str, lock: bool = False) -> Rater:
     """The rater a survey link belongs to; an unknown or replaced token is not found.
 
-    ``lock`` row-locks the rater (only the rater: inside a transaction) in the same query.
+    ``lock`` row-locks the rater (only the rater: inside a transaction) in the same query,
+    for the services that write answers; they get the request and cycle, not the subject.
     """
     not_found = DomainError(
         "This survey link is not valid. It may have been replaced by a newer one: "
@@ -93,12 +94,21 @@ def rater_for_token(*, token: str, lock: bool = False) -> Rater:
     if not token or len(token) > TOKEN_MAX_LENGTH:
         raise not_found
     digest = token_hash(token=token)
-    raters = Rater.objects.select_related(
-        "request__cycle__framework", "request__subject", "person"
-    ).filter(token_hash=digest)
     if lock:
-        raters = raters.select_for_update(of=("self",))
-    rater = raters.first()
+        # Writing answers needs only the cycle (is it open? which questionnaire?). Every
+        # table joined here is one more a fresh database connection must load before it
+        # can plan the query, on the hottest path there is (BENCHMARKS.md).
+        raters = (
+            Rater.objects.select_related("request__cycle")
+            .filter(token_hash=digest)
+            .select_for_update(of=("self",))
+        )
+    else:
+        raters = Rater.objects.select_related("request__cycle", "request__subject").filter(
+            token_hash=digest
+        )
+    # The hash is unique: no ORDER BY (first() would sort by Meta.ordering), one row at most.
+    rater = next(iter(raters.order_by()[:1]), None)
     # The lookup is by an index; the constant-time comparison keeps the final check timing-blind.
     if rater is None or not hmac.compare_digest(rater.token_hash or "", digest):
         raise not_found
@@ -116,7 +126,7 @@ def survey_questions(*, rater: Rater) -> QuerySet[Question]:
 
 
 @functools.lru_cache(maxsize=16)
-def _framework_rows(framework_id: int, created_at: datetime.datetime) -> tuple[tuple, tuple]:
+def _framework_rows(framework_id: int) -> tuple[tuple, tuple]:
     items = tuple(
         Item.objects.filter(framework_id=framework_id)
         .order_by("position")
@@ -136,13 +146,13 @@ def survey_rows(*, rater: Rater) -> tuple[tuple, tuple]:
 
     Kept in memory per worker: a cycle's questionnaire is pinned when it opens and a used
     version can no longer change (the admin refuses), so every survey request of a cycle
-    reads the same rows. The key includes the creation time so a reused id (SQLite after
-    a rollback, in tests) never returns another version's rows.
+    reads the same rows. (Tests, where SQLite reuses the ids of rolled-back rows, clear
+    the cache between tests.)
     """
-    framework = rater.request.cycle.framework
-    if framework is None:
+    framework_id = rater.request.cycle.framework_id
+    if framework_id is None:
         return (), ()
-    return _framework_rows(framework.pk, framework.created_at)
+    return _framework_rows(framework_id)
 
 
 def survey_answers(*, rater: Rater) -> dict:

@@ -168,3 +168,16 @@ class SurveySerializer(serializers.Serializer):
     items = SurveyItemSerializer(many=True)
     questions = SurveyQuestionSerializer(many=True)
     answers = SurveyAnswersSerializer()
+
+
+class SurveyReceiptSerializer(serializers.Serializer):
+    """The answer to a survey write: the survey's state, not the survey (GET has that)."""
+
+    status = serializers.ChoiceField(choices=["invited", "started", "submitted", "declined"])
+    accepts_answers = serializers.BooleanField()
+    answered = serializers.IntegerField(help_text="Statements with a rating or can't say.")
+    unanswered = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Item ids still needing an answer before submit; empty once no more "
+        "answers are accepted.",
+    )

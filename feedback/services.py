@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -533,6 +533,21 @@ def reminder_send(*, rater_id: int, now: datetime.datetime, send) -> bool:
 # --- surveys ------------------------------------------------------------------
 
 
+@dataclass
+class SurveyReceipt:
+    """What a survey write answers: the state, not the whole survey (GET has that).
+
+    ``unanswered`` lists the statements that still need a rating or "can't say" before
+    the survey can be submitted; it is empty once no more answers are accepted.
+    """
+
+    rater: Rater
+    status: str
+    accepts_answers: bool
+    answered: int
+    unanswered: list[int]
+
+
 def _rating_value(value) -> int | None:
     if value is None:
         return None
@@ -620,23 +635,34 @@ def _rater_locked_for_answers(token: str) -> Rater:
     return rater
 
 
+def _upsert_answers(model, column: str, rater_id: int, answers: dict) -> None:
+    """One ``INSERT ... ON CONFLICT DO UPDATE`` for any number of one rater's answers.
+
+    Plain SQL (the same on PostgreSQL and SQLite) rather than ``bulk_create``: building
+    and preparing a model instance per answer was the largest Python cost of a survey
+    save (BENCHMARKS.md, issue 3). The unique constraint on (rater, item or question) is
+    the conflict target; the values are already validated by ``_clean_answers``.
+    """
+    quote = connection.ops.quote_name
+    table, target = quote(model._meta.db_table), quote(column)
+    value = quote("value" if model is Rating else "text")
+    rows = ", ".join(["(%s, %s, %s)"] * len(answers))
+    params = [part for key, answer in answers.items() for part in (rater_id, key, answer)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('rater_id')}, {target}, {value}) VALUES {rows}"
+            f" ON CONFLICT ({quote('rater_id')}, {target}) DO UPDATE SET {value} = excluded.{value}",
+            params,
+        )
+
+
 def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[int, str]) -> None:
     # At most three statements, whatever the number of answers: two upserts and one delete.
     if ratings:
-        Rating.objects.bulk_create(
-            [Rating(rater=rater, item_id=i, value=v) for i, v in ratings.items()],
-            update_conflicts=True,
-            unique_fields=["rater", "item"],
-            update_fields=["value"],
-        )
+        _upsert_answers(Rating, "item_id", rater.pk, ratings)
     written = {q: text for q, text in comments.items() if text}
     if written:
-        Comment.objects.bulk_create(
-            [Comment(rater=rater, question_id=q, text=t) for q, t in written.items()],
-            update_conflicts=True,
-            unique_fields=["rater", "question"],
-            update_fields=["text"],
-        )
+        _upsert_answers(Comment, "question_id", rater.pk, written)
     cleared = [q for q, text in comments.items() if not text]
     if cleared:
         Comment.objects.filter(rater=rater, question_id__in=cleared).delete()
@@ -644,7 +670,7 @@ def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[
 
 def survey_save_draft(
     *, token: str, ratings: dict | None = None, comments: dict | None = None
-) -> Rater:
+) -> SurveyReceipt:
     """Save answers so far (merged into the draft). An empty comment removes it."""
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
@@ -653,11 +679,18 @@ def survey_save_draft(
         if rater.status != Rater.Status.STARTED:
             rater.status = Rater.Status.STARTED
             rater.save(update_fields=["status"])
-    return rater
+        items, _ = selectors.survey_rows(rater=rater)
+        if len(clean_ratings) == len(items):  # every statement was in this save
+            answered = set(clean_ratings)
+        else:
+            answered = set(rater.ratings.values_list("item_id", flat=True))
+    return _receipt(rater, answered=answered, accepts_answers=True)
 
 
-def survey_submit(*, token: str) -> Rater:
+def survey_submit(*, token: str) -> SurveyReceipt:
     """Finalise the saved answers: every statement needs a rating or "can't say"."""
+    from reports.services import gap_analysis_mark, gap_analysis_queue
+
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
         items, _ = selectors.survey_rows(rater=rater)
@@ -670,17 +703,29 @@ def survey_submit(*, token: str) -> Rater:
                 f'(number {numbers}): choose a rating or "Can\'t say" for each.',
                 errors={f"ratings.{item_id}": ["Unanswered."] for item_id, _ in missing},
             )
+        now = timezone.now()
         rater.status = Rater.Status.SUBMITTED
-        rater.submitted_at = timezone.now()
+        rater.submitted_at = now
         rater.save(update_fields=["status", "submitted_at"])
-        from reports.services import gap_analysis_schedule
-
+        # The recompute mark commits with the answer; the task is queued once it has.
         request_id = rater.request_id
-        transaction.on_commit(lambda: gap_analysis_schedule(request_id=request_id))
-    return rater
+        if gap_analysis_mark(request_id=request_id, now=now):
+            transaction.on_commit(lambda: gap_analysis_queue(request_id=request_id))
+    return _receipt(rater, answered=answered, accepts_answers=False)
 
 
-def survey_decline(*, token: str, reason: str = "") -> Rater:
+def _receipt(rater: Rater, *, answered: set[int], accepts_answers: bool) -> SurveyReceipt:
+    items, _ = selectors.survey_rows(rater=rater)
+    return SurveyReceipt(
+        rater=rater,
+        status=rater.status,
+        accepts_answers=accepts_answers,
+        answered=sum(1 for row in items if row[0] in answered),
+        unanswered=[row[0] for row in items if row[0] not in answered] if accepts_answers else [],
+    )
+
+
+def survey_decline(*, token: str, reason: str = "") -> SurveyReceipt:
     reason = (reason or "").strip()
     if len(reason) > DECLINE_REASON_MAX_LENGTH:
         raise DomainError(
@@ -696,4 +741,4 @@ def survey_decline(*, token: str, reason: str = "") -> Rater:
         rater.declined_at = timezone.now()
         rater.decline_reason = reason
         rater.save(update_fields=["status", "declined_at", "decline_reason"])
-    return rater
+    return _receipt(rater, answered=set(), accepts_answers=False)

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -145,26 +144,41 @@ def gap_analysis_documents(*, request_ids: Sequence[int]) -> dict[int, dict]:
     return {a.request_id: a.data for a in analyses}
 
 
-def gap_analysis_schedule(*, request_id: int) -> None:
-    """Ask for a recompute of one subject after a submission, coalescing bursts.
+def gap_analysis_mark(*, request_id: int, now: datetime.datetime) -> bool:
+    """Mark one subject's result for a recompute; False if a recent mark already stands.
 
-    Called after the submission committed. The first submission of a burst marks the row
-    and queues a task a few seconds later; the others find the mark and queue nothing.
+    Called inside the submission's transaction, so the mark and the answer commit
+    together; the caller queues the task (``gap_analysis_queue``) after the commit, and
+    only when this returns True: a burst of submissions queues one recompute. One
+    statement: it creates the row on the first submission, and the conditional update
+    claims an existing one only if it is not frozen and its last mark is old.
+    """
+    coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
+    adapt = connection.ops.adapt_datetimefield_value  # SQLite stores datetimes as text
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO reports_gapanalysis (request_id, submitted_count, recompute_queued_at)
+            VALUES (%s, 0, %s)
+            ON CONFLICT (request_id) DO UPDATE SET recompute_queued_at = excluded.recompute_queued_at
+            WHERE reports_gapanalysis.frozen_at IS NULL
+              AND (reports_gapanalysis.recompute_queued_at IS NULL
+                   OR reports_gapanalysis.recompute_queued_at < %s)
+            RETURNING id
+            """,
+            [request_id, adapt(now), adapt(now - coalesce)],
+        )
+        return cursor.fetchone() is not None
+
+
+def gap_analysis_queue(*, request_id: int) -> None:
+    """Queue the recompute of a marked result, a few seconds later to gather a burst.
+
     If the broker is down the answer is already saved: the mark stays and the periodic
-    sweep (``gap_analyses_sweep``) recomputes it once the broker is back.
+    sweep (``gap_analyses_sweep``) recomputes the stale result once the broker is back.
     """
     from reports.tasks import recompute_request
 
-    now = timezone.now()
-    GapAnalysis.objects.bulk_create([GapAnalysis(request_id=request_id)], ignore_conflicts=True)
-    coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
-    claimed = (
-        GapAnalysis.objects.filter(request_id=request_id, frozen_at__isnull=True)
-        .filter(Q(recompute_queued_at__isnull=True) | Q(recompute_queued_at__lt=now - coalesce))
-        .update(recompute_queued_at=now)
-    )
-    if not claimed:
-        return
     try:
         recompute_request.apply_async(
             args=[request_id], countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS

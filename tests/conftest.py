@@ -78,6 +78,15 @@ def _broker_reachable() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_questionnaire_cache():
+    """SQLite gives a rolled-back test's ids to the next test's rows: forget the cached
+    questionnaire rows (keyed by framework id, see feedback.selectors.survey_rows)."""
+    from feedback.selectors import _framework_rows
+
+    _framework_rows.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_by_default(request):
     """Unit tests run tasks in-process; only tests that ask for ``celery_worker`` use the broker."""
     if "celery_worker" in request.fixturenames or "real_broker" in request.fixturenames:

@@ -311,14 +311,25 @@ def test_it_saves_drafts_and_submits_through_the_api_without_csrf(launched):
     assert list(response.json()["errors"]) == [f"ratings.{ids[0]}"]
     response = client.put(url, {"ratings": {str(i): 3 for i in ids[:-1]}}, format="json")
     assert response.status_code == 200
-    assert response.json()["status"] == "started"
+    # A write answers with the survey's state: what is left to answer before submitting.
+    assert response.json() == {
+        "status": "started",
+        "accepts_answers": True,
+        "answered": len(ids) - 1,
+        "unanswered": [ids[-1]],
+    }
     response = client.post(f"{url}submit/")
     assert response.status_code == 400
     assert response.json()["errors"] == {f"ratings.{ids[-1]}": ["Unanswered."]}
     client.put(url, {"ratings": {str(ids[-1]): None}}, format="json")
     response = client.post(f"{url}submit/")
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["accepts_answers"]) == ("submitted", False)
+    assert response.json() == {
+        "status": "submitted",
+        "accepts_answers": False,
+        "answered": len(ids),
+        "unanswered": [],
+    }
     assert client.post(f"{url}submit/").status_code == 409
 
 
@@ -327,7 +338,12 @@ def test_it_declines_through_the_api(client, launched):
     url = f"/api/v1/survey/{launched['peer']}/decline/"
     response = client.post(url, {"reason": "On leave"}, content_type="application/json")
     assert response.status_code == 200
-    assert response.json()["status"] == "declined"
+    assert response.json() == {
+        "status": "declined",
+        "accepts_answers": False,
+        "answered": 0,
+        "unanswered": [],
+    }
     assert Rater.objects.get(relationship="peer").decline_reason == "On leave"
 
 
@@ -354,6 +370,16 @@ def test_it_documents_every_feedback_endpoint_with_its_errors(client):
         ("/api/v1/survey/{token}/submit/", "post", {"200", "400", "404", "409"}),
     ]:
         assert codes <= set(paths[path][method]["responses"]), (path, method)
+    # Survey writes answer with the receipt, and the schema says which fields it has.
+    for path, method in [
+        ("/api/v1/survey/{token}/", "put"),
+        ("/api/v1/survey/{token}/submit/", "post"),
+        ("/api/v1/survey/{token}/decline/", "post"),
+    ]:
+        ok = paths[path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/SurveyReceipt"}, (path, method)
+    receipt = schema["components"]["schemas"]["SurveyReceipt"]
+    assert set(receipt["properties"]) == {"status", "accepts_answers", "answered", "unanswered"}
 
 
 @pytest.mark.django_db

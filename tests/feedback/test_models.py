@@ -2,9 +2,19 @@
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from feedback import framework_v1
-from feedback.models import Cycle, FeedbackRequest, Framework, Item, Question, Rater, Rating
+from feedback.models import (
+    Comment,
+    Cycle,
+    FeedbackRequest,
+    Framework,
+    Item,
+    Question,
+    Rater,
+    Rating,
+)
 from feedback.selectors import framework_current
 from tests.feedback.conftest import in_days
 
@@ -92,6 +102,36 @@ def test_it_refuses_ratings_outside_one_to_five_but_accepts_null(bare_request):
         Rating.objects.filter(rater=rater, item=item).update(value=6)
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.filter(rater=rater, item=item).update(value=0)
+
+
+@pytest.mark.django_db
+def test_it_keeps_answered_statements_and_questions_from_being_deleted(bare_request):
+    # Rating.item and Comment.question have no database constraint (see the models): the
+    # ORM's PROTECT is what keeps an answered statement or question in place.
+    rater = Rater.objects.create(request=bare_request, relationship="peer", email="p@x.com")
+    item = Item.objects.filter(framework__version=1).first()
+    question = Question.objects.filter(framework__version=1).first()
+    Rating.objects.create(rater=rater, item=item, value=3)
+    Comment.objects.create(rater=rater, question=question, text="Keep going.")
+    with pytest.raises(ProtectedError):
+        item.delete()
+    with pytest.raises(ProtectedError):
+        question.delete()
+    with pytest.raises(ProtectedError):
+        Framework.objects.filter(version=1).delete()
+    assert Item.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.django_db
+def test_it_still_refuses_a_token_used_twice(bare_request):
+    Rater.objects.create(request=bare_request, relationship="peer", email="a@x.com", token_hash="h")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Rater.objects.create(
+            request=bare_request, relationship="peer", email="b@x.com", token_hash="h"
+        )
+    # Raters without a link yet (NULL) are any number.
+    Rater.objects.create(request=bare_request, relationship="peer", email="c@x.com")
+    Rater.objects.create(request=bare_request, relationship="peer", email="d@x.com")
 
 
 @pytest.mark.django_db

@@ -49,11 +49,14 @@ def test_it_saves_a_draft_and_merges_later_saves(launched):
     token = launched["peer"]
     first, second = item_ids()[:2]
     q1 = question_ids()[0]
-    rater = services.survey_save_draft(
+    receipt = services.survey_save_draft(
         token=token, ratings={str(first): 4}, comments={str(q1): "  Keep the demos.  "}
     )
-    assert rater.status == "started"
-    services.survey_save_draft(token=token, ratings={str(second): None, str(first): 2})
+    rater = receipt.rater
+    assert (receipt.status, receipt.answered, len(receipt.unanswered)) == ("started", 1, 29)
+    receipt = services.survey_save_draft(token=token, ratings={str(second): None, str(first): 2})
+    # "Can't say" counts as an answer; the merged draft has both statements.
+    assert (receipt.answered, receipt.unanswered) == (2, item_ids()[2:])
     answers = selectors.survey_answers(rater=rater)
     assert answers == {"ratings": {first: 2, second: None}, "comments": {q1: "Keep the demos."}}
     services.survey_save_draft(token=token, comments={str(q1): ""})  # clearing removes it
@@ -68,9 +71,19 @@ def test_it_saves_any_number_of_answers_in_the_same_number_of_queries(launched):
     services.survey_save_draft(token=token, ratings={str(first): 3})  # now "started"
     with CaptureQueriesContext(connection) as one:
         services.survey_save_draft(token=token, ratings={str(first): 3}, comments={str(q1): "a"})
+    with CaptureQueriesContext(connection) as twenty_nine:
+        receipt = services.survey_save_draft(
+            token=token, ratings=dict(list(every_rating.items())[:29]), comments=every_comment
+        )
+    assert receipt.answered == 29
     with CaptureQueriesContext(connection) as thirty:
-        services.survey_save_draft(token=token, ratings=every_rating, comments=every_comment)
-    assert len(thirty.captured_queries) == len(one.captured_queries) <= 10
+        receipt = services.survey_save_draft(
+            token=token, ratings=every_rating, comments=every_comment
+        )
+    assert len(twenty_nine.captured_queries) == len(one.captured_queries) <= 10
+    # A save of every statement knows what is answered without reading it back.
+    assert len(thirty.captured_queries) == len(one.captured_queries) - 1
+    assert (receipt.answered, receipt.unanswered) == (30, [])
     assert Rating.objects.filter(rater__relationship="boss").count() == 30
 
 
@@ -126,8 +139,9 @@ def test_it_refuses_to_submit_with_unanswered_items_and_lists_them(launched):
 def test_it_submits_once_and_refuses_a_second_submit(launched):
     token = launched["peer"]
     services.survey_save_draft(token=token, ratings=full_answers())
-    rater = services.survey_submit(token=token)
-    assert rater.status == "submitted"
+    receipt = services.survey_submit(token=token)
+    rater = receipt.rater
+    assert (rater.status, receipt.answered, receipt.unanswered) == ("submitted", 30, [])
     submitted_at = rater.submitted_at
     error = refusal(services.survey_submit, token=token)
     assert error.code == "conflict"
@@ -164,7 +178,7 @@ def test_it_treats_a_passed_closing_date_as_closed(launched, open_cycle):
 def test_it_records_a_decline_with_its_reason_and_drops_the_draft(launched):
     token = launched["peer"]
     services.survey_save_draft(token=token, ratings=full_answers())
-    rater = services.survey_decline(token=token, reason="  I joined last week.  ")
+    rater = services.survey_decline(token=token, reason="  I joined last week.  ").rater
     assert (rater.status, rater.decline_reason) == ("declined", "I joined last week.")
     assert rater.ratings.count() == 0
     error = refusal(services.survey_submit, token=token)
