@@ -137,13 +137,21 @@ class Cycle(models.Model):
 class FeedbackRequest(models.Model):
     """Feedback about one person (the subject) in one cycle."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="requests")
+    # Indexed by the (cycle, subject) unique constraint: a second index on cycle alone would
+    # only cost writes.
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="requests", db_index=False
+    )
     subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="feedback_requests")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     launched_at = models.DateTimeField(null=True, blank=True)
+    # Set by a submission that queued a recompute of this subject's result, cleared when the
+    # recompute starts: the rest of a burst finds it set and queues nothing. Kept on this
+    # row, which a submission has already read, so the mark adds no table to its work.
+    recompute_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -165,7 +173,10 @@ class Rater(models.Model):
         SUBMITTED = "submitted", "Submitted"
         DECLINED = "declined", "Declined"
 
-    request = models.ForeignKey(FeedbackRequest, on_delete=models.CASCADE, related_name="raters")
+    # Indexed by the (request, email) unique constraint, as FeedbackRequest.cycle.
+    request = models.ForeignKey(
+        FeedbackRequest, on_delete=models.CASCADE, related_name="raters", db_index=False
+    )
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
     # Null for someone outside the directory (relationship "other").
     person = models.ForeignKey(

@@ -27,8 +27,6 @@ class GapAnalysis(models.Model):
     last_submitted_at = models.DateTimeField(null=True, blank=True)
     # Set when the cycle is released: from then on nothing recomputes this row.
     frozen_at = models.DateTimeField(null=True, blank=True)
-    # Set when a recompute is queued; a burst of submissions queues only one.
-    recompute_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "gap analyses"

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -62,6 +63,10 @@ def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
     """
     ids = _lock_requests(FeedbackRequest.objects.filter(id__in=list(request_ids)))
     if ids:
+        # Cleared before reading: a submission committed from now on marks and queues again.
+        FeedbackRequest.objects.filter(id__in=ids, recompute_queued_at__isnull=False).update(
+            recompute_queued_at=None
+        )
         sql.recompute(now=timezone.now(), request_ids=ids)
     return len(ids)
 
@@ -71,6 +76,9 @@ def cycle_recompute(*, cycle_id: int) -> int:
     """Recompute every request of a cycle in one pass inside the database."""
     ids = _lock_requests(FeedbackRequest.objects.filter(cycle_id=cycle_id))
     if ids:
+        FeedbackRequest.objects.filter(cycle_id=cycle_id, recompute_queued_at__isnull=False).update(
+            recompute_queued_at=None
+        )
         sql.recompute(now=timezone.now(), cycle_id=cycle_id)
     return len(ids)
 
@@ -149,26 +157,16 @@ def gap_analysis_mark(*, request_id: int, now: datetime.datetime) -> bool:
 
     Called inside the submission's transaction, so the mark and the answer commit
     together; the caller queues the task (``gap_analysis_queue``) after the commit, and
-    only when this returns True: a burst of submissions queues one recompute. One
-    statement: it creates the row on the first submission, and the conditional update
-    claims an existing one only if it is not frozen and its last mark is old.
+    only when this returns True: a burst of submissions queues one recompute. The
+    recompute clears the mark when it starts; a mark older than a few coalescing periods
+    (its task lost with the broker) no longer holds anyone back.
     """
     coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
-    adapt = connection.ops.adapt_datetimefield_value  # SQLite stores datetimes as text
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO reports_gapanalysis (request_id, submitted_count, recompute_queued_at)
-            VALUES (%s, 0, %s)
-            ON CONFLICT (request_id) DO UPDATE SET recompute_queued_at = excluded.recompute_queued_at
-            WHERE reports_gapanalysis.frozen_at IS NULL
-              AND (reports_gapanalysis.recompute_queued_at IS NULL
-                   OR reports_gapanalysis.recompute_queued_at < %s)
-            RETURNING id
-            """,
-            [request_id, adapt(now), adapt(now - coalesce)],
-        )
-        return cursor.fetchone() is not None
+    return bool(
+        FeedbackRequest.objects.filter(pk=request_id)
+        .filter(Q(recompute_queued_at__isnull=True) | Q(recompute_queued_at__lt=now - coalesce))
+        .update(recompute_queued_at=now)
+    )
 
 
 def gap_analysis_queue(*, request_id: int) -> None:

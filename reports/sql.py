@@ -98,11 +98,11 @@ FROM pooled
 _UPSERT = """
 INSERT INTO reports_gapanalysis
     (request_id, cells, surveys, data, computed_at, submitted_count, last_submitted_at,
-     frozen_at, recompute_queued_at)
+     frozen_at)
 SELECT rq.id,
        COALESCE(cell_docs.cells, '{{}}'),
        COALESCE(survey_docs.surveys, {empty}),
-       NULL, %s, COALESCE(survey_docs.submitted, 0), survey_docs.last_submitted_at, NULL, NULL
+       NULL, %s, COALESCE(survey_docs.submitted, 0), survey_docs.last_submitted_at, NULL
 FROM feedback_feedbackrequest rq
 LEFT JOIN (
     -- Plain text concatenation: building jsonb here cost more than the aggregation itself.
@@ -128,8 +128,7 @@ ON CONFLICT (request_id) DO UPDATE SET
     data = NULL,
     computed_at = excluded.computed_at,
     submitted_count = excluded.submitted_count,
-    last_submitted_at = excluded.last_submitted_at,
-    recompute_queued_at = NULL
+    last_submitted_at = excluded.last_submitted_at
 WHERE reports_gapanalysis.frozen_at IS NULL
 """.replace(
     "CELL_JSON",
