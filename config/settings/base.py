@@ -21,7 +21,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Unset DATABASE_URL means the embedded default: a SQLite file in the checkout.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A new connection per request by default; BENCHMARKS.md and docs/decisions.md weigh this
+# against persistent connections (CONN_MAX_AGE=60).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django keeps the connection in UTC (USE_TZ). Asking for it at connect time saves the
+    # SET TIME ZONE it sends on every new connection when the server spells its default
+    # differently (Etc/UTC): one round trip per request.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c timezone=UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -1,7 +1,7 @@
 """Surveys keyed by token: drafts, validation naming the field, submit, decline, closed cycles."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -198,3 +198,26 @@ def test_it_refuses_to_decline_after_submitting(launched):
 def test_it_refuses_an_overlong_decline_reason(launched):
     error = refusal(services.survey_decline, token=launched["peer"], reason="x" * 1001)
     assert error.errors == {"reason": ["At most 1000 characters."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lock", [False, True])
+def test_the_token_lookup_reads_every_field_as_the_orm_does(launched, lock):
+    # rater_for_token writes its SQL by hand (the hot path); it must read the same values,
+    # types included (SQLite keeps datetimes as text), as the ORM.
+    token = launched["peer"]
+    services.survey_save_draft(token=token, ratings={str(item_ids()[0]): 4})
+    with transaction.atomic():
+        rater = selectors.rater_for_token(token=token, lock=lock)
+    expected = Rater.objects.select_related("request__cycle", "request__subject").get(pk=rater.pk)
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    assert fields(rater) == fields(expected)
+    assert fields(rater.request) == fields(expected.request)
+    assert fields(rater.request.cycle) == fields(expected.request.cycle)
+    assert rater.request.cycle.closes_at.tzinfo is not None
+    assert rater.status == "started"
+    if not lock:
+        assert fields(rater.request.subject) == fields(expected.request.subject)
