@@ -13,7 +13,11 @@ CONCURRENCY clients on 127.0.0.1. In the same run and under the same server:
 - open: ``GET /api/v1/survey/<token>/``, once per rater (the survey with its 30 statements);
 - save: ``PUT /api/v1/survey/<token>/`` with all 30 ratings and a comment, once per rater;
 - submit: ``POST /api/v1/survey/<token>/submit/``, once per rater;
-- baseline again, to see that the machine did not drift during the run;
+
+in the order baseline, open, baseline, save, baseline, submit, baseline: each survey phase
+is compared with the mean of the two baselines just before and just after it, so a
+machine whose speed drifts during the run (a shared one does) does not tilt a ratio.
+Then:
 - paced: the same 50 clients each sending one request a second (PACED_RATE, 50 requests
   per second in total: an open load), for the baseline and for fresh raters' open, save
   and submit, to read latency at a given traffic instead of at saturation, where 50
@@ -222,21 +226,25 @@ def main():
         warm = [["POST", f"/bench/insert/warm{n}/", None] for n in range(300)]
         warm += [["GET", f"/api/v1/survey/{token}/", None] for token in tokens[:300]]
         load(port, warm)
-        results = {
-            "baseline: bare insert": load(
-                port, [["POST", f"/bench/insert/b{n}/", None] for n in range(len(tokens))]
-            ),
-            "open: GET survey": load(port, [["GET", f"/api/v1/survey/{t}/", None] for t in tokens]),
-            "save: PUT 30 answers": load(
-                port, [["PUT", f"/api/v1/survey/{t}/", answers] for t in tokens]
-            ),
-            "submit: POST submit": load(
-                port, [["POST", f"/api/v1/survey/{t}/submit/", None] for t in tokens]
-            ),
-            "baseline again": load(
-                port, [["POST", f"/bench/insert/c{n}/", None] for n in range(len(tokens))]
-            ),
-        }
+
+        def baseline(tag: str) -> dict:
+            return load(
+                port, [["POST", f"/bench/insert/{tag}{n}/", None] for n in range(len(tokens))]
+            )
+
+        results = {"baseline 1": baseline("a")}
+        results["open: GET survey"] = load(
+            port, [["GET", f"/api/v1/survey/{t}/", None] for t in tokens]
+        )
+        results["baseline 2"] = baseline("b")
+        results["save: PUT 30 answers"] = load(
+            port, [["PUT", f"/api/v1/survey/{t}/", answers] for t in tokens]
+        )
+        results["baseline 3"] = baseline("c")
+        results["submit: POST submit"] = load(
+            port, [["POST", f"/api/v1/survey/{t}/submit/", None] for t in tokens]
+        )
+        results["baseline 4"] = baseline("d")
         paced_rate = f"{PACED_RATE:.0f} req/s"
         results[f"paced baseline, {paced_rate}"] = load(
             port,
@@ -269,22 +277,25 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, result in results.items():
         print(row(name, result))
-    # The survey phases run between the two baselines: compare with their mean, so a
-    # machine that slows down (or speeds up) during the run does not tilt the ratio.
-    baseline = (
-        results["baseline: bare insert"]["throughput"] + results["baseline again"]["throughput"]
-    ) / 2
-    print(f"\nbaseline throughput, mean of the two runs around the survey: {baseline:.0f} req/s")
-    for name, paced in (
-        ("open: GET survey", "open"),
-        ("save: PUT 30 answers", "save"),
-        ("submit: POST submit", "submit"),
+    # Each survey phase against the baselines run just before and just after it.
+    for number, (name, paced) in enumerate(
+        (
+            ("open: GET survey", "open"),
+            ("save: PUT 30 answers", "save"),
+            ("submit: POST submit", "submit"),
+        ),
+        start=1,
     ):
+        around = (
+            results[f"baseline {number}"]["throughput"]
+            + results[f"baseline {number + 1}"]["throughput"]
+        ) / 2
         result, at_rate = results[name], results[f"paced {paced}, {paced_rate}"]
         print(
-            f"\n{name}: {result['throughput'] / baseline:.2f}x the baseline's throughput"
-            f" (target >= 0.5); p95 {at_rate['p95']:.1f} ms with 50 raters sending"
-            f" {PACED_RATE:.0f} requests a second (target < 100 ms)"
+            f"\n{name}: {result['throughput']:.0f} req/s, {result['throughput'] / around:.2f}x"
+            f" the baselines around it ({around:.0f} req/s; target >= 0.5); p95"
+            f" {at_rate['p95']:.1f} ms with 50 raters sending {PACED_RATE:.0f} requests a"
+            " second (target < 100 ms)"
         )
     print(f"\nsurveys submitted in the database: {submitted} of {len(tokens) + len(paced_tokens)}")
 

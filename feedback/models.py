@@ -229,8 +229,14 @@ class Rating(models.Model):
     # every other rater locks at that moment (a multixact and a WAL record per row). The
     # survey service accepts only the items of the cycle's pinned questionnaire, and a
     # used questionnaire cannot change or lose an item (PROTECT here, the admin refuses).
+    # No index either: nothing reads ratings by item alone but that PROTECT check, when
+    # an unused draft's statement is deleted, while every saved answer would update it.
     item = models.ForeignKey(
-        Item, on_delete=models.PROTECT, related_name="ratings", db_constraint=False
+        Item,
+        on_delete=models.PROTECT,
+        related_name="ratings",
+        db_constraint=False,
+        db_index=False,
     )
     # 1..5 by the check constraint below (a positive field would add a second, weaker one).
     value = models.SmallIntegerField(null=True, blank=True)
@@ -256,9 +262,13 @@ class Comment(models.Model):
     rater = models.ForeignKey(
         Rater, on_delete=models.CASCADE, related_name="comments", db_index=False
     )
-    # No database constraint on question, for the reason given on Rating.item.
+    # No database constraint or index on question, for the reasons given on Rating.item.
     question = models.ForeignKey(
-        Question, on_delete=models.PROTECT, related_name="comments", db_constraint=False
+        Question,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        db_constraint=False,
+        db_index=False,
     )
     text = models.CharField(max_length=COMMENT_MAX_LENGTH)
 
