@@ -186,3 +186,58 @@ def heat_colour(score: float | None) -> str:
 
 def _fit(label: str, length: int) -> str:
     return label if len(label) <= length else label[: length - 1] + "…"
+
+
+def histogram(
+    values: Sequence[float],
+    *,
+    width: int = 300,
+    height: int = 120,
+    colour: str = LEADERSHIP_COLOUR,
+    title: str = "",
+) -> str:
+    """How many subjects score in each half-point band of the 1-5 scale (team PDF).
+
+    Unlike the page charts it has a fixed size: the team PDF lays two side by side.
+    """
+    edges = [1 + 0.5 * i for i in range(9)]  # 1.0, 1.5, ... 5.0
+    counts = [0] * 8
+    for value in values:
+        counts[min(int((value - 1) / 0.5), 7) if value >= 1 else 0] += 1
+    top, bottom_pad, left = (18 if title else 14), 16, 8
+    plot_h, band = height - top - bottom_pad, (width - 2 * left) / 8
+    peak = max(counts) or 1
+    spoken = ", ".join(
+        f"{count} from {edges[i]:g} to {edges[i + 1]:g}" for i, count in enumerate(counts) if count
+    )
+    label = f"{title or 'Distribution'}: {spoken or 'no scores'}"
+
+    def text(x, y, content, *, size=10.0, anchor="middle", fill=INK, weight="normal"):
+        return (
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+            f'fill="{fill}" font-weight="{weight}">{escape(str(content))}</text>'
+        )
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
+        f'font-family="system-ui, DejaVu Sans, sans-serif">'
+    ]
+    if title:
+        parts.append(text(0, 12, title, size=10.5, anchor="start", weight="bold"))
+    base = top + plot_h
+    for index, count in enumerate(counts):
+        if count:
+            h, x = plot_h * count / peak, left + index * band
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{base - h:.1f}" width="{band - 2:.1f}" '
+                f'height="{h:.1f}" fill="{colour}"/>'
+            )
+            parts.append(text(x + band / 2, base - h - 2, count))
+    parts.append(
+        f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{MUTED}"/>'
+    )
+    for index, edge in enumerate(edges[::2]):
+        parts.append(text(left + 2 * index * band, base + 12, f"{edge:g}", size=8.5, fill=MUTED))
+    parts.append("</svg>")
+    return "".join(parts)

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from reports import export_charts as charts
-from reports import presentation
+from reports import charts, presentation
 
 BEHAVIOURS = ("vision", "change", "risk", "people", "development")
 POLES = ("leadership", "management")
@@ -29,6 +28,16 @@ POLE_NAMES = {
     "development": ("Coaches", "Directs"),
 }
 GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
+# Exports are read by HR and managers as well as the subject: groups are named from the
+# outside ("Self"), where the subject's own pages say "You" (reports.presentation).
+GROUP_LABELS = {
+    "self": "Self",
+    "boss": "Boss",
+    "peer": "Peers",
+    "direct_report": "Direct reports",
+    "other": "External",
+    "others": "All others",
+}
 ANONYMOUS = ("peer", "direct_report", "other")
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
@@ -169,20 +178,18 @@ def individual_context(document: dict) -> dict:
             note = "hidden"
         group_rows.append(
             {
-                "label": charts.GROUP_LABELS[group],
+                "label": GROUP_LABELS[group],
                 "n": info["n"],
                 "shown": info["shown"],
                 "note": note,
             }
         )
-    hidden_groups = [
-        charts.GROUP_LABELS[g] for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k
-    ]
+    hidden_groups = [GROUP_LABELS[g] for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k]
     comments: dict[str, list[dict]] = {}
     for comment in document["comments"]:
         comments.setdefault(comment["question"], []).append(
             {
-                "group": charts.GROUP_LABELS.get(comment["group"], comment["group"]),
+                "group": GROUP_LABELS.get(comment["group"], comment["group"]),
                 "text": comment["text"],
             }
         )
@@ -433,7 +440,8 @@ def team_pdf(report: dict) -> bytes:
         cells = []
         for b, p in columns:
             value = _subject_score(subject, b, p)
-            background, ink = charts.heat_colour(value)
+            # The dashboard's heatmap colours: pale enough for dark text to stay readable.
+            background, ink = charts.heat_colour(value), charts.INK
             cells.append({"value": value, "background": background, "ink": ink})
         rows.append(
             {

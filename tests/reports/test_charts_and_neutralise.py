@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports import export_charts as charts
+from reports import charts
 from reports.exports import neutralise
 
 
@@ -35,8 +35,6 @@ def test_histogram_counts_subjects_per_half_point():
     assert ">2<" in svg
 
 
-def test_heat_colour_darkens_with_the_score():
-    light, _ = charts.heat_colour(1.0)
-    dark, ink = charts.heat_colour(5.0)
-    assert light != dark and ink == "#ffffff"
-    assert charts.heat_colour(None)[0] == "#ffffff"
+def test_the_histogram_reads_its_counts_out():
+    svg = charts.histogram([1.0, 4.9, 5.0], title="Vision")
+    assert 'aria-label="Vision: 1 from 1 to 1.5, 2 from 4.5 to 5"' in svg
