@@ -120,6 +120,27 @@ def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+def celery_worker_argv(*, queue: str | None = None, loglevel: str = "WARNING") -> list[str]:
+    """A real Celery worker process as production starts one, minus the cluster chatter
+    (heartbeat, mingle, gossip) that only slows a one-worker test down. ``solo``: one
+    task at a time, so a test knows which task a killed worker was running."""
+    return python(
+        "-m",
+        "celery",
+        "-A",
+        "config.celery_app",
+        "worker",
+        "-P",
+        "solo",
+        *(("-Q", queue) if queue else ()),
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+        "-l",
+        loglevel,
+    )
+
+
 def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict | str]:
     """One JSON request as an outside client sends it: (status, body). Status 0 when the
     connection itself failed."""

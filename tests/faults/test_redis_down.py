@@ -7,7 +7,14 @@ import pytest
 
 from feedback.models import Rater
 from reports.models import GapAnalysis
-from tests.faults.conftest import app_env, free_port, http, python, wait_for_port
+from tests.faults.conftest import (
+    app_env,
+    celery_worker_argv,
+    free_port,
+    http,
+    python,
+    wait_for_port,
+)
 from tests.reports.builders import answer_all, invited, new_request, open_cycle
 
 pytestmark = pytest.mark.services
@@ -76,20 +83,7 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
     processes.start(redis_argv)
     wait_for_port(redis_port)
     processes.start(
-        python(
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
-            "worker",
-            "-P",
-            "solo",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "WARNING",
-        ),
+        celery_worker_argv(),
         env,
     )
     processes.start(

@@ -10,7 +10,14 @@ import pytest
 
 from feedback import services
 from feedback.models import Rater
-from tests.faults.conftest import Processes, child_database_url, free_port, python, wait_for_port
+from tests.faults.conftest import (
+    Processes,
+    celery_worker_argv,
+    child_database_url,
+    free_port,
+    python,
+    wait_for_port,
+)
 from tests.feedback.conftest import in_days
 
 pytestmark = pytest.mark.services
@@ -31,20 +38,7 @@ def test_it_retries_invitations_until_smtp_is_back_and_sends_each_once(
 ):
     smtp_port = free_port()
     processes.start(
-        python(
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
-            "worker",
-            "-P",
-            "solo",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "WARNING",
-        ),
+        celery_worker_argv(),
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DEBUG": "0",

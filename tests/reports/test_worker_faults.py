@@ -24,6 +24,7 @@ from reports.models import GapAnalysis
 from reports.services import gap_analyses_recompute
 from reports.tasks import recompute_cycle
 from tests.conftest import need_service
+from tests.faults.conftest import celery_worker_argv
 from tests.reports.builders import items_of, new_request, open_cycle, respond
 
 pytestmark = pytest.mark.services
@@ -61,23 +62,7 @@ def start_worker(queue: str, broker_url: str, log: Path) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config.celery_app",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-        ],
+        celery_worker_argv(queue=queue, loglevel="INFO"),
         cwd=ROOT,
         env=env,
         stdout=log.open("a"),  # the worker's log, to read when the test fails
