@@ -52,11 +52,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Team  # noqa: E402
-from feedback.models import Cycle, FeedbackRequest, Framework  # noqa: E402
+from bench import org  # noqa: E402
+from feedback.models import Cycle, FeedbackRequest  # noqa: E402
 from reports import exports, services  # noqa: E402
 from reports.models import Export  # noqa: E402
 
@@ -66,64 +67,12 @@ PANEL = [("self", 1), ("boss", 1), ("peer", 4), ("direct_report", 3)]
 
 
 def build() -> tuple[Cycle, Team]:
-    with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE reports_export, reports_subjectscore, reports_gapanalysis, feedback_comment,"
-            " feedback_rating, feedback_rater, feedback_feedbackrequest, feedback_cycle CASCADE"
-        )
-        cur.execute("DELETE FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'")
+    """One team of SUBJECTS people with answered surveys and computed results (not timed)."""
+    org.reset()
     team, _ = Team.objects.get_or_create(name="Bench team")
-    cycle = Cycle.objects.create(
-        name="Benchmark cycle",
-        closes_at=timezone.now(),
-        status=Cycle.Status.CLOSED,
-        framework=Framework.objects.order_by("version").first(),
-    )
-    panel_values = ",".join(f"('{rel}', {count})" for rel, count in PANEL)
-    with connection.cursor() as cur:
-        cur.execute("SELECT setseed(0.42)")
-        cur.execute(
-            """
-            INSERT INTO accounts_person (email, name, title, team_id, created_at, updated_at)
-            SELECT 'bench' || g || '@bench.example.com', 'Bench Person ' || g, 'Engineer', %s,
-                   now(), now()
-            FROM generate_series(1, %s) g
-            """,
-            [team.id, SUBJECTS],
-        )
-        cur.execute(
-            """
-            INSERT INTO feedback_feedbackrequest (cycle_id, subject_id, created_at)
-            SELECT %s, id, now() FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'
-            """,
-            [cycle.id],
-        )
-        cur.execute(
-            f"""
-            INSERT INTO feedback_rater (request_id, relationship, email, name, status,
-                                        invitation_sent_hash, decline_reason, submitted_at, created_at)
-            SELECT rq.id, p.rel, 'r' || rq.id || '-' || p.rel || '-' || s || '@bench.example.com', '',
-                   'submitted', '', '', now(), now()
-            FROM feedback_feedbackrequest rq
-            CROSS JOIN (VALUES {panel_values}) AS p(rel, count)
-            CROSS JOIN LATERAL generate_series(1, p.count) s
-            WHERE rq.cycle_id = %s
-            """,
-            [cycle.id],
-        )
-        cur.execute(
-            """
-            INSERT INTO feedback_rating (rater_id, item_id, value)
-            SELECT ra.id, i.id,
-                   CASE WHEN random() < 0.1 THEN NULL ELSE 1 + floor(random() * 5)::int END
-            FROM feedback_rater ra
-            JOIN feedback_feedbackrequest rq ON rq.id = ra.request_id
-            CROSS JOIN feedback_item i
-            WHERE rq.cycle_id = %s AND i.framework_id = %s
-            """,
-            [cycle.id, cycle.framework_id],
-        )
-        cur.execute("ANALYZE")
+    cycle = org.cycle(status=Cycle.Status.CLOSED)
+    org.subjects(cycle, SUBJECTS, team_id=team.id)
+    org.answered_panels(cycle, PANEL)
     services.cycle_recompute(cycle_id=cycle.id)
     print(f"built {SUBJECTS} subjects with results", flush=True)
     return cycle, team

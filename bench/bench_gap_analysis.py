@@ -41,9 +41,9 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from feedback.models import Cycle, FeedbackRequest, Framework  # noqa: E402
+from bench import org  # noqa: E402
+from feedback.models import Cycle, FeedbackRequest  # noqa: E402
 from reports.models import GapAnalysis, SubjectScore  # noqa: E402
 from reports.services import cycle_recompute, gap_analyses_recompute  # noqa: E402
 from reports.sql import WORK_MEM  # noqa: E402
@@ -69,64 +69,10 @@ def peak_rss_mb() -> float:
 
 def build() -> Cycle:
     """Generate the organisation and its answers inside PostgreSQL (setup, not timed)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE reports_subjectscore, reports_gapanalysis, feedback_comment, feedback_rating,"
-            " feedback_rater, feedback_feedbackrequest, feedback_cycle CASCADE"
-        )
-        cur.execute("DELETE FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'")
-    cycle = Cycle.objects.create(
-        name="Benchmark cycle",
-        closes_at=timezone.now(),
-        status=Cycle.Status.CLOSED,
-        framework=Framework.objects.order_by("version").first(),
-    )
-    panel_values = ",".join(f"('{rel}', {count})" for rel, count in PANEL)
-    with connection.cursor() as cur:
-        cur.execute("SELECT setseed(0.42)")
-        cur.execute(
-            """
-            INSERT INTO accounts_person (email, name, title, created_at, updated_at)
-            SELECT 'bench' || g || '@bench.example.com', 'Bench ' || g, 'Engineer', now(), now()
-            FROM generate_series(1, %s) g
-            """,
-            [SUBJECTS],
-        )
-        cur.execute(
-            """
-            INSERT INTO feedback_feedbackrequest (cycle_id, subject_id, created_at)
-            SELECT %s, id, now() FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'
-            """,
-            [cycle.id],
-        )
-        cur.execute(
-            f"""
-            INSERT INTO feedback_rater (request_id, relationship, email, name, status,
-                                        invitation_sent_hash, decline_reason, submitted_at, created_at)
-            SELECT rq.id, p.rel, 'r' || rq.id || '-' || p.rel || '-' || s || '@bench.example.com', '',
-                   'submitted', '', '', now() - (random() * interval '10 days'), now()
-            FROM feedback_feedbackrequest rq
-            CROSS JOIN (VALUES {panel_values}) AS p(rel, count)
-            CROSS JOIN LATERAL generate_series(1, p.count) s
-            WHERE rq.cycle_id = %s
-            """,
-            [cycle.id],
-        )
-        cur.execute(
-            """
-            INSERT INTO feedback_rating (rater_id, item_id, value)
-            SELECT ra.id, i.id,
-                   CASE WHEN random() < 0.1 THEN NULL ELSE 1 + floor(random() * 5)::int END
-            FROM feedback_rater ra
-            JOIN feedback_feedbackrequest rq ON rq.id = ra.request_id
-            CROSS JOIN feedback_item i
-            WHERE rq.cycle_id = %s AND i.framework_id = %s
-            """,
-            [cycle.id, cycle.framework_id],
-        )
-        cur.execute("ANALYZE")
-        cur.execute("SELECT count(*) FROM feedback_rating")
-        ratings = cur.fetchone()[0]
+    org.reset()
+    cycle = org.cycle(status=Cycle.Status.CLOSED)
+    org.subjects(cycle, SUBJECTS)
+    ratings = org.answered_panels(cycle, PANEL, submitted_over_days=10)
     print(f"built {SUBJECTS} subjects, {ratings:,} ratings", flush=True)
     return cycle
 

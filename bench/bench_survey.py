@@ -61,8 +61,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import org  # noqa: E402
 from config.celery_app import app as celery_app  # noqa: E402
-from feedback.models import Cycle, Framework, Rater  # noqa: E402
+from feedback.models import Cycle, Rater  # noqa: E402
 
 RATERS = int(os.environ.get("BENCH_RATERS", "3000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "50"))
@@ -80,47 +81,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build() -> tuple[list[str], list[int]]:
+def build() -> tuple[list[str], list[int], int]:
     """Raters who have opened their survey, with known tokens (setup, not timed)."""
+    org.reset()
     with connection.cursor() as cur:
-        cur.execute(
-            "TRUNCATE reports_subjectscore, reports_gapanalysis, feedback_comment, feedback_rating,"
-            " feedback_rater, feedback_feedbackrequest, feedback_cycle CASCADE"
-        )
-        cur.execute("DELETE FROM accounts_person WHERE email LIKE 'bench%%@bench.example.com'")
         cur.execute("DROP TABLE IF EXISTS bench_hit")
         cur.execute(
             "CREATE TABLE bench_hit (id bigserial PRIMARY KEY, token varchar(64) NOT NULL,"
             " created_at timestamptz NOT NULL)"
         )
-    framework = Framework.objects.order_by("-version").first()
-    cycle = Cycle.objects.create(
-        name="Benchmark cycle",
-        closes_at=timezone.now() + timezone.timedelta(days=7),
-        status=Cycle.Status.OPEN,
-        framework=framework,
-        opened_at=timezone.now(),
-    )
+    cycle = org.cycle(status=Cycle.Status.OPEN, closes_in_days=7)
+    framework = cycle.framework
     subjects = RATERS // PER_SUBJECT
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO accounts_person (email, name, title, created_at, updated_at)
-            SELECT 'bench' || g || '@bench.example.com', 'Bench ' || g, 'Engineer', now(), now()
-            FROM generate_series(1, %s) g
-            """,
-            [subjects],
-        )
-        cur.execute(
-            """
-            INSERT INTO feedback_feedbackrequest (cycle_id, subject_id, created_at, launched_at)
-            SELECT %s, id, now(), now() FROM accounts_person
-            WHERE email LIKE 'bench%%@bench.example.com'
-            """,
-            [cycle.id],
-        )
-        cur.execute("SELECT id FROM feedback_feedbackrequest WHERE cycle_id = %s", [cycle.id])
-        request_ids = [row[0] for row in cur.fetchall()]
+    request_ids = org.subjects(cycle, subjects)
     tokens = [secrets.token_urlsafe(32) for _ in range(subjects * PER_SUBJECT)]
     now = timezone.now()
     Rater.objects.bulk_create(
