@@ -88,7 +88,8 @@ def token_hash(*, token: str) -> str:
 # The columns come from the models and values go through the ORM's own converters, so a
 # field added to a model is read here too, on PostgreSQL and SQLite alike.
 def _joined(subject: bool) -> list[tuple[type, str]]:
-    return [(Rater, "r"), (FeedbackRequest, "q"), (Cycle, "c"), *([(Person, "p")] * subject)]
+    tables = [(Rater, "r"), (FeedbackRequest, "q"), (Cycle, "c")]
+    return [*tables, (Person, "p")] if subject else tables
 
 
 @functools.cache
@@ -216,6 +217,10 @@ def survey_rows(*, rater: Rater) -> tuple[tuple, tuple]:
 
 def survey_answers(*, rater: Rater) -> dict:
     """The rater's saved answers: {"ratings": {item_id: value}, "comments": {question_id: text}}."""
+    if rater.status == Rater.Status.INVITED:
+        # Nothing saved yet: the first save makes a rater "started". Opening the link from
+        # the email, the commonest survey request, reads no answer table.
+        return {"ratings": {}, "comments": {}}
     return {
         "ratings": dict(rater.ratings.values_list("item_id", "value")),
         "comments": dict(rater.comments.values_list("question_id", "text")),

@@ -635,7 +635,7 @@ def _rater_locked_for_answers(token: str) -> Rater:
     return rater
 
 
-def _upsert_answers(model, column: str, rater_id: int, answers: dict) -> None:
+def _upsert_answers(model, key: str, value: str, rater_id: int, answers: dict) -> None:
     """One ``INSERT ... ON CONFLICT DO UPDATE`` for any number of one rater's answers.
 
     Plain SQL (the same on PostgreSQL and SQLite) rather than ``bulk_create``: building
@@ -644,10 +644,9 @@ def _upsert_answers(model, column: str, rater_id: int, answers: dict) -> None:
     the conflict target; the values are already validated by ``_clean_answers``.
     """
     quote = connection.ops.quote_name
-    table, target = quote(model._meta.db_table), quote(column)
-    value = quote("value" if model is Rating else "text")
+    table, target, value = quote(model._meta.db_table), quote(key), quote(value)
     rows = ", ".join(["(%s, %s, %s)"] * len(answers))
-    params = [part for key, answer in answers.items() for part in (rater_id, key, answer)]
+    params = [part for pk, answer in answers.items() for part in (rater_id, pk, answer)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({quote('rater_id')}, {target}, {value}) VALUES {rows}"
@@ -659,10 +658,10 @@ def _upsert_answers(model, column: str, rater_id: int, answers: dict) -> None:
 def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[int, str]) -> None:
     # At most three statements, whatever the number of answers: two upserts and one delete.
     if ratings:
-        _upsert_answers(Rating, "item_id", rater.pk, ratings)
+        _upsert_answers(Rating, "item_id", "value", rater.pk, ratings)
     written = {q: text for q, text in comments.items() if text}
     if written:
-        _upsert_answers(Comment, "question_id", rater.pk, written)
+        _upsert_answers(Comment, "question_id", "text", rater.pk, written)
     cleared = [q for q, text in comments.items() if not text]
     if cleared:
         Comment.objects.filter(rater=rater, question_id__in=cleared).delete()

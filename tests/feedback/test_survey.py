@@ -221,3 +221,21 @@ def test_the_token_lookup_reads_every_field_as_the_orm_does(launched, lock):
     assert rater.status == "started"
     if not lock:
         assert fields(rater.request.subject) == fields(expected.request.subject)
+
+
+@pytest.mark.django_db
+def test_opening_a_survey_not_yet_started_reads_no_answers(launched):
+    token = launched["peer"]
+    with CaptureQueriesContext(connection) as opened:
+        survey = selectors.survey_for_rater(
+            rater=selectors.rater_for_token(token=token), now=timezone.now()
+        )
+    assert survey["status"] == "invited"
+    assert survey["answers"] == {"ratings": {}, "comments": {}}
+    assert not [q for q in opened.captured_queries if "feedback_rating" in q["sql"]]
+    # Once something is saved the answers are read back.
+    services.survey_save_draft(token=token, ratings={str(item_ids()[0]): 2})
+    survey = selectors.survey_for_rater(
+        rater=selectors.rater_for_token(token=token), now=timezone.now()
+    )
+    assert survey["answers"]["ratings"] == {item_ids()[0]: 2}
