@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer, Pagination
 from reports import selectors, services
 from reports.models import Export
@@ -65,7 +66,11 @@ class TeamReportView(APIView):
         query = TeamReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         team = query.validated_data.get("team") or None
-        cycle = selectors.team_report_cycle(user=request.user, cycle_id=pk)
+        cycle = services.cycle_results_opened(
+            cycle=selectors.team_report_cycle_in_reach(user=request.user, cycle_id=pk),
+            hr=user_is_hr(request.user),
+            refused="Team reports cannot be read",
+        )
         requests = selectors.team_report_requests(user=request.user, cycle_id=pk, team=team)
         paginator = Pagination()
         page = paginator.paginate_queryset(requests.values_list("id", flat=True), request)

@@ -134,34 +134,21 @@ POLE_NAMES = ("leadership", "management")
 RATE_RELATIONSHIPS = ("self", "boss", "peer", "direct_report", "other")
 
 
-def team_report_cycle(*, user, cycle_id: int):
-    """The cycle a team report is asked about, under the reading rules.
-
-    HR reads closed and released cycles; a manager (anyone with a line) reads released
-    ones; nobody reads an open or draft cycle (409). A cycle out of reach is not found.
-    """
+def team_report_cycle_in_reach(*, user, cycle_id: int):
+    """The cycle a team report is asked about, if the reader may ask: HR, or anyone with
+    a line. Not found otherwise. The reading rules themselves (closed, released) are
+    ``reports.services.cycle_results_opened``'s."""
     from accounts.selectors import person_for_user, person_has_reports, user_is_hr
     from core.errors import DomainError
     from feedback.models import Cycle
 
     cycle = Cycle.objects.filter(pk=cycle_id).first()
-    hr = user_is_hr(user)
-    if cycle is not None and not hr:
+    if cycle is not None and not user_is_hr(user):
         person = person_for_user(user)
         if person is None or not person_has_reports(person_id=person.id):
             cycle = None
     if cycle is None:
         raise DomainError("No such cycle among the ones you can see.", code="not_found")
-    if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
-        raise DomainError(
-            "Team reports cannot be read while the cycle is open: they appear once it closes.",
-            code="conflict",
-        )
-    if cycle.status == Cycle.Status.CLOSED and not hr:
-        raise DomainError(
-            "This cycle's results have not been released yet: HR releases them after it closes.",
-            code="conflict",
-        )
     return cycle
 
 

@@ -255,31 +255,50 @@ def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
     return analysis
 
 
-def results_read(*, request: FeedbackRequest, user) -> dict:
-    """The gap analysis as a reader sees it, under the contract's reading rules.
+def _results_opened(cycle: Cycle, *, hr: bool, refused: str) -> None:
+    """The contract's reading rules for any figure of a cycle, and the mark of a read.
 
-    Nobody reads while the cycle is open or a draft; HR reads once it is closed; the
-    subject and their managers once it is released. The first read marks the cycle,
-    which then may not reopen: the cycle row is locked so a concurrent reopen either
-    happens before this read (and it is refused) or sees the mark.
+    Nobody reads a draft or open cycle; HR reads a closed one; the subject and their
+    managers a released one. The first read marks the cycle, which then may not reopen
+    (answers added after a read could be told apart by comparing two readings). Every
+    reader (results, team report, heatmap, export) goes through here. ``cycle`` must be
+    row-locked, so a concurrent reopen either happens first (and this read is refused)
+    or sees the mark. ``refused`` names what is refused while the cycle is open.
     """
+    if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
+        raise DomainError(
+            f"{refused} while the cycle is open: they appear once it closes.", code="conflict"
+        )
+    if cycle.status == Cycle.Status.CLOSED and not hr:
+        raise DomainError(
+            "These results have not been released yet: HR releases them after the cycle closes.",
+            code="conflict",
+        )
+    if cycle.results_read_at is None:
+        cycle.results_read_at = timezone.now()
+        cycle.save(update_fields=["results_read_at"])
+
+
+def cycle_results_opened(*, cycle: Cycle, hr: bool, refused: str) -> Cycle:
+    """``_results_opened`` for a reader that holds no lock of its own (team report, heatmap).
+
+    A released cycle is final: it never reopens, so there is nothing to lock or mark.
+    """
+    if cycle.status == Cycle.Status.RELEASED:
+        return cycle
+    with transaction.atomic():
+        locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _results_opened(locked, hr=hr, refused=refused)
+    return locked
+
+
+def results_read(*, request: FeedbackRequest, user) -> dict:
+    """The gap analysis as a reader sees it, under the reading rules (``_results_opened``)."""
     from accounts.selectors import user_is_hr
 
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
-        if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
-            raise DomainError(
-                "Results cannot be read while the cycle is open: they appear once it closes.",
-                code="conflict",
-            )
-        if cycle.status == Cycle.Status.CLOSED and not user_is_hr(user):
-            raise DomainError(
-                "These results have not been released yet: HR releases them after the cycle closes.",
-                code="conflict",
-            )
-        if cycle.results_read_at is None:
-            cycle.results_read_at = timezone.now()
-            cycle.save(update_fields=["results_read_at"])
+        _results_opened(cycle, hr=user_is_hr(user), refused="Results cannot be read")
         analysis = gap_analysis_current(request=request)
         if cycle.status == Cycle.Status.RELEASED and analysis.frozen_at is None:
             # Released before the freezing task ran: what is shown now is what stays.
@@ -392,19 +411,7 @@ def export_create(
                     "Nothing to export: no feedback request in this cycle for that choice.",
                     errors={"team": ["No feedback request in this cycle."]},
                 )
-        if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
-            raise DomainError(
-                "Reports cannot be exported while the cycle is open: they appear once it closes.",
-                code="conflict",
-            )
-        if cycle.status == Cycle.Status.CLOSED and not is_hr:
-            raise DomainError(
-                "These results have not been released yet: HR releases them after the cycle closes.",
-                code="conflict",
-            )
-        if cycle.results_read_at is None:
-            cycle.results_read_at = timezone.now()
-            cycle.save(update_fields=["results_read_at"])
+        _results_opened(cycle, hr=is_hr, refused="Reports cannot be exported")
         now = timezone.now()
         export = Export.objects.create(
             kind=kind,

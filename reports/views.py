@@ -61,9 +61,13 @@ def report(request, pk: int):
 
 
 def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
-    """The team heatmap of one readable cycle, paginated, or None."""
+    """The team heatmap of one readable cycle, paginated, or None. Showing it is a read
+    of the cycle's results, under the same rules and with the same mark as the API."""
     if cycle is None:
         return None
+    cycle = services.cycle_results_opened(
+        cycle=cycle, hr=user_is_hr(user), refused="Team reports cannot be read"
+    )
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     page = Paginator(requests.values_list("id", flat=True), 50).get_page(page_number)
     subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
@@ -143,7 +147,10 @@ def hr_dashboard(request):
         cycle.actions = ACTIONS_BY_STATUS.get(cycle.status, [])
     readable = [c for c in cycles if c.status in (Cycle.Status.CLOSED, Cycle.Status.RELEASED)]
     chosen = next((c for c in readable if str(c.id) == request.GET.get("cycle")), None)
-    chosen = chosen or (readable[0] if readable else None)
+    # Unasked, only a released cycle is shown: reading a closed cycle's figures ends its
+    # chance to reopen, so that takes HR's explicit choice.
+    released = [c for c in readable if c.status == Cycle.Status.RELEASED]
+    chosen = chosen or (released[0] if released else None)
     context = {
         "cycles": cycles,
         "readable": readable,

@@ -186,3 +186,18 @@ def test_the_dashboards_run_a_fixed_number_of_queries(
     client.force_login(org["hr"].user)
     with django_assert_max_num_queries(20):
         assert client.get("/reports/hr/").status_code == 200
+
+
+def test_the_hr_heatmap_of_a_closed_cycle_is_a_read_and_is_shown_only_when_asked(
+    client, org, released
+):
+    cycle = released.cycle
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
+    html = page(client, org["hr"], "/reports/hr/").content.decode()
+    assert "can no longer reopen" in html
+    cycle.refresh_from_db()
+    assert cycle.results_read_at is None  # the dashboard alone reads nothing
+    html = page(client, org["hr"], f"/reports/hr/?cycle={cycle.id}").content.decode()
+    assert "Sam" in html and "heatmap" in html
+    cycle.refresh_from_db()
+    assert cycle.results_read_at is not None

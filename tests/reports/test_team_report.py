@@ -161,3 +161,17 @@ def test_it_runs_a_fixed_number_of_queries(org, django_assert_max_num_queries, s
     with django_assert_max_num_queries(12):
         response = client.get(f"/api/v1/cycles/{cycle.id}/team-report/?team=product")
     assert response.json()["count"] == subjects
+
+
+def test_reading_a_closed_cycle_team_report_marks_it_so_it_cannot_reopen(org, cycle):
+    from core.errors import DomainError
+    from feedback.services import cycle_reopen
+
+    set_status(cycle, Cycle.Status.CLOSED)
+    assert get(org["hr"], cycle).status_code == 200
+    cycle.refresh_from_db()
+    assert cycle.results_read_at is not None
+    # Per-subject figures were seen: new answers could be told apart by comparing.
+    with pytest.raises(DomainError) as refused:
+        cycle_reopen(cycle=cycle)
+    assert refused.value.code == "conflict"
