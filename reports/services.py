@@ -177,20 +177,13 @@ def gap_analysis_queue(*, request_id: int) -> None:
     """
     from reports.tasks import recompute_request
 
-    try:
-        recompute_request.apply_async(
-            args=[request_id], countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS
-        )
-    except Exception:  # kombu raises many transport errors; the sweep is the safety net
-        logger.warning(
-            "broker unavailable: request %s left for the sweep", request_id, exc_info=True
-        )
+    _queue(recompute_request, request_id, countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS)
 
 
-def _queue(task, *args) -> bool:
+def _queue(task, *args, countdown: float | None = None) -> bool:
     """Queue a task; if the broker is down, log and let the periodic sweep catch up."""
     try:
-        task.delay(*args)
+        task.apply_async(args=args, countdown=countdown)
     except Exception:  # kombu raises many transport errors; the sweep is the safety net
         logger.warning(
             "broker unavailable: %s%r left for the sweep", task.name, args, exc_info=True

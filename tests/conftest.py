@@ -98,10 +98,9 @@ def _eager_celery_by_default(request):
     celery_app.conf.task_always_eager = previous
 
 
-@pytest.fixture
-def real_broker(transactional_db):
-    """Tasks go to the configured Redis broker (its default queue emptied first), for
-    tests that run their own worker processes."""
+def _use_the_real_broker() -> None:
+    """Send tasks to the configured Redis broker, its default queue emptied first; skip
+    (or fail, with REQUIRE_SERVICES) when there is none."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
     if not _broker_reachable():
@@ -109,6 +108,13 @@ def real_broker(transactional_db):
     celery_app.conf.task_always_eager = False
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@pytest.fixture
+def real_broker(transactional_db):
+    """Tasks go to the configured Redis broker (its default queue emptied first), for
+    tests that run their own worker processes."""
+    _use_the_real_broker()
     yield settings.CELERY_BROKER_URL
     celery_app.conf.task_always_eager = True
 
@@ -116,15 +122,9 @@ def real_broker(transactional_db):
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker consuming from the configured Redis broker, in a thread."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
-    if not _broker_reachable():
-        need_service(f"the Celery broker at {settings.CELERY_BROKER_URL} is not reachable")
     from celery.contrib.testing.worker import start_worker
 
-    celery_app.conf.task_always_eager = False
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
+    _use_the_real_broker()
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ) as worker:

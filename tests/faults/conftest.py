@@ -120,6 +120,22 @@ def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+def gunicorn_argv(port: int, *extra: str) -> list[str]:
+    """The web server as the Dockerfile starts it (2 workers here), on 127.0.0.1."""
+    return python(
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "60",
+        *extra,
+    )
+
+
 def celery_worker_argv(*, queue: str | None = None, loglevel: str = "WARNING") -> list[str]:
     """A real Celery worker process as production starts one, minus the cluster chatter
     (heartbeat, mingle, gossip) that only slows a one-worker test down. ``solo``: one

@@ -18,7 +18,7 @@ from django.db import connection
 
 from feedback.models import Item, Rater, Rating
 from tests.conftest import need_service
-from tests.faults.conftest import app_env, free_port, http, python, wait_for_port
+from tests.faults.conftest import app_env, free_port, gunicorn_argv, http, wait_for_port
 from tests.reports.builders import answer_all, invited, new_request, open_cycle
 
 pytestmark = [pytest.mark.services, pytest.mark.faults]
@@ -54,19 +54,7 @@ def test_it_answers_cleanly_and_writes_nothing_by_halves_across_a_restart(proces
 
     port = free_port()
     processes.start(
-        python(
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--timeout",
-            "60",
-        ),
+        gunicorn_argv(port, "--threads", "4"),
         app_env(broker_url=settings.CELERY_BROKER_URL),
     )
     wait_for_port(port)

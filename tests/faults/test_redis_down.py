@@ -11,6 +11,7 @@ from tests.faults.conftest import (
     app_env,
     celery_worker_argv,
     free_port,
+    gunicorn_argv,
     http,
     python,
     wait_for_port,
@@ -44,17 +45,7 @@ def test_it_keeps_every_answer_while_redis_is_stopped_and_catches_up(
     wait_for_port(redis_port)
     env = app_env(broker_url=f"redis://127.0.0.1:{redis_port}/0")
     processes.start(
-        python(
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{web_port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "60",
-        ),
+        gunicorn_argv(web_port),
         env,
     )
     wait_for_port(web_port)
