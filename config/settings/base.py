@@ -219,6 +219,8 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes: INFO narrates every sign-in; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
