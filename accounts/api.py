@@ -6,11 +6,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from accounts import privacy, selectors, services
+from accounts import privacy, selectors, services, throttle
 from accounts.filters import PersonFilter
 from accounts.permissions import IsHR
 from accounts.serializers import ImportResultSerializer, ImportUploadSerializer, PersonSerializer
@@ -122,14 +122,38 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class SignInLocked(APIException):
+    """Too many failed sign-ins for this account or from this client (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked"
+
+    def __init__(self, *, wait: int):
+        super().__init__(throttle.lockout_message(wait))
+        self.wait = wait  # DRF's handler sends it as Retry-After
+
+
 class AuthTokenView(ObtainAuthToken):
     """DRF's token login, with its refusals documented in the schema."""
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer},
+        responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
         description="Trade a username and password for an API token (`Authorization: Token "
-        "<key>`). Wrong credentials answer 400.",
+        "<key>`). Wrong credentials answer 400. After too many failed sign-ins for one "
+        "account or from one client (5 within 15 minutes by default) every sign-in for it, "
+        "the right password included, answers 429 with `Retry-After` (seconds) until the "
+        "failures are 15 minutes old.",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it refused (or has just locked) while DRF's
+            # serializer called authenticate(); the wrong-credentials 400 becomes a 429.
+            if getattr(request, "axes_locked_out", False):
+                credentials = getattr(request, "axes_credentials", None)
+                raise SignInLocked(
+                    wait=throttle.lockout_seconds_left(request, credentials)
+                ) from None
+            raise

@@ -6,10 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors, services, throttle
 from accounts.forms import InviteLoginForm, PeopleImportForm
 from core.errors import DomainError
 
@@ -87,8 +88,14 @@ def people_import(request):
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Links in reset emails are built from SITE_URL, never from the request's Host header
-    (which a client controls). Read at request time, like every other setting use."""
+    (which a client controls). Read at request time, like every other setting use.
+
+    A few emails an hour per address and per client (accounts.throttle); past that the
+    answer is the same "check your email" page, so it tells nobody whether the address has
+    a login or was throttled."""
 
     def form_valid(self, form):
+        if throttle.password_reset_throttled(self.request):
+            return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)

@@ -15,21 +15,12 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from core.clients import client_address
+
 GUESSING_MESSAGE = (
     "Too many unknown survey links from your network. Please wait {minutes} before trying "
     "again, and use the link in your most recent email."
 )
-
-
-def client_address(request) -> str:
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [a for a in forwarded if a]
-        # Only the entries our own proxies appended can be trusted: count from the right.
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _window() -> tuple[int, int]:

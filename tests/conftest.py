@@ -87,6 +87,16 @@ def _fresh_questionnaire_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Each test counts password resets from zero: the counts live in the cache, which
+    outlives a test (per-process memory) or even the run (Redis). A fresh key prefix, not
+    a cache flush, which on Redis would also empty the broker's database."""
+    import uuid
+
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_by_default(request):
     """Unit tests run tasks in-process; only tests that ask for ``celery_worker`` use the broker."""
     if "celery_worker" in request.fixturenames or "real_broker" in request.fixturenames:

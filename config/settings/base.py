@@ -4,6 +4,7 @@ The environment is read here, once, through one django-environ ``env``; the
 local, test and production modules only change defaults and add hardening.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_ratelimit",
     "core",
     "accounts",
     "feedback",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a sign-in it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -214,10 +219,51 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes: INFO narrates every sign-in; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailCaseInsensitiveBackend"]
+# Sign-ins: django-axes refuses an account, and a client, after AXES_FAILURE_LIMIT failed
+# sign-ins within AXES_COOLOFF_TIME (accounts/throttle.py; docs/decisions.md, "Logins").
+# Its backend comes first so a locked sign-in is refused before any password is checked,
+# the right one included.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.EmailCaseInsensitiveBackend",
+]
+# Failures are rows in the database: shared by every worker and host, and `make run`
+# (SQLite, no Redis) works unchanged.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# Either one at the limit locks: an account guessed from many clients, a client
+# guessing many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Usernames are emails compared case-insensitively, like the login backend; the client is
+# the address the survey-link throttle counts (TRUSTED_PROXY_COUNT).
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.login_client"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+# The wait shown is the wait: trying again during a lockout does not restart it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the client's failures: one valid login would otherwise let a
+# client guess other accounts' passwords without end.
+AXES_RESET_ON_SUCCESS = False
+# Successful sign-ins are not logged (personal data nobody reads); failures expire.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Password resets: at most this many emails per address and per client (django-ratelimit,
+# in the cache above); past that the page answers as if one was sent.
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
+PASSWORD_RESET_RATE_PER_CLIENT = env("PASSWORD_RESET_RATE_PER_CLIENT", default="20/h")
+# django-ratelimit lists Django's own Redis cache as "not officially supported" (W001);
+# its INCR is atomic, which is what counting needs. Per-process memory is refused (E003)
+# because gunicorn workers would each count apart; the embedded default (`make run`) is
+# one process, and production has Redis (docker-compose.yml).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not _cache_url:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Gap analyses: a submission queues a recompute this many seconds later, so a burst of
 # submissions for one subject becomes one run. The sweep catches anything missed

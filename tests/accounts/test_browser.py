@@ -78,3 +78,23 @@ def test_it_shows_emails_in_the_development_outbox(phone, settings, tmp_path, sc
     screenshot(phone, "outbox-message-phone")
     phone.locator('pre.mail-text a[href*="/accounts/reset/"]').click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Choose a password")
+
+
+def test_it_tells_a_locked_out_person_when_to_try_again(phone, screenshot):
+    person_with_login(email="ann@example.com", name="Ann Able")
+    for _ in range(4):
+        log_in(phone, "ann@example.com", "wrong password")
+        expect(phone.get_by_role("alert")).to_contain_text("didn’t match")
+    log_in(phone, "ann@example.com", "wrong password")
+    expect(phone.get_by_role("alert")).to_have_text(
+        "Too many failed sign-ins. Try again in 15 minutes."
+    )
+    screenshot(phone, "login-locked-phone")
+
+    # Even the right password waits; the page is still the login page, email kept.
+    log_in(phone, "Ann@Example.com")
+    expect(phone.get_by_role("alert")).to_have_text(
+        "Too many failed sign-ins. Try again in 15 minutes."
+    )
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Log in")
+    expect(phone.get_by_label("Email")).to_have_value("ann@example.com")
