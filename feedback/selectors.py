@@ -365,19 +365,25 @@ def approvers_of(*, request: FeedbackRequest, rater: Rater) -> list[tuple[str, b
     return list(approvers.values())
 
 
-def request_raters_for_subject(*, request: FeedbackRequest) -> list[dict]:
-    """Who was asked for feedback about the subject: name, email and relationship only.
+def raters_asked_for_subject(*, request_ids: list[int]) -> dict[int, list[dict]]:
+    """Who was asked for feedback about the subject, per request, in one query: name, email
+    and relationship only.
 
     Never a survey status (who started, submitted or declined): in an anonymous group that
     would say who answered. A nomination an approver refused was never asked and is left
     out; one still waiting is marked so, which says nothing about answers.
     """
-    return list(
-        request.raters.exclude(relationship=Relationship.SELF)
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .exclude(relationship=Relationship.SELF)
         .exclude(approval=Rater.Approval.REJECTED)
-        .order_by("relationship", "name", "email")
-        .values("id", "relationship", "name", "email", "approval")
+        .order_by("request_id", "relationship", "name", "email")
+        .values("id", "request_id", "relationship", "name", "email", "approval")
     )
+    asked: dict[int, list[dict]] = {request_id: [] for request_id in request_ids}
+    for row in rows:
+        asked[row["request_id"]].append(row)
+    return asked
 
 
 def rater_request_counts(*, cycle: Cycle, emails: list[str]) -> dict[str, int]:
