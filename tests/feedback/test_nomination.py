@@ -387,3 +387,78 @@ def test_it_answers_404_on_the_page_for_a_nomination_out_of_reach(org, nominated
     client.force_login(org["hr"].user)
     assert client.post(f"/reports/approvals/{nominated[0].pk}/maybe/").status_code == 404
     assert Rater.objects.get(pk=nominated[0].pk).approval == "waiting"
+
+
+# --- with the real services -----------------------------------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_it_emails_approvers_then_the_approved_rater_once_through_a_real_worker(
+    celery_worker, questionnaire, org, wait_for
+):
+    from tests.feedback.conftest import in_days
+
+    cycle = services.cycle_open(cycle=services.cycle_create(name="Worker", closes_at=in_days(5)))
+    request = services.request_create(
+        cycle=cycle, subject=org["dev"], requested_by=org["lead"].user
+    ).request
+    services.request_launch(request=request)
+    wait_for(lambda: len(mail.outbox) >= 3)
+    rater = services.rater_add(
+        request=request, email="ann@mail.example", relationship="other", actor=org["lead"].user
+    )
+    wait_for(lambda: Rater.objects.filter(pk=rater.pk, approval_notified_at__isnull=False))
+    assert sorted(m.to[0] for m in mail.outbox[3:]) == ["dev@example.com", "hr@example.com"]
+    assert sent_to("ann@mail.example") == []
+    services.rater_approve(rater=rater, actor=org["hr"].user)
+    wait_for(lambda: Rater.objects.filter(pk=rater.pk, invited_at__isnull=False))
+    services.request_launch(request=request)  # launching again sends her nothing more
+    wait_for(lambda: len(mail.outbox) >= 6)
+    assert len(survey_links_to("ann@mail.example")) == 1
+    assert len(mail.outbox) == 6
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_one_link_when_an_approval_and_a_launch_race(postgres, questionnaire, org):
+    import threading
+
+    from django.db import connections
+
+    from tests.feedback.conftest import in_days
+
+    cycle = services.cycle_open(cycle=services.cycle_create(name="Race", closes_at=in_days(5)))
+    request = services.request_create(
+        cycle=cycle, subject=org["dev"], requested_by=org["lead"].user
+    ).request
+    rater = services.rater_add(
+        request=request, email="ann@mail.example", relationship="other", actor=org["lead"].user
+    )
+    mail.outbox.clear()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(action):
+        try:
+            barrier.wait()
+            action()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: services.request_launch(request=request),)),
+        threading.Thread(
+            target=run, args=(lambda: services.rater_approve(rater=rater, actor=org["hr"].user),)
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    # Tasks run in-process (eager) after each commit: whichever came second issued no link.
+    assert len(survey_links_to("ann@mail.example")) == 1
+    assert Rater.objects.get(pk=rater.pk).status == "invited"
