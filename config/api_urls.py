@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, PersonViewSet
 from feedback.api import (
+    ApprovalListView,
     CycleViewSet,
     FeedbackRequestViewSet,
     SurveyDeclineView,
@@ -21,6 +22,7 @@ router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api_token"),
+    path("approvals/", ApprovalListView.as_view(), name="approvals"),
     path("survey/<str:token>/", SurveyView.as_view(), name="survey_api"),
     path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),

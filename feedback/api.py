@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from core.errors import DomainError
 from feedback import privacy, selectors, services, throttle
 from feedback.models import Cycle
 from feedback.serializers import (
+    ApprovalSerializer,
     CycleReopenSerializer,
     CycleSerializer,
     LaunchSerializer,
@@ -201,7 +202,9 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
             return Response(RaterSerializer(raters, many=True).data)
         body = RaterCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rater = services.rater_add(request=feedback_request, **body.validated_data)
+        rater = services.rater_add(
+            request=feedback_request, actor=request.user, **body.validated_data
+        )
         return Response(RaterSerializer(rater).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -227,6 +230,35 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
         rater = get_object_or_404(feedback_request.raters, pk=rater_id)
         return Response(RaterSerializer(services.rater_resend(rater=rater)).data)
 
+    def _decide(self, request, pk, rater_id, service):
+        # Looked up among the raters the caller may see when deciding, not through
+        # get_object: a subject decides on raters of a request they cannot manage.
+        rater = get_object_or_404(
+            selectors.raters_in_approval_reach(user=request.user), pk=rater_id, request_id=pk
+        )
+        return Response(RaterSerializer(service(rater=rater, actor=request.user)).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: RaterSerializer, **WITH_CONFLICT},
+        description="Approve a nomination that waits (HR or the subject; never whoever "
+        "nominated the rater or made the request: 403). If the request is launched, the "
+        "invitation goes out now. 404 outside the caller's reach, 409 once decided.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/approve")
+    def approve_rater(self, request, pk=None, rater_id=None):
+        return self._decide(request, pk, rater_id, services.rater_approve)
+
+    @extend_schema(
+        request=None,
+        responses={200: RaterSerializer, **WITH_CONFLICT},
+        description="Refuse a nomination that waits: the rater is never contacted. Same "
+        "rules as approve.",
+    )
+    @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/reject")
+    def reject_rater(self, request, pk=None, rater_id=None):
+        return self._decide(request, pk, rater_id, services.rater_reject)
+
     @extend_schema(
         request=None,
         responses={200: LaunchSerializer, **WITH_CONFLICT},
@@ -251,6 +283,19 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
             request=feedback_request, with_raters=user_is_hr(request.user)
         )
         return Response(ProgressSerializer(data).data)
+
+
+class ApprovalListView(generics.ListAPIView):
+    """Nominations of open cycles waiting for the caller's decision, oldest first."""
+
+    serializer_class = ApprovalSerializer
+
+    def get_queryset(self):
+        return selectors.approvals_waiting_for(user=self.request.user)
+
+    @extend_schema(responses={200: ApprovalSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class _SurveyView(APIView):

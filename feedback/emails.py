@@ -63,3 +63,35 @@ def reminder_send(*, rater: Rater, token: str) -> None:
     else:
         title = f"Reminder: feedback for {request.subject.name} closes soon"
     _send(rater=rater, title=title, template="reminder", context=context)
+
+
+def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater]) -> None:
+    """Ask one approver (HR, or the subject) to approve or decline nominations."""
+    from django.urls import reverse
+
+    page = reverse("reports_hr") if is_hr else reverse("reports_mine")
+    nominators = sorted({r.nominated_by.get_username() for r in raters if r.nominated_by_id})
+    context = {
+        "subject_name": request.subject.name,
+        "is_subject": not is_hr,
+        "cycle_name": request.cycle.name,
+        "nominees": [
+            {"name": r.name, "email": r.email, "relationship": r.get_relationship_display()}
+            for r in raters
+        ],
+        "nominators": ", ".join(nominators) or "the requester",
+        "link": f"{settings.SITE_URL}{page}#approvals",
+    }
+    count = len(raters)
+    title = (
+        f"Feedback for {request.subject.name}: {count} rater{'s' if count != 1 else ''} to approve"
+    )
+    message = EmailMultiAlternatives(
+        subject=title,
+        body=render_to_string("feedback/email/approval_request.txt", context),
+        to=[address],
+    )
+    message.attach_alternative(
+        render_to_string("feedback/email/approval_request.html", context), "text/html"
+    )
+    message.send()

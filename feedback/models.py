@@ -173,6 +173,18 @@ class Rater(models.Model):
         SUBMITTED = "submitted", "Submitted"
         DECLINED = "declined", "Declined"
 
+    class Approval(models.TextChoices):
+        """Whether someone other than the requester must agree before a link is sent.
+
+        Kept apart from ``status`` (the contract's survey states): a rater waiting for
+        approval is simply ``pending`` and launching passes them by (docs/decisions.md).
+        """
+
+        NOT_NEEDED = "not_needed", "Not needed"
+        WAITING = "waiting", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
     # Indexed by the (request, email) unique constraint, as FeedbackRequest.cycle.
     request = models.ForeignKey(
         FeedbackRequest, on_delete=models.CASCADE, related_name="raters", db_index=False
@@ -198,6 +210,32 @@ class Rater(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=1000, blank=True)
+    # Nomination approval (issue 11): who added this rater, whether an approver must agree
+    # first, and who agreed or refused when. Nobody decides on their own nomination.
+    # No index on either user: only deleting a login looks raters up by them, which is
+    # rare, while every rater insert would pay for two more indexes.
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    approval = models.CharField(
+        max_length=10, choices=Approval.choices, default=Approval.NOT_NEEDED
+    )
+    approval_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    approval_decided_at = models.DateTimeField(null=True, blank=True)
+    # Set once the approvers were emailed about this nomination; a retried task skips it.
+    approval_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -205,6 +243,15 @@ class Rater(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "email"], name="rater_request_email_unique"),
             models.UniqueConstraint(fields=["token_hash"], name="rater_token_hash_unique"),
+        ]
+        indexes = [
+            # Only the few nominations that wait: the approvals list reads them without
+            # scanning every rater, and no survey write ever updates this index.
+            models.Index(
+                fields=["request"],
+                condition=models.Q(approval="waiting"),
+                name="rater_waiting_approval",
+            )
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
@@ -269,6 +270,122 @@ def person_in_reach(*, user: AbstractBaseUser | AnonymousUser, person_id: int) -
     return person_line(manager_id=person.id).filter(id=person_id).exists()
 
 
+# --- nomination approval (issue 11) ---------------------------------------------
+
+
+def rater_needs_approval(*, email: str, person: Person | None) -> bool:
+    """Someone outside the directory needs an approver's agreement before any link is sent,
+    unless their address is at one of ALLOWED_RATER_DOMAINS.
+
+    A sub-address (``name+tag@``) never passes by its domain: it reaches the mailbox of
+    ``name@``, so a requester could nominate themself under as many addresses as they like.
+    """
+    if person is not None:
+        return False
+    local, _, domain = email.lower().rpartition("@")
+    if "+" in local:
+        return True
+    return domain not in settings.ALLOWED_RATER_DOMAINS
+
+
+def approval_may_decide(*, user, rater: Rater, request: FeedbackRequest) -> bool:
+    """HR or the subject may approve a nomination, never whoever nominated the rater nor
+    whoever made the request: the person who could control the address does not vouch
+    for it."""
+    if not user.is_authenticated:
+        return False
+    if user.pk in (rater.nominated_by_id, request.requested_by_id):
+        return False
+    if user_is_hr(user):
+        return True
+    return request.subject.user_id == user.pk
+
+
+def raters_in_approval_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Rater]:
+    """Raters the user may see when deciding: HR every rater, anyone else the raters of the
+    requests they made or are the subject of. Outside this, a decision is not found (404);
+    inside it, one the user may not take is refused (403)."""
+    raters = Rater.objects.select_related("request__cycle", "request__subject")
+    if user_is_hr(user):
+        return raters.all()
+    if not user.is_authenticated:
+        return raters.none()
+    return raters.filter(Q(request__requested_by=user) | Q(request__subject__user=user))
+
+
+def approvals_waiting_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Rater]:
+    """Nominations of open cycles that wait for this user's decision, oldest first.
+
+    The same rule as ``approval_may_decide``, in SQL: HR sees every waiting nomination,
+    a subject those on their own request; neither sees what they nominated or requested.
+    """
+    if not user.is_authenticated:
+        return Rater.objects.none()
+    waiting = (
+        Rater.objects.filter(
+            approval=Rater.Approval.WAITING, request__cycle__status=Cycle.Status.OPEN
+        )
+        .exclude(nominated_by=user)
+        .exclude(request__requested_by=user)
+        .select_related("request__cycle", "request__subject", "nominated_by")
+        .order_by("created_at", "id")
+    )
+    if user_is_hr(user):
+        return waiting
+    return waiting.filter(request__subject__user=user)
+
+
+def approvers_of(*, request: FeedbackRequest, rater: Rater) -> list[tuple[str, bool]]:
+    """Who may decide on this nomination and can be emailed: (address, is HR) per approver.
+
+    HR users (superusers have every HR right) and the subject if they have a login, less the
+    nominator and the requester. One query for HR, none more for the subject.
+    """
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import HR_GROUP_NAME
+
+    excluded = {rater.nominated_by_id, request.requested_by_id} - {None}
+    hr_users = (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=HR_GROUP_NAME), is_active=True)
+        .exclude(pk__in=excluded)
+        .values_list("pk", "email", "username")
+        .distinct()
+        .order_by("pk")
+    )
+    approvers: dict[int, tuple[str, bool]] = {}
+    for pk, email, username in hr_users:
+        address = email or (username if "@" in username else "")
+        if address:
+            approvers[pk] = (address.lower(), True)
+    subject = request.subject
+    if subject.user_id is not None and subject.user_id not in excluded:
+        approvers.setdefault(subject.user_id, (subject.email, False))
+    return list(approvers.values())
+
+
+def raters_asked_for_subject(*, request_ids: list[int]) -> dict[int, list[dict]]:
+    """Who was asked for feedback about the subject, per request, in one query: name, email
+    and relationship only.
+
+    Never a survey status (who started, submitted or declined): in an anonymous group that
+    would say who answered. A nomination an approver refused was never asked and is left
+    out; one still waiting is marked so, which says nothing about answers.
+    """
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .exclude(relationship=Relationship.SELF)
+        .exclude(approval=Rater.Approval.REJECTED)
+        .order_by("request_id", "relationship", "name", "email")
+        .values("id", "request_id", "relationship", "name", "email", "approval")
+    )
+    asked: dict[int, list[dict]] = {request_id: [] for request_id in request_ids}
+    for row in rows:
+        asked[row["request_id"]].append(row)
+    return asked
+
+
 def rater_request_counts(*, cycle: Cycle, emails: list[str]) -> dict[str, int]:
     """How many requests of the cycle each email already rates, self-assessments excluded."""
     rows = (
@@ -292,6 +409,7 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
     k = request.cycle.min_anonymous_raters
     counts = dict(
         request.raters.exclude(status=Rater.Status.DECLINED)
+        .exclude(approval=Rater.Approval.REJECTED)  # refused nominations are never asked
         .filter(relationship__in=ANONYMOUS_RELATIONSHIPS)
         .values_list("relationship")
         .annotate(n=Count("id"))
@@ -316,7 +434,9 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
     counts = {
         relationship: dict.fromkeys(PROGRESS_STATUSES, 0) for relationship in Relationship.values
     }
-    rows = request.raters.values("relationship", "status").annotate(n=Count("id"))
+    # A refused nomination was never asked: it is no rater of any status.
+    raters = request.raters.exclude(approval=Rater.Approval.REJECTED)
+    rows = raters.values("relationship", "status").annotate(n=Count("id"))
     for row in rows:
         counts[row["relationship"]][row["status"]] = row["n"]
     for group in counts.values():
@@ -325,7 +445,7 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
     if with_raters:
         # Statuses only: answers are never part of progress.
         progress["raters"] = list(
-            request.raters.order_by("relationship", "email").values(
+            raters.order_by("relationship", "email").values(
                 "id", "relationship", "name", "email", "status"
             )
         )

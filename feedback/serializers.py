@@ -46,10 +46,61 @@ class RequestCreateSerializer(serializers.Serializer):
 
 
 class RaterSerializer(serializers.ModelSerializer):
+    # Additions to the contract's rater (docs/api.md): nomination approval, separate from
+    # the survey status so that status keeps the contract's values.
+    approval = serializers.ChoiceField(
+        choices=Rater.Approval.choices,
+        read_only=True,
+        help_text="not_needed (a directory colleague or an allowed domain), waiting (no "
+        "link is sent until HR or the subject approves), approved, rejected (never contacted).",
+    )
+    approval_decided_by = serializers.IntegerField(
+        source="approval_decided_by_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The user who approved or rejected the nomination.",
+    )
+
     class Meta:
         model = Rater
-        fields = ["id", "relationship", "person", "email", "name", "status"]
+        fields = [
+            "id",
+            "relationship",
+            "person",
+            "email",
+            "name",
+            "status",
+            "approval",
+            "approval_decided_by",
+            "approval_decided_at",
+        ]
         read_only_fields = fields
+
+
+class ApprovalCycleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ApprovalSerializer(serializers.Serializer):
+    """A nomination waiting for the caller's decision."""
+
+    id = serializers.IntegerField(help_text="The rater's id.")
+    request = serializers.IntegerField(source="request_id")
+    subject = serializers.SerializerMethodField()
+    cycle = ApprovalCycleSerializer(source="request.cycle")
+    relationship = serializers.CharField()
+    email = serializers.CharField()
+    name = serializers.CharField()
+    nominated_by = serializers.SerializerMethodField(help_text="The nominator's login.")
+    nominated_at = serializers.DateTimeField(source="created_at")
+
+    def get_subject(self, rater) -> dict:
+        subject = rater.request.subject
+        return {"id": subject.pk, "name": subject.name, "email": subject.email}
+
+    def get_nominated_by(self, rater) -> str:
+        return rater.nominated_by.get_username() if rater.nominated_by else ""
 
 
 class RaterCreateSerializer(serializers.Serializer):

@@ -303,7 +303,15 @@ def request_create(*, cycle: Cycle, subject: Person, requested_by) -> RequestCre
     return RequestCreated(request=request, warnings=warnings)
 
 
-def rater_add(*, request: FeedbackRequest, email: str, relationship: str, name: str = "") -> Rater:
+def rater_add(
+    *, request: FeedbackRequest, email: str, relationship: str, name: str = "", actor=None
+) -> Rater:
+    """Add a rater to a request. ``actor`` nominated them (the requester when not given).
+
+    Someone outside the directory (and outside ALLOWED_RATER_DOMAINS) waits for an
+    approver's agreement before any link is sent, and the approvers are emailed
+    (nomination approval, issue 11).
+    """
     email = email_clean(email)
     if relationship not in Relationship.values:
         raise DomainError(
@@ -347,14 +355,18 @@ def rater_add(*, request: FeedbackRequest, email: str, relationship: str, name: 
                     code="conflict",
                 )
         display_name = (name or "").strip() or (person.name if person else "")
+        nominator = actor if getattr(actor, "is_authenticated", False) else request.requested_by
+        waiting = selectors.rater_needs_approval(email=email, person=person)
         try:
             with transaction.atomic():
-                return Rater.objects.create(
+                rater = Rater.objects.create(
                     request=request,
                     relationship=relationship,
                     person=person,
                     email=email,
                     name=display_name[:200],
+                    nominated_by=nominator,
+                    approval=Rater.Approval.WAITING if waiting else Rater.Approval.NOT_NEEDED,
                 )
         except IntegrityError:  # a concurrent add of the same email won the race
             raise DomainError(
@@ -362,6 +374,19 @@ def rater_add(*, request: FeedbackRequest, email: str, relationship: str, name: 
                 errors={"email": ["Already a rater on this request."]},
                 code="conflict",
             ) from None
+        audit_record(
+            actor=nominator,
+            action="rater.nominate",
+            target=rater,
+            detail={
+                "request": request.pk,
+                "relationship": relationship,
+                "approval": rater.approval,
+            },
+        )
+        if waiting:
+            _queue_approval_requests(request.pk)
+        return rater
 
 
 def rater_remove(*, rater: Rater) -> None:
@@ -398,7 +423,8 @@ class LaunchResult:
 
 def request_launch(*, request: FeedbackRequest) -> LaunchResult:
     """Give every pending rater a survey link and email it. Launching again invites only
-    raters added since; nobody is emailed twice."""
+    raters added since; nobody is emailed twice. Nominations waiting for approval are
+    left pending and not counted."""
     with transaction.atomic():
         locked = (
             FeedbackRequest.objects.select_for_update().select_related("cycle").get(pk=request.pk)
@@ -407,7 +433,14 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
         if not locked.raters.exists():
             raise DomainError("This request has no raters to invite yet.", code="conflict")
         now = timezone.now()
-        pending = list(locked.raters.filter(status=Rater.Status.PENDING).order_by("id"))
+        # A nomination that waits for approval (or was refused) gets no link: approving it
+        # later sends one (rater_approve), refusing it never does.
+        pending = list(
+            locked.raters.filter(
+                status=Rater.Status.PENDING,
+                approval__in=(Rater.Approval.NOT_NEEDED, Rater.Approval.APPROVED),
+            ).order_by("id")
+        )
         issued = []
         for rater in pending:
             issued.append((rater.pk, _issue_token(rater, now=now)))
@@ -419,6 +452,119 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
         for rater_id, token in issued:
             _queue_invitation(rater_id, token)
     return LaunchResult(request=locked, invited=len(issued))
+
+
+# --- nomination approval (issue 11) ---------------------------------------------
+
+
+def _queue_approval_requests(request_id: int) -> None:
+    from feedback.tasks import send_approval_requests
+
+    # After commit: the worker must find the nomination, and a rollback must send nothing.
+    transaction.on_commit(lambda: send_approval_requests.delay(request_id))
+
+
+def _rater_decide(*, rater: Rater, actor, approve: bool) -> Rater:
+    with transaction.atomic():
+        # The request row first, as launching locks it: an approval and a launch of the
+        # same request serialise, so exactly one of them issues the link.
+        request = (
+            FeedbackRequest.objects.select_for_update()
+            .select_related("cycle", "subject")
+            .get(pk=rater.request_id)
+        )
+        locked = Rater.objects.select_for_update().get(pk=rater.pk)
+        if not selectors.approval_may_decide(user=actor, rater=locked, request=request):
+            raise DomainError(
+                "Only HR or the subject can decide on this nomination, and never whoever "
+                "nominated the rater or made the request.",
+                code="forbidden",
+            )
+        if locked.approval != Rater.Approval.WAITING:
+            if locked.approval == Rater.Approval.NOT_NEEDED:
+                detail = f"{locked.email} needs no approval."
+            else:
+                detail = (
+                    f"{locked.email} was already {locked.approval} "
+                    f"on {_when(locked.approval_decided_at)}."
+                )
+            raise DomainError(detail, code="conflict")
+        _require_open(request.cycle, doing="deciding on a nomination")
+        now = timezone.now()
+        locked.approval = Rater.Approval.APPROVED if approve else Rater.Approval.REJECTED
+        locked.approval_decided_by = actor
+        locked.approval_decided_at = now
+        fields = ["approval", "approval_decided_by", "approval_decided_at"]
+        if approve and request.launched_at is not None and locked.status == Rater.Status.PENDING:
+            # Already launched: the invitation goes out now, by the launch's own path.
+            token = _issue_token(locked, now=now)
+            locked.status = Rater.Status.INVITED
+            fields += ["token_hash", "token_issued_at", "status"]
+            _queue_invitation(locked.pk, token)
+        locked.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action="rater.approve" if approve else "rater.reject",
+            target=locked,
+            detail={
+                "request": request.pk,
+                "nominated_by": locked.nominated_by.get_username() if locked.nominated_by else "",
+            },
+        )
+    return locked
+
+
+def rater_approve(*, rater: Rater, actor) -> Rater:
+    """Agree to a waiting nomination: the rater is invited at launch, or now if launched."""
+    return _rater_decide(rater=rater, actor=actor, approve=True)
+
+
+def rater_reject(*, rater: Rater, actor) -> Rater:
+    """Refuse a waiting nomination: the rater is never contacted and counts nowhere."""
+    return _rater_decide(rater=rater, actor=actor, approve=False)
+
+
+def approval_requests_send(*, request_id: int, send) -> int:
+    """Email each approver the request's nominations that wait and were not announced yet:
+    ``send(approver_email, is_hr, request, raters)`` once per approver. Returns how many
+    nominations were announced.
+
+    The waiting raters' rows stay locked while sending and are marked in the same
+    transaction, so a second delivery of the task finds nothing left to announce. A send
+    that fails part-way rolls the marks back: the retry may email an approver twice,
+    never none.
+    """
+    with transaction.atomic():
+        # Only the rater rows: deciding locks the request and then the rater, so taking the
+        # request here too could deadlock against it.
+        raters = list(
+            Rater.objects.select_for_update()
+            .filter(
+                request_id=request_id,
+                approval=Rater.Approval.WAITING,
+                approval_notified_at__isnull=True,
+            )
+            .order_by("id")
+        )
+        if not raters:
+            return 0
+        request = FeedbackRequest.objects.select_related("cycle", "subject").get(pk=request_id)
+        if request.cycle.status != Cycle.Status.OPEN:
+            return 0
+        by_approver: dict[tuple[str, bool], list[Rater]] = {}
+        announced = []
+        for rater in raters:
+            approvers = selectors.approvers_of(request=request, rater=rater)
+            # Nobody to ask yet (a lone HR user who nominated, a subject without a login):
+            # left unmarked, so the next announcement for this request includes it.
+            if approvers:
+                announced.append(rater.pk)
+            for approver in approvers:
+                by_approver.setdefault(approver, []).append(rater)
+        for (address, is_hr), theirs in by_approver.items():
+            send(address, is_hr, request, theirs)
+        Rater.objects.filter(pk__in=announced).update(approval_notified_at=timezone.now())
+    return len(announced)
 
 
 def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:

@@ -30,3 +30,10 @@ def send_reminder(rater_id: int) -> bool:
         now=timezone.now(),
         send=lambda rater, token: emails.reminder_send(rater=rater, token=token),
     )
+
+
+@shared_task(**email_task_options())
+def send_approval_requests(request_id: int) -> int:
+    # Each approver gets one email listing the request's new nominations; a retry or a
+    # duplicate delivery finds them announced and sends nothing.
+    return services.approval_requests_send(request_id=request_id, send=emails.approval_request_send)

@@ -6,6 +6,11 @@ urlpatterns = [
     path("reports/", views.my_reports, name="reports_mine"),
     path("reports/requests/<int:pk>/", views.report, name="report"),
     path("reports/requests/<int:pk>/remind/", views.remind, name="report_remind"),
+    path(
+        "reports/approvals/<int:rater_id>/<str:decision>/",
+        views.approval_decide,
+        name="reports_approval_decide",
+    ),
     path("reports/manager/", views.manager_dashboard, name="reports_manager"),
     path("reports/hr/", views.hr_dashboard, name="reports_hr"),
     path(

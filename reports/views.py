@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
@@ -31,14 +32,62 @@ def _require_hr(request):
 
 @login_required
 def my_reports(request):
-    """The reader's own feedback, one line per cycle."""
+    """The reader's own feedback, one line per cycle, with who was asked (never who
+    answered) and the nominations that wait for the reader's approval."""
     person = person_for_user(request.user)
     own = (
         FeedbackRequest.objects.filter(subject=person).select_related("cycle")
         if person
         else FeedbackRequest.objects.none()
     )
-    return render(request, "reports/my_reports.html", {"own": own.order_by("-cycle__created_at")})
+    own = list(own.order_by("-cycle__created_at"))
+    asked = feedback_selectors.raters_asked_for_subject(request_ids=[r.id for r in own])
+    decidable = set(
+        feedback_selectors.approvals_waiting_for(user=request.user)
+        .filter(request__subject=person)
+        .values_list("id", flat=True)
+    )
+    labels = dict(Relationship.choices)
+    for feedback_request in own:
+        groups: dict[str, list[dict]] = {}
+        for rater in asked[feedback_request.id]:
+            rater["yours_to_decide"] = rater["id"] in decidable
+            groups.setdefault(labels[rater["relationship"]], []).append(rater)
+        feedback_request.asked_groups = list(groups.items())
+        feedback_request.to_decide = sum(
+            1 for rater in asked[feedback_request.id] if rater["yours_to_decide"]
+        )
+    return render(request, "reports/my_reports.html", {"own": own})
+
+
+@login_required
+@require_POST
+def approval_decide(request, rater_id: int, decision: str):
+    """Approve or decline a nomination from the subject's page or HR's page."""
+    services_by_decision = {
+        "approve": feedback_services.rater_approve,
+        "reject": feedback_services.rater_reject,
+    }
+    if decision not in services_by_decision:
+        raise Http404
+    rater = get_object_or_404(
+        feedback_selectors.raters_in_approval_reach(user=request.user), pk=rater_id
+    )
+    try:
+        services_by_decision[decision](rater=rater, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        if decision == "approve":
+            messages.success(
+                request,
+                f"{rater.email} approved: they receive their survey link once the request "
+                "is launched (at once if it already is).",
+            )
+        else:
+            messages.success(request, f"{rater.email} declined: they will not be contacted.")
+    back = "reports_hr" if request.POST.get("next") == "hr" and user_is_hr(request.user) else None
+    return redirect(reverse(back or "reports_mine") + "#approvals")
 
 
 @login_required
@@ -153,6 +202,7 @@ def hr_dashboard(request):
     chosen = chosen or (released[0] if released else None)
     context = {
         "cycles": cycles,
+        "approvals": feedback_selectors.approvals_waiting_for(user=request.user)[:100],
         "readable": readable,
         "team": _team_view(user=request.user, cycle=chosen, page_number=request.GET.get("page")),
     }

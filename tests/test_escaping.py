@@ -64,6 +64,8 @@ def test_it_escapes_user_text_in_emails(hostile, django_capture_on_commit_callba
     pending = feedback_services.rater_add(
         request=request, email="new@example.com", relationship="other"
     )
+    # From outside the directory: HR approves before any link goes out (issue 11).
+    feedback_services.rater_approve(rater=pending, actor=hostile["hr"].user)
     with django_capture_on_commit_callbacks(execute=True):
         feedback_services.request_launch(request=request)
     message = next(m for m in mail.outbox if m.to == [pending.email])

@@ -271,6 +271,14 @@ if not _cache_url:
 GAP_ANALYSIS_COALESCE_SECONDS = env.int("GAP_ANALYSIS_COALESCE_SECONDS", default=5)
 # Reminders: raters who have neither submitted nor declined get one email on each of these
 # days before their cycle closes. Beat looks hourly; each rater gets at most one a day.
+# Nomination approval: a rater outside the people directory needs approval by someone other
+# than the requester before any link is sent, unless their address is at one of these
+# domains (exact match, case-insensitive). Empty: only directory people skip approval.
+ALLOWED_RATER_DOMAINS = [
+    domain.strip().lower().lstrip("@")
+    for domain in env.list("ALLOWED_RATER_DOMAINS", default=[])
+    if domain.strip()
+]
 REMINDER_DAYS_BEFORE_CLOSE = env.list("REMINDER_DAYS_BEFORE_CLOSE", cast=int, default=[7, 2, 1])
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-results": {

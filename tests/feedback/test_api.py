@@ -171,7 +171,10 @@ def test_it_lists_raters_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         response = api_as(org["lead"]).get(f"/api/v1/requests/{dev_request.pk}/raters/")
     assert len(response.json()) == 23
-    assert set(response.json()[0]) == {"id", "relationship", "person", "email", "name", "status"}
+    assert set(response.json()[0]) == {
+        *("id", "relationship", "person", "email", "name", "status"),
+        *("approval", "approval_decided_by", "approval_decided_at"),
+    }
 
 
 @pytest.mark.django_db

@@ -61,13 +61,14 @@ def test_it_emails_each_rater_once_with_subject_deadline_and_link(
 
 @pytest.mark.django_db
 def test_it_never_emails_anyone_twice_when_launched_again(
-    dev_request, django_capture_on_commit_callbacks
+    dev_request, django_capture_on_commit_callbacks, settings
 ):
     launch(dev_request, django_capture_on_commit_callbacks)
     hashes = dict(Rater.objects.values_list("id", "token_hash"))
     result = launch(dev_request, django_capture_on_commit_callbacks)
     assert (result.invited, len(mail.outbox)) == (0, 3)
     assert dict(Rater.objects.values_list("id", "token_hash")) == hashes
+    settings.ALLOWED_RATER_DOMAINS = ["partner.example"]  # no approval step (issue 11)
     services.rater_add(request=dev_request, email="ext@partner.example", relationship="other")
     result = launch(dev_request, django_capture_on_commit_callbacks)
     assert result.invited == 1
@@ -136,7 +137,7 @@ def test_it_leaves_a_failed_send_unmarked_so_the_retry_sends_it(launched):
 
 @pytest.mark.services
 def test_it_emails_each_rater_exactly_once_through_a_real_worker(
-    celery_worker, questionnaire, org, wait_for
+    celery_worker, questionnaire, org, wait_for, settings
 ):
     from tests.feedback.conftest import in_days
 
@@ -150,6 +151,8 @@ def test_it_emails_each_rater_exactly_once_through_a_real_worker(
     wait_for(lambda: Rater.objects.filter(request=request, invited_at__isnull=False).count() == 3)
     wait_for(lambda: len(mail.outbox) >= 3)
     # Give stray duplicates time to show up before counting.
+    # A trusted domain: no approval step (issue 11), the launch invites the rater at once.
+    settings.ALLOWED_RATER_DOMAINS = ["partner.example"]
     services.rater_add(request=request, email="late@partner.example", relationship="other")
     services.request_launch(request=request)
     wait_for(lambda: len(mail.outbox) >= 4)
