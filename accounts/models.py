@@ -55,3 +55,23 @@ class Person(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class PersonExportLink(models.Model):
+    """A personal link, emailed to one person, to download everything held about them.
+
+    Only the sha256 of the token is stored, as for survey links: the database alone
+    gives no working link, and HR, who may ask for the export, never sees the token.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="export_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"data export link {self.pk} of person {self.person_id}"

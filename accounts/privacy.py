@@ -2,7 +2,9 @@
 
 Export gathers the person's profile, login, the feedback requested about them (with
 their released results) and the surveys they were asked to answer, with their own
-answers. Erasure removes all of it: the feedback about them is deleted; the person
+answers. Those answers are about other people, so the file goes to the person alone:
+HR (or the person) asks, the person is emailed a personal link, and only that link
+downloads it (``person_export_request``, ``person_export_download``). Erasure removes all of it: the feedback about them is deleted; the person
 record is kept as an anonymous shell so that the org chart and other people's frozen
 figures still hold together, and their answers about others are unlinked from them
 (their free-text comments are deleted, since words can identify whoever wrote them).
@@ -10,16 +12,115 @@ figures still hold together, and their answers about others are unlinked from th
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Person
+from accounts.models import Person, PersonExportLink
 from core.audit import audit_record
 from core.errors import DomainError
 from core.models import AuditEvent
 
 
-def person_data_export(*, person: Person, actor=None) -> dict:
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def person_export_request(*, person: Person, actor) -> PersonExportLink:
+    """Email the person a personal link to their data export; whoever asked gets nothing.
+
+    A new request replaces the person's earlier links, so at most one works at a time.
+    The token travels to the email task through the broker (only its hash is stored), as
+    survey invitations do.
+    """
+    from accounts.tasks import send_person_export_link
+
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if _is_erased(locked):
+            raise DomainError(
+                "This person was erased: there is nothing to export.", code="conflict"
+            )
+        PersonExportLink.objects.filter(person=locked).delete()
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        link = PersonExportLink.objects.create(
+            person=locked,
+            token_hash=_token_hash(token),
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            expires_at=now + datetime.timedelta(days=settings.PERSON_EXPORT_LINK_DAYS),
+        )
+        audit_record(
+            actor=actor,
+            action="person.export_request",
+            target=locked,
+            detail={"link": link.pk, "expires_at": link.expires_at.isoformat()},
+        )
+        link_id = link.pk
+        # After commit: the worker must find the row, and a rollback must send nothing.
+        transaction.on_commit(lambda: send_person_export_link.delay(link_id, token))
+    return link
+
+
+def _is_erased(person: Person) -> bool:
+    return getattr(person, "erased_at", None) is not None
+
+
+def person_export_link_send(*, link_id: int, token: str, send) -> bool:
+    """Call ``send(link)`` once per link: not for a replaced, expired or already sent one.
+
+    The row lock is held while sending, so a redelivered task cannot send twice.
+    """
+    with transaction.atomic():
+        link = (
+            PersonExportLink.objects.select_for_update()
+            .select_related("person")
+            .filter(pk=link_id, token_hash=_token_hash(token))
+            .first()
+        )
+        if link is None or link.emailed_at is not None or link.expires_at <= timezone.now():
+            return False
+        send(link)
+        link.emailed_at = timezone.now()
+        link.save(update_fields=["emailed_at"])
+    return True
+
+
+def person_export_download(*, token: str) -> tuple[Person, dict]:
+    """The export behind a personal link, built now; every download is audited.
+
+    An unknown, replaced or expired token is not found, whatever the reason.
+    """
+    link = (
+        PersonExportLink.objects.select_related("person")
+        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if link is None or _is_erased(link.person):
+        raise DomainError("No such link, or it has expired.", code="not_found")
+    export = person_data_export(person=link.person)
+    audit_record(
+        actor=None, action="person.export_download", target=link.person, detail={"link": link.pk}
+    )
+    return link.person, export
+
+
+def person_export_link_status(*, person: Person) -> PersonExportLink | None:
+    return (
+        PersonExportLink.objects.filter(person=person, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def person_data_export(*, person: Person) -> dict:
+    """Everything held about one person. For the person's own eyes only: it holds their
+    answers about other people (drafts included), so it is served through a personal
+    link (``person_export_download``), never to HR."""
     from feedback.models import Comment, FeedbackRequest, Rater, Rating
     from reports.services import gap_analysis_current
 
@@ -89,7 +190,6 @@ def person_data_export(*, person: Person, actor=None) -> dict:
             else []
         ),
     }
-    audit_record(actor=actor, action="person.export", target=person)
     return export
 
 
