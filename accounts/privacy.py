@@ -4,10 +4,13 @@ Export gathers the person's profile, login, the feedback requested about them (w
 their released results) and the surveys they were asked to answer, with their own
 answers. Those answers are about other people, so the file goes to the person alone:
 HR (or the person) asks, the person is emailed a personal link, and only that link
-downloads it (``person_export_request``, ``person_export_download``). Erasure removes all of it: the feedback about them is deleted; the person
-record is kept as an anonymous shell so that the org chart and other people's frozen
-figures still hold together, and their answers about others are unlinked from them
-(their free-text comments are deleted, since words can identify whoever wrote them).
+downloads it (``person_export_request``, ``person_export_download``).
+
+Erasure removes all of it without moving any released figure of anyone else
+(``person_erase``): the person record is kept as an anonymous shell so that the org
+chart and other people's frozen figures still hold together, and their answers about
+others are unlinked from them (their free-text comments are deleted everywhere, since
+words can identify whoever wrote them).
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def person_export_request(*, person: Person, actor) -> PersonExportLink:
 
 
 def _is_erased(person: Person) -> bool:
-    return getattr(person, "erased_at", None) is not None
+    return person.erased_at is not None
 
 
 def person_export_link_send(*, link_id: int, token: str, send) -> bool:
@@ -195,23 +198,72 @@ def person_data_export(*, person: Person) -> dict:
 
 @transaction.atomic
 def person_erase(*, person: Person, actor=None) -> None:
-    from feedback.models import Comment, FeedbackRequest, Rater
+    """Erase a person; no released figure of anyone else moves (issue 11).
+
+    - Their words go everywhere: every comment they wrote is deleted, and so is its entry
+      in every stored document (one entry per comment: an identical comment by someone
+      else stays), and every stored export file of the cycles concerned.
+    - Feedback about them in a released cycle: their report is gone for everyone (404),
+      their row leaves every team list, the raters and answers about them are deleted;
+      their frozen share of the team figures (pole scores, item means, response counts)
+      stays, anonymous, so team means, subject counts and response rates hold.
+    - Feedback about them in any other cycle is deleted, as nothing about it is final.
+    - Their answers about others are unlinked from them (ratings kept, anonymous, so
+      other people's figures hold), their survey links stop working.
+    - Their login goes; their record stays as an anonymous shell for the org chart.
+    """
+    from feedback.models import Comment, Cycle, FeedbackRequest, Rater
+    from reports import services as reports_services
 
     if actor is not None and getattr(actor, "pk", None) == person.user_id:
         raise DomainError("You cannot erase yourself: ask another HR person.", code="conflict")
     person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.erased_at is not None:
+        raise DomainError("This person has already been erased.", code="conflict")
     label = f"erased person #{person.pk}"
-    # Feedback about them: requests, raters, answers and results go (cascade).
-    FeedbackRequest.objects.filter(subject=person).delete()
-    # Their answers about others: unlinked; their words deleted.
+    about_them = FeedbackRequest.objects.filter(subject=person)
     their_raters = Rater.objects.filter(person=person)
+    written = Comment.objects.filter(rater__in=their_raters).exclude(text="")
+    touched_cycles = set(about_them.values_list("cycle_id", flat=True)) | set(
+        written.values_list("rater__request__cycle_id", flat=True)
+    )
+    # Released history is made final first: every document rendered and frozen, every
+    # response count frozen, so nothing below can move a released figure.
+    for cycle_id in sorted(
+        Cycle.objects.filter(
+            pk__in=touched_cycles | set(their_raters.values_list("request__cycle_id", flat=True)),
+            status=Cycle.Status.RELEASED,
+        ).values_list("id", flat=True)
+    ):
+        reports_services.cycle_results_freeze(cycle_id=cycle_id)
+
+    # Their words, from the rows and from every stored document and file.
+    removed = list(
+        written.values_list(
+            "rater__request_id", "question__rater_text", "rater__relationship", "text"
+        )
+    )
     Comment.objects.filter(rater__in=their_raters).delete()
-    for rater in their_raters:
+    reports_services.comments_erase(comments=removed)
+    reports_services.exports_erase(cycle_ids=sorted(touched_cycles))
+
+    # Feedback about them.
+    released = list(
+        about_them.filter(cycle__status=Cycle.Status.RELEASED).values_list("id", flat=True)
+    )
+    reports_services.subject_results_erase(request_ids=released)
+    Rater.objects.filter(request_id__in=released).delete()  # answers cascade; counts frozen
+    about_them.exclude(id__in=released).delete()  # raters, answers and results cascade
+
+    # Their answers about others: unlinked, their links dead.
+    for rater in Rater.objects.filter(person=person):
         rater.email = f"erased-rater-{rater.pk}@invalid.example"
         rater.name = ""
         rater.decline_reason = ""
         rater.person = None
-        rater.save(update_fields=["email", "name", "decline_reason", "person"])
+        rater.token_hash = None
+        rater.save(update_fields=["email", "name", "decline_reason", "person", "token_hash"])
+    PersonExportLink.objects.filter(person=person).delete()
     user = person.user
     if user is not None:
         AuditEvent.objects.filter(actor=user).update(actor=None, actor_label=label)
@@ -222,7 +274,16 @@ def person_erase(*, person: Person, actor=None) -> None:
     person.email = f"erased-{person.pk}@invalid.example"
     person.name = label.capitalize()
     person.title = ""
+    person.erased_at = timezone.now()
     person.save()
     if user is not None:
         user.delete()
-    audit_record(actor=actor, action="person.erase", detail={"person_id": person.pk})
+    audit_record(
+        actor=actor,
+        action="person.erase",
+        detail={
+            "person_id": person.pk,
+            "released_requests_kept_anonymous": len(released),
+            "comments_deleted": len(removed),
+        },
+    )

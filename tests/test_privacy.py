@@ -129,8 +129,13 @@ def test_it_erases_a_person_and_everything_about_them(hr, released):
 
     assert api(hr).post(f"/api/v1/people/{subject.id}/erase/").status_code == 204
 
-    assert not FeedbackRequest.objects.filter(subject=subject).exists()
-    assert not GapAnalysis.objects.filter(request=request.id).exists()
+    # A released cycle: the request stays as an anonymous share of the team figures
+    # (tests/accounts/test_erasure.py); the report, its raters and answers are gone.
+    assert api(hr).get(f"/api/v1/requests/{request.id}/results/").status_code == 404
+    assert not Rater.objects.filter(request=request).exists()
+    assert "comments" not in GapAnalysis.objects.get(request=request.id).data
+    # The open cycle's request about them is simply deleted.
+    assert FeedbackRequest.objects.filter(subject=subject).count() == 1
     rater.refresh_from_db()
     assert (rater.person, rater.name) == (None, "")
     assert "sam" not in rater.email
