@@ -208,3 +208,20 @@ def test_the_admin_shows_hr_no_answer(hr, sam, client):
     assert SECRET_COMMENT not in page.content.decode()
     assert client.get("/admin/feedback/comment/").status_code == 404
     assert client.get("/admin/feedback/rating/").status_code == 404
+
+
+@pytest.mark.services
+def test_a_real_worker_emails_the_link_after_commit_and_it_downloads(celery_worker, wait_for):
+    """Through the broker: the token travels to the worker, the email goes to the person."""
+    from accounts.privacy import person_export_request
+
+    hr = person_with_login(email="hr@example.com", name="Hana HR", hr=True)
+    sam = person_with_login(email="sam@example.com", name="Sam Rater")
+    person_export_request(person=sam, actor=hr.user)
+    wait_for(lambda: len(mail.outbox) == 1)
+    assert mail.outbox[0].to == ["sam@example.com"]
+    token = link_token(mail.outbox[0])
+    wait_for(lambda: PersonExportLink.objects.filter(emailed_at__isnull=False).exists())
+    response = Client().get(f"/my-data/{token}/")
+    assert response.status_code == 200
+    assert json.loads(response.content)["person"]["email"] == "sam@example.com"
