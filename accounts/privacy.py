@@ -245,7 +245,7 @@ def person_erase(*, person: Person, actor=None) -> None:
     )
     Comment.objects.filter(rater__in=their_raters).delete()
     reports_services.comments_erase(comments=removed)
-    reports_services.exports_erase(cycle_ids=sorted(touched_cycles))
+    reports_services.exports_erase(cycle_ids=sorted(touched_cycles), line_of_id=person.pk)
 
     # Feedback about them.
     released = list(

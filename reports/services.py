@@ -334,8 +334,9 @@ def comments_erase(*, comments: Sequence[tuple[int, str, str, str]]) -> int:
     return removed
 
 
-def exports_erase(*, cycle_ids: Sequence[int]) -> int:
-    """Delete every stored export of these cycles: built before an erasure, a file may
+def exports_erase(*, cycle_ids: Sequence[int], line_of_id: int | None = None) -> int:
+    """Delete every stored export of these cycles, and every export of the line of
+    ``line_of_id`` (its scope is named after them): built before an erasure, a file may
     hold the erased person's name or words. Whoever needs one asks again. The files go
     once the erasure commits (a rolled-back erasure keeps them)."""
     import shutil
@@ -344,7 +345,10 @@ def exports_erase(*, cycle_ids: Sequence[int]) -> int:
 
     from reports.models import Export
 
-    exports = list(Export.objects.filter(cycle_id__in=list(cycle_ids)))
+    condition = Q(cycle_id__in=list(cycle_ids))
+    if line_of_id is not None:  # a null line_of is an HR export, not anyone's line
+        condition |= Q(line_of_id=line_of_id)
+    exports = list(Export.objects.filter(condition))
     names = [export.file.name for export in exports if export.file]
     folders = [_parts_dir(export.id) for export in exports]
     Export.objects.filter(pk__in=[e.pk for e in exports]).delete()

@@ -317,3 +317,28 @@ def test_erasure_drops_an_unreleased_cycle_as_before(org, spring):
     assert xena.erased_at is not None and "xena" not in xena.email
     # Erasing twice is refused rather than silently done again.
     assert api(org["hr"]).post(f"/api/v1/people/{xena.id}/erase/").status_code == 409
+
+
+def test_erasing_a_manager_deletes_the_exports_named_after_their_line(
+    org, spring, django_capture_on_commit_callbacks
+):
+    """Bo's line export of another cycle is named after Bo; HR's export of it is not."""
+    cycle, _ = spring
+    other = open_cycle(k=3)
+    respond(new_request(other, subject=org["ann"]), "boss", everything(other, 3))
+    Cycle.objects.filter(pk=other.pk).update(status=Cycle.Status.RELEASED)
+    from django.db import transaction
+
+    with transaction.atomic():
+        line = services.export_create(user=org["bo"].user, kind="team_csv", cycle_id=other.id)
+    services.export_build(export_id=line.id)
+    kept = build(org, other, "team_csv")
+    line.refresh_from_db()
+    assert "bo-boss" in line.download_name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(org["hr"]).post(f"/api/v1/people/{org['bo'].id}/erase/").status_code == 204
+
+    assert not Export.objects.filter(pk=line.pk).exists()
+    assert not default_storage.exists(line.file.name)
+    assert Export.objects.filter(pk=kept.pk).exists()
