@@ -1,19 +1,25 @@
 """People API: thin views over accounts.services and accounts.selectors."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import privacy, selectors, services, throttle
 from accounts.filters import PersonFilter
 from accounts.permissions import IsHR
-from accounts.serializers import ImportResultSerializer, ImportUploadSerializer, PersonSerializer
+from accounts.serializers import (
+    ExportRequestedSerializer,
+    ImportResultSerializer,
+    ImportUploadSerializer,
+    MyExportStatusSerializer,
+    PersonSerializer,
+)
 from core.api import ERROR_RESPONSES, ErrorSerializer
 
 
@@ -71,18 +77,27 @@ class PersonViewSet(
         return person
 
     @extend_schema(
+        methods=["POST", "GET"],
         request=None,
-        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
-        description="Everything the platform holds about this person, as JSON: profile, "
-        "login, feedback about them with released results, surveys they were asked to "
-        "answer with their answers, actions they took. HR only.",
+        responses={202: ExportRequestedSerializer, **ERROR_RESPONSES, 409: ErrorSerializer},
+        description="Email this person a personal link to everything the platform holds "
+        "about them (profile, login, feedback about them with released results, surveys "
+        "they were asked to answer with their own answers, actions they took). HR only. "
+        "The answer is a statement, never the data: the file holds the person's answers "
+        "about colleagues, so only the person can download it, through the link. GET is "
+        "kept for clients of the former JSON download and does the same as POST.",
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["post", "get"])
     def export(self, request, pk=None):
-        data = privacy.person_data_export(person=self._person_for_hr(), actor=request.user)
-        response = Response(data)
-        response["Content-Disposition"] = f'attachment; filename="person-{pk}.json"'
-        return response
+        link = privacy.person_export_request(person=self._person_for_hr(), actor=request.user)
+        return Response(
+            {
+                "detail": "The person was emailed a personal link to download their data, "
+                "at the email address in the directory. HR does not receive the file.",
+                "expires_at": link.expires_at,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(
         request=None,
@@ -116,6 +131,54 @@ class PersonViewSet(
         upload.is_valid(raise_exception=True)
         result = services.people_import(file=upload.validated_data["file"], actor=request.user)
         return Response(ImportResultSerializer(result).data)
+
+
+class MyExportView(APIView):
+    """The logged-in person's own data export, by emailed link."""
+
+    @extend_schema(
+        operation_id="me_export_status",
+        responses={200: MyExportStatusSerializer, 204: None, **ERROR_RESPONSES},
+        description="Your latest data export link still valid: when it was asked for, "
+        "emailed, and until when it works (204 when there is none).",
+    )
+    def get(self, request):
+        link = privacy.person_export_link_status(person=_own_person(request.user))
+        if link is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(
+            MyExportStatusSerializer(
+                {
+                    "requested_at": link.created_at,
+                    "expires_at": link.expires_at,
+                    "emailed_at": link.emailed_at,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        operation_id="me_export_request",
+        request=None,
+        responses={202: ExportRequestedSerializer, **ERROR_RESPONSES, 409: ErrorSerializer},
+        description="Email yourself a personal link to everything the platform holds about "
+        "you. The link works `PERSON_EXPORT_LINK_DAYS` days; asking again replaces it.",
+    )
+    def post(self, request):
+        link = privacy.person_export_request(person=_own_person(request.user), actor=request.user)
+        return Response(
+            {
+                "detail": "We emailed you a personal link to download your data.",
+                "expires_at": link.expires_at,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+def _own_person(user):
+    person = selectors.person_for_user(user)
+    if person is None:
+        raise NotFound("Your login is not linked to anyone in the directory.")
+    return person
 
 
 class TokenSerializer(serializers.Serializer):

@@ -38,3 +38,28 @@ def login_invitation_send(*, user_id: int) -> None:
         render_to_string("accounts/email/login_invitation.html", context), "text/html"
     )
     message.send()
+
+
+def person_export_link_send(*, link, token: str) -> None:
+    """The person's own link to their data export, to their directory email only."""
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    person = link.person
+    requested_by = link.requested_by
+    context = {
+        "name": person.name,
+        "link": f"{settings.SITE_URL}{reverse('my_data_download', kwargs={'token': token})}",
+        "asked_by_self": requested_by is not None and requested_by.pk == person.user_id,
+        "expires": date_format(timezone.localtime(link.expires_at), "l j F Y, H:i T"),
+        "site_url": settings.SITE_URL,
+    }
+    message = EmailMultiAlternatives(
+        subject="Your data in Feedback 360: your personal download link",
+        body=render_to_string("accounts/email/data_export.txt", context),
+        to=[person.email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/email/data_export.html", context), "text/html"
+    )
+    message.send()

@@ -38,6 +38,9 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by erasure (accounts.privacy.person_erase): the record is an anonymous shell kept
+    # for the org chart and for released team figures, never listed or read as a subject.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -55,3 +58,23 @@ class Person(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+
+class PersonExportLink(models.Model):
+    """A personal link, emailed to one person, to download everything held about them.
+
+    Only the sha256 of the token is stored, as for survey links: the database alone
+    gives no working link, and HR, who may ask for the export, never sees the token.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="export_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"data export link {self.pk} of person {self.person_id}"

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import AuthTokenView, PersonViewSet
+from accounts.api import AuthTokenView, MyExportView, PersonViewSet
 from feedback.api import (
     ApprovalListView,
     CycleViewSet,
@@ -23,6 +23,7 @@ router.register("exports", ExportViewSet, basename="export")
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api_token"),
     path("approvals/", ApprovalListView.as_view(), name="approvals"),
+    path("me/export/", MyExportView.as_view(), name="me_export"),
     path("survey/<str:token>/", SurveyView.as_view(), name="survey_api"),
     path("survey/<str:token>/submit/", SurveySubmitView.as_view(), name="survey_api_submit"),
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),

@@ -73,7 +73,10 @@ class TeamReportView(APIView):
         )
         requests = selectors.team_report_requests(user=request.user, cycle_id=pk, team=team)
         paginator = Pagination()
-        page = paginator.paginate_queryset(requests.values_list("id", flat=True), request)
+        # Rows are listed subjects; the team figures and rates cover every request, so an
+        # erased subject's frozen share of a released cycle stays in them.
+        listed = selectors.requests_listed(requests)
+        page = paginator.paginate_queryset(listed.values_list("id", flat=True), request)
         subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
         response = paginator.get_paginated_response(subjects)
         response.data = {

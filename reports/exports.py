@@ -301,7 +301,7 @@ def team_xlsx(report: dict) -> bytes:
     summary.append([neutralise(f"Team report: {report['scope']}")])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["Cycle", neutralise(report["cycle"]["name"])])
-    summary.append(["Subjects", len(report["subjects"])])
+    summary.append(["Subjects", report.get("subject_count", len(report["subjects"]))])
     summary.append(
         [
             "Anonymity",

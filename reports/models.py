@@ -58,6 +58,33 @@ class SubjectScore(models.Model):
         return f"{self.behaviour}/{self.pole}: {self.score:.2f}"
 
 
+class ResponseCount(models.Model):
+    """A request's survey counts per relationship, frozen when its cycle is released.
+
+    Response rates of a released cycle are read from here, not from the raters: erasing a
+    subject deletes the raters about them, and a released figure must never move.
+    """
+
+    request = models.ForeignKey(
+        FeedbackRequest, on_delete=models.CASCADE, related_name="response_counts"
+    )
+    relationship = models.CharField(max_length=20)
+    # Raters given a link (pending ones are not invited yet), those who answered, declined.
+    invited = models.PositiveIntegerField()
+    submitted = models.PositiveIntegerField()
+    declined = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "relationship"], name="response_count_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.relationship}: {self.submitted}/{self.invited}"
+
+
 def export_file_name(instance, filename: str) -> str:
     # The stored name never carries user text: a random name under exports/, keeping
     # only the extension the builder chose. The friendly name is sent at download time.

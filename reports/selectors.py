@@ -9,12 +9,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
 from reports.analysis import CommentRow, ItemInfo
-from reports.models import GapAnalysis, SubjectScore
+from reports.models import GapAnalysis, ResponseCount, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -83,7 +95,11 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
     """
     from accounts.selectors import person_for_user, person_line, user_is_hr
 
-    requests = FeedbackRequest.objects.select_related("cycle", "subject")
+    # An erased subject's report is gone for everyone; only their anonymous share of
+    # released team figures remains (accounts.privacy.person_erase).
+    requests = FeedbackRequest.objects.select_related("cycle", "subject").filter(
+        subject__erased_at__isnull=True
+    )
     if user_is_hr(user):
         return requests.all()
     person = person_for_user(user)
@@ -173,6 +189,13 @@ def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[F
     return requests.order_by("subject__name", "id")
 
 
+def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
+    """The requests shown as rows (heatmaps, team report pages, files): all but erased
+    subjects, whose frozen share of a released cycle's team figures stays in the means,
+    subject counts and response rates computed over every request of the scope."""
+    return requests.filter(subject__erased_at__isnull=True)
+
+
 def _empty_behaviours() -> dict[str, dict[str, None]]:
     return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
 
@@ -254,20 +277,47 @@ def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
     }
 
 
-def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
-    """Invited (given a link), submitted and declined surveys per relationship, one query.
-    Raters never sent a link (pending) are not counted as invited."""
-    rows = (
-        Rater.objects.filter(request__in=requests.values("id"))
-        .exclude(status=Rater.Status.PENDING)
-        .values("relationship")
+def survey_counts(*, by: Sequence[str], **where) -> list[dict]:
+    """Invited (given a link), submitted and declined surveys grouped by ``by``, one query.
+
+    A request of a released cycle counts as frozen at release (``ResponseCount``); any other
+    request (and a released one whose freezing task has not run yet: after close nothing
+    changes a rater's status) counts live from its raters. ``where`` filters by request,
+    with the same lookups on both (``request__in``, ``request_id__in``, ``request__cycle_id__in``).
+    """
+    frozen = ResponseCount.objects.filter(request_id=OuterRef("request_id"))
+    live = (
+        Rater.objects.filter(**where)
+        .filter(~Exists(frozen))
+        .values(*by)
         .annotate(
-            invited=Count("id"),
+            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
             submitted=Count("id", filter=Q(status=SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
         )
         .order_by()
     )
+    kept = (
+        ResponseCount.objects.filter(**where)
+        .values(*by)
+        .annotate(invited=Sum("invited"), submitted=Sum("submitted"), declined=Sum("declined"))
+        .order_by()
+    )
+    merged: dict[tuple, dict] = {}
+    for row in live.union(kept, all=True):
+        key = tuple(row[name] for name in by)
+        if key in merged:
+            for count in ("invited", "submitted", "declined"):
+                merged[key][count] += row[count]
+        else:
+            merged[key] = dict(row)
+    return list(merged.values())
+
+
+def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
+    """Invited (given a link), submitted and declined surveys per relationship.
+    Raters never sent a link (pending) are not counted as invited."""
+    rows = survey_counts(by=["relationship"], request__in=requests.values("id"))
     rates = {
         r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RATE_RELATIONSHIPS
     }
@@ -329,17 +379,13 @@ def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, di
 
 def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]:
     """cycle id -> [{team, invited, submitted, declined, rate}] by team name, one query.
-    Counted live from the raters, so HR watches a cycle fill while it is open."""
-    rows = (
-        Rater.objects.filter(request__cycle_id__in=cycle_ids)
-        .exclude(status=Rater.Status.PENDING)
-        .values("request__cycle_id", "request__subject__team__name")
-        .annotate(
-            invited=Count("id"),
-            submitted=Count("id", filter=Q(status=SUBMITTED)),
-            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
-        )
-        .order_by("request__cycle_id", "request__subject__team__name")
+    Counted live from the raters, so HR watches a cycle fill while it is open; frozen at
+    release (``survey_counts``)."""
+    team = "request__subject__team__name"
+    rows = survey_counts(by=["request__cycle_id", team], request__cycle_id__in=list(cycle_ids))
+    rows = sorted(
+        (row for row in rows if row["invited"]),
+        key=lambda row: (row["request__cycle_id"], row[team] is None, row[team] or ""),
     )
     rates: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
@@ -391,17 +437,10 @@ def requests_in_reach(
 
 
 def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """request id -> {"invited", "submitted"}: raters asked (beyond pending) and answered.
-    Counts of surveys, never of ratings, so they are published whatever their size."""
-    rows = (
-        Rater.objects.filter(request_id__in=request_ids)
-        .values("request_id")
-        .annotate(
-            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
-            submitted=Count("id", filter=Q(status=SUBMITTED)),
-        )
-        .order_by()
-    )
+    """request id -> {"invited", "submitted"}: raters asked (beyond pending) and answered,
+    frozen at release (``survey_counts``). Counts of surveys, never of ratings, so they are
+    published whatever their size."""
+    rows = survey_counts(by=["request_id"], request_id__in=list(request_ids))
     return {
         row["request_id"]: {"invited": row["invited"], "submitted": row["submitted"]}
         for row in rows

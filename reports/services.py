@@ -215,8 +215,38 @@ def gap_analyses_sweep() -> int:
     return len(stale)
 
 
+def response_counts_freeze(*, cycle_id: int) -> int:
+    """Keep each request's survey counts per relationship as they are now (on release).
+
+    Idempotent: requests already frozen are left alone, and a concurrent freeze (the task
+    and an erasure) inserts nothing twice (the unique constraint, conflicts ignored).
+    """
+    from django.db.models import Count
+
+    from feedback.models import Rater
+    from reports.models import ResponseCount
+
+    rows = (
+        Rater.objects.filter(request__cycle_id=cycle_id)
+        .exclude(request__response_counts__isnull=False)
+        .values("request_id", "relationship")
+        .annotate(
+            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            submitted=Count("id", filter=Q(status=Rater.Status.SUBMITTED)),
+            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
+        )
+        .order_by()
+    )
+    created = ResponseCount.objects.bulk_create(
+        [ResponseCount(**row) for row in rows], batch_size=1000, ignore_conflicts=True
+    )
+    return len(created)
+
+
 def cycle_results_freeze(*, cycle_id: int) -> int:
-    """On release: bring every result up to date, then freeze it for good."""
+    """On release: bring every result up to date, then freeze it for good, with the
+    response counts (``response_counts_freeze``)."""
+    response_counts_freeze(cycle_id=cycle_id)
     requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
     stale = selectors.stale_request_ids(requests=requests)
     for start in range(0, len(stale), CHUNK_SIZE):
@@ -237,6 +267,100 @@ def cycle_results_freeze(*, cycle_id: int) -> int:
             pk__in=[a.pk for a in batch], data__isnull=False, frozen_at__isnull=True
         ).update(frozen_at=timezone.now())
     return frozen
+
+
+# --- Erasure (issue 11) -------------------------------------------------------------------
+# Called by accounts.privacy.person_erase inside its transaction.
+
+
+def subject_results_erase(*, request_ids: Sequence[int]) -> None:
+    """An erased subject's released results: nothing of them is readable any more, but
+    their frozen share of the team figures stays, so no released figure of anyone else
+    moves. Kept: the ``SubjectScore`` rows (team means, percentiles), the frozen response
+    counts, and from the document only each item's ``others`` mean (team item means).
+    Gone: every other figure, the survey counts, the comments, the name.
+
+    The requests' cycles must be frozen first (``cycle_results_freeze``).
+    """
+    for analysis in GapAnalysis.objects.filter(request_id__in=list(request_ids)):
+        items = (analysis.data or {}).get("items", [])
+        stub = {
+            "request": analysis.request_id,
+            "erased": True,
+            "items": [
+                {
+                    **{key: item[key] for key in ("id", "behaviour", "pole", "text")},
+                    "scores": {
+                        "others": None
+                        if item["scores"].get("others") is None
+                        else {"mean": item["scores"]["others"]["mean"]}
+                    },
+                }
+                for item in items
+            ],
+        }
+        GapAnalysis.objects.filter(pk=analysis.pk).update(
+            data=stub, cells="{}", surveys={}, frozen_at=analysis.frozen_at or timezone.now()
+        )
+
+
+def comments_erase(*, comments: Sequence[tuple[int, str, str, str]]) -> int:
+    """Take deleted comments out of every stored document, one entry per comment.
+
+    ``comments`` are (request id, question text, group, text), as the documents hold them.
+    A frozen document loses the matching entry (an identical comment by someone else
+    stays); a document not frozen yet is simply rendered again from the remaining
+    comments on its next read. Returns the number of entries removed.
+    """
+    by_request: dict[int, list[tuple[str, str, str]]] = {}
+    for request_id, question, group, text in comments:
+        by_request.setdefault(request_id, []).append((question, group, text))
+    removed = 0
+    for analysis in GapAnalysis.objects.select_for_update().filter(
+        request_id__in=list(by_request), data__isnull=False
+    ):
+        if analysis.frozen_at is None:
+            GapAnalysis.objects.filter(pk=analysis.pk).update(data=None)
+            continue
+        entries = list(analysis.data.get("comments", []))
+        for question, group, text in by_request[analysis.request_id]:
+            wanted = {"question": question, "group": group, "text": text}
+            if wanted in entries:
+                entries.remove(wanted)
+                removed += 1
+        GapAnalysis.objects.filter(pk=analysis.pk).update(
+            data={**analysis.data, "comments": entries}
+        )
+    return removed
+
+
+def exports_erase(*, cycle_ids: Sequence[int], line_of_id: int | None = None) -> int:
+    """Delete every stored export of these cycles, and every export of the line of
+    ``line_of_id`` (its scope is named after them): built before an erasure, a file may
+    hold the erased person's name or words. Whoever needs one asks again. The files go
+    once the erasure commits (a rolled-back erasure keeps them)."""
+    import shutil
+
+    from django.core.files.storage import default_storage
+
+    from reports.models import Export
+
+    condition = Q(cycle_id__in=list(cycle_ids))
+    if line_of_id is not None:  # a null line_of is an HR export, not anyone's line
+        condition |= Q(line_of_id=line_of_id)
+    exports = list(Export.objects.filter(condition))
+    names = [export.file.name for export in exports if export.file]
+    folders = [_parts_dir(export.id) for export in exports]
+    Export.objects.filter(pk__in=[e.pk for e in exports]).delete()
+
+    def remove_files() -> None:
+        for name in names:
+            default_storage.delete(name)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    transaction.on_commit(remove_files)
+    return len(exports)
 
 
 def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
@@ -383,7 +507,9 @@ def export_create(
                     "An individual report needs a request.",
                     errors={"request": ["This field is required for individual_pdf."]},
                 )
-            requests = FeedbackRequest.objects.filter(pk=request_id, cycle=cycle)
+            requests = selectors.requests_listed(
+                FeedbackRequest.objects.filter(pk=request_id, cycle=cycle)
+            )
             if line_of is not None:
                 requests = requests.filter(
                     subject__in=person_line(manager_id=line_of.id).values("id")
@@ -504,7 +630,7 @@ def _export_store(export, write, extension: str) -> None:
     temporary = f"{path}.part"
     write(temporary)
     os.replace(temporary, path)
-    Export.objects.filter(pk=export.pk).update(
+    stored = Export.objects.filter(pk=export.pk).update(
         file=name,
         size=os.path.getsize(path),
         download_name=_download_name(export, extension),
@@ -513,6 +639,9 @@ def _export_store(export, write, extension: str) -> None:
         finished_at=timezone.now(),
         error="",
     )
+    if not stored:
+        # The export was deleted while it was built (an erasure): keep no file behind.
+        os.remove(path)
 
 
 def _download_name(export, extension: str) -> str:
@@ -590,23 +719,31 @@ def _write_bytes(path: str, content: bytes) -> None:
         handle.write(content)
 
 
-def _scope_request_ids(export) -> list[int]:
-    return list(
-        selectors.requests_in_reach(
-            cycle_id=export.cycle_id, team_id=export.team_id, line_of_id=export.line_of_id
-        )
-        .order_by("subject__name", "id")
-        .values_list("id", flat=True)
+def _scope_request_ids(export, *, listed: bool = True) -> list[int]:
+    """The scope's requests; ``listed=False`` includes erased subjects, whose frozen share
+    of a released cycle's team figures stays in them."""
+    requests = selectors.requests_in_reach(
+        cycle_id=export.cycle_id, team_id=export.team_id, line_of_id=export.line_of_id
     )
+    if listed:
+        requests = selectors.requests_listed(requests)
+    return list(requests.order_by("subject__name", "id").values_list("id", flat=True))
 
 
 def team_report(*, export) -> dict:
     """Everything a team file shows, from stored results only: per subject the published
     ``others`` pole scores and survey counts, the team means (SQL, each subject weighing
     the same), the team mean of each item's ``others`` mean, and response rates."""
-    request_ids = _scope_request_ids(export)
-    documents = export_documents(cycle=export.cycle, request_ids=request_ids)
+    request_ids = _scope_request_ids(export, listed=False)
+    listed = _scope_request_ids(export)
+    documents = export_documents(cycle=export.cycle, request_ids=listed)
     responses = selectors.response_counts(request_ids=request_ids)
+    # Erased subjects: no row, but their frozen item means stay in the team's item means.
+    erased = list(
+        GapAnalysis.objects.filter(
+            request_id__in=set(request_ids) - set(listed), data__isnull=False
+        ).values_list("data", flat=True)
+    )
     subjects = []
     item_sums: dict[int, list[float]] = {}
     items_meta: dict[int, dict] = {}
@@ -624,6 +761,7 @@ def team_report(*, export) -> dict:
                 "submitted": counts["submitted"],
             }
         )
+    for document in [*documents, *erased]:
         for item in document["items"]:
             items_meta.setdefault(item["id"], item)
             others = item["scores"].get("others")
@@ -642,8 +780,8 @@ def team_report(*, export) -> dict:
         }
         for item_id, meta in items_meta.items()
     ]
-    invited = sum(s["invited"] for s in subjects)
-    submitted = sum(s["submitted"] for s in subjects)
+    invited = sum(counts["invited"] for counts in responses.values())
+    submitted = sum(counts["submitted"] for counts in responses.values())
     means = {
         (row["behaviour"], row["pole"]): {"mean": r2(row["mean"]), "subjects": row["subjects"]}
         for row in selectors.scope_scores(request_ids=request_ids)
@@ -659,6 +797,9 @@ def team_report(*, export) -> dict:
         "scope": scope,
         "generated_at": timezone.now(),
         "subjects": subjects,
+        # Every subject of the scope, erased ones included (their row is gone, not their
+        # share of the means): the count the team means are taken over.
+        "subject_count": len(request_ids),
         "means": means,
         "items": items,
         "response": {

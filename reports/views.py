@@ -118,7 +118,9 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
         cycle=cycle, hr=user_is_hr(user), refused="Team reports cannot be read"
     )
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
-    page = Paginator(requests.values_list("id", flat=True), 50).get_page(page_number)
+    # Rows are listed subjects; the means cover every request (erased subjects' share too).
+    listed = selectors.requests_listed(requests)
+    page = Paginator(listed.values_list("id", flat=True), 50).get_page(page_number)
     subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
     for subject in subjects:
         for behaviour in subject["behaviours"]:
@@ -152,7 +154,9 @@ def manager_dashboard(request):
             and feedback_request.requested_by_id == request.user.id
             and feedback_request.waiting > 0
         )
-    released = followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
+    released = selectors.requests_listed(
+        followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
+    )
     released_cycles = Cycle.objects.filter(status=Cycle.Status.RELEASED)
     cycle = None
     if is_manager:

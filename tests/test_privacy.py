@@ -77,7 +77,14 @@ def test_it_refuses_to_purge_a_cycle_not_released(hr):
     assert response.status_code == 409
 
 
-def test_it_exports_everything_about_a_person_to_hr_only(hr, released):
+def test_it_exports_everything_about_a_person_to_that_person_only(
+    hr, released, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
     _, request = released
     subject = request.subject
     # Sam also answered a survey about a colleague.
@@ -85,9 +92,14 @@ def test_it_exports_everything_about_a_person_to_hr_only(hr, released):
     rater = respond(colleague_request, "peer", {items_of(colleague_request.cycle)[0].id: 5})
     Rater.objects.filter(pk=rater.pk).update(person=subject)
 
-    response = api(hr).get(f"/api/v1/people/{subject.id}/export/")
-    assert response.status_code == 200
-    data = response.json()
+    # HR asks; the file goes to Sam by a personal link (tests/accounts/test_data_export.py).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(hr).get(f"/api/v1/people/{subject.id}/export/")
+    assert response.status_code == 202
+    [message] = mail.outbox
+    assert message.to == ["sam@example.com"]
+    token = re.search(r"/my-data/([A-Za-z0-9_-]+)/", message.body).group(1)
+    data = Client().get(f"/my-data/{token}/").json()
     assert data["person"]["email"] == "sam@example.com"
     assert data["login"]["username"] == "sam@example.com"
     [about] = data["feedback_about_them"]
@@ -117,8 +129,13 @@ def test_it_erases_a_person_and_everything_about_them(hr, released):
 
     assert api(hr).post(f"/api/v1/people/{subject.id}/erase/").status_code == 204
 
-    assert not FeedbackRequest.objects.filter(subject=subject).exists()
-    assert not GapAnalysis.objects.filter(request=request.id).exists()
+    # A released cycle: the request stays as an anonymous share of the team figures
+    # (tests/accounts/test_erasure.py); the report, its raters and answers are gone.
+    assert api(hr).get(f"/api/v1/requests/{request.id}/results/").status_code == 404
+    assert not Rater.objects.filter(request=request).exists()
+    assert "comments" not in GapAnalysis.objects.get(request=request.id).data
+    # The open cycle's request about them is simply deleted.
+    assert FeedbackRequest.objects.filter(subject=subject).count() == 1
     rater.refresh_from_db()
     assert (rater.person, rater.name) == (None, "")
     assert "sam" not in rater.email

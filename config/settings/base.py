@@ -318,6 +318,8 @@ CONTENT_SECURITY_POLICY = {
 # Privacy: raw answers of a released cycle may be purged (figures kept) this many days
 # after its release.
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
+# A person's own data export: the emailed download link works this many days.
+PERSON_EXPORT_LINK_DAYS = env.int("PERSON_EXPORT_LINK_DAYS", default=3)
 
 # Exported files (reports HR downloads) are kept this many days, then deleted.
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)

@@ -30,6 +30,7 @@ def form_urls():
         f"/reports/requests/{request.id}/remind/",
         f"/reports/hr/cycles/{cycle.id}/close/",
         "/reports/exports/",
+        "/my-data/",
     ]
 
 
