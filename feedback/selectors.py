@@ -233,6 +233,25 @@ def cycles_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cyc
     return Cycle.objects.none()
 
 
+def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle]:
+    """The cycles a user may name by id where a manager acts: requesting feedback, team
+    reports and exports.
+
+    HR: every cycle. Someone with a line (a manager at any level): the open cycles, to
+    request feedback about their line, and the released ones, to read their line's
+    reports. Anyone else: none. A draft, and a closed cycle until HR releases it, are HR's
+    alone; to anyone else they do not exist, so no state error (409) confirms them.
+    """
+    from accounts.selectors import person_has_reports
+
+    if user_is_hr(user):
+        return Cycle.objects.all()
+    person = person_for_user(user)
+    if person is None or not person_has_reports(person_id=person.id):
+        return Cycle.objects.none()
+    return Cycle.objects.filter(status__in=(Cycle.Status.OPEN, Cycle.Status.RELEASED))
+
+
 def requests_manageable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FeedbackRequest]:
     """Requests whose raters the user may edit and launch: HR, or the requester."""
     requests = FeedbackRequest.objects.select_related("cycle", "subject")
