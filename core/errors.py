@@ -10,6 +10,9 @@ from __future__ import annotations
 STATUS_BY_CODE = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
 
 
+NOT_FOUND = "Not found."
+
+
 class DomainError(Exception):
     def __init__(
         self,
@@ -33,3 +36,11 @@ class DomainError(Exception):
         """Every message, flattened, for the command line and page banners."""
         lines = [msg for field_msgs in self.errors.values() for msg in field_msgs]
         return lines or [self.detail]
+
+
+def not_found() -> DomainError:
+    """The one answer for anything out of the caller's reach and for anything that does not
+    exist: the status and body of DRF's own 404 (``{"detail": "Not found.", "errors": {}}``),
+    so a caller cannot tell the two apart. Raise it before any state check (409) or input
+    check that depends on the object, which would confirm that it exists."""
+    return DomainError(NOT_FOUND, code="not_found")

@@ -1,7 +1,10 @@
 """HR's admin for the questionnaire and cycles. Answers are never shown here."""
 
+from django import forms
 from django.contrib import admin, messages
 
+from accounts.selectors import user_is_hr
+from core.errors import DomainError
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Framework, Item, Question, Rater
 
@@ -75,11 +78,41 @@ class FrameworkAdmin(_FrozenWhenUsed, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class CycleAdminForm(forms.ModelForm):
+    """A draft's settings, checked by the same rules as the API before anything is saved."""
+
+    class Meta:
+        model = Cycle
+        fields = list(services.CYCLE_SETTINGS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.cycle_settings_validate(**{f: cleaned[f] for f in services.CYCLE_SETTINGS})
+        except DomainError as exc:
+            for field, messages_ in exc.errors.items():
+                self.add_error(field if field in self.fields else None, messages_)
+            if not exc.errors:
+                raise forms.ValidationError(exc.detail) from None
+        return cleaned
+
+
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
+    """Cycles follow their state machine here too: every write is a feedback service.
+
+    A draft's settings are edited (``cycle_settings_update``) and a draft deleted
+    (``cycle_delete``); once open a cycle is read-only, and it moves on only through the
+    actions below (``cycle_open``, ``cycle_close``, ``cycle_release``), which refuse what
+    the API refuses and say why. The status is never a field anyone types.
+    """
+
+    form = CycleAdminForm
     list_display = ["name", "status", "closes_at", "framework", "min_anonymous_raters"]
     list_filter = ["status"]
-    # State changes go through the API (services with their rules), not free editing.
+    actions = ["open_cycles", "close_cycles", "release_cycles"]
     readonly_fields = [
         "status",
         "framework",
@@ -87,8 +120,80 @@ class CycleAdmin(admin.ModelAdmin):
         "closed_at",
         "released_at",
         "results_read_at",
+        "answers_purged_at",
         "created_by",
+        "created_at",
     ]
+
+    def get_fields(self, request, obj=None):
+        return [*services.CYCLE_SETTINGS, *self.readonly_fields]
+
+    @staticmethod
+    def _is_draft(obj) -> bool:
+        return obj is None or obj.status == Cycle.Status.DRAFT
+
+    # Who may write: HR (a superuser is HR), as in the API; other staff may only look.
+    def has_add_permission(self, request):
+        return user_is_hr(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # An open, closed or released cycle is shown, never edited (view permission).
+        return (
+            self._is_draft(obj)
+            and user_is_hr(request.user)
+            and super().has_change_permission(request, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Checked per object by the delete page and the bulk delete action alike.
+        return (
+            self._is_draft(obj)
+            and user_is_hr(request.user)
+            and super().has_delete_permission(request, obj)
+        )
+
+    def has_transition_permission(self, request):
+        return user_is_hr(request.user)
+
+    def save_model(self, request, obj, form, change):
+        settings = {field: form.cleaned_data[field] for field in services.CYCLE_SETTINGS}
+        if change:
+            saved = services.cycle_settings_update(cycle=obj, actor=request.user, **settings)
+        else:
+            saved = services.cycle_create(created_by=request.user, **settings)
+        # The admin goes on with ``obj`` (its log entry, the redirect): make it the saved row.
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.cycle_delete(cycle=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for cycle in queryset:
+            services.cycle_delete(cycle=cycle, actor=request.user)
+
+    def _transition(self, request, queryset, service, done: str):
+        for cycle in queryset.order_by("pk"):
+            try:
+                cycle = service(cycle=cycle, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{cycle.name}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{cycle.name} is now {done}.", messages.SUCCESS)
+
+    @admin.action(description="Open (draft -> open)", permissions=["transition"])
+    def open_cycles(self, request, queryset):
+        self._transition(request, queryset, services.cycle_open, "open")
+
+    @admin.action(
+        description="Close (open -> closed, results computed)", permissions=["transition"]
+    )
+    def close_cycles(self, request, queryset):
+        self._transition(request, queryset, services.cycle_close, "closed")
+
+    @admin.action(description="Release (closed -> released, final)", permissions=["transition"])
+    def release_cycles(self, request, queryset):
+        self._transition(request, queryset, services.cycle_release, "released")
 
 
 class RaterInline(admin.TabularInline):
@@ -111,4 +216,9 @@ class FeedbackRequestAdmin(admin.ModelAdmin):
     inlines = [RaterInline]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a request would take its raters, answers and results with it, released
+        # figures included; raters are removed through the API's rules instead.
         return False

@@ -14,7 +14,6 @@ from accounts.selectors import people_visible_to, user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer
 from core.errors import DomainError
 from feedback import privacy, selectors, services, throttle
-from feedback.models import Cycle
 from feedback.serializers import (
     ApprovalSerializer,
     CycleReopenSerializer,
@@ -54,8 +53,9 @@ class CycleViewSet(
 
     def get_queryset(self):
         if self.action == "requests":
-            # Managers address a cycle by id to request feedback about their line.
-            return Cycle.objects.all()
+            # Managers address an open cycle by id to request feedback about their line;
+            # any other cycle is not found for them, exactly like one that does not exist.
+            return selectors.cycles_in_reach(user=self.request.user)
         return selectors.cycles_visible_to(user=self.request.user).select_related("framework")
 
     def get_permissions(self):

@@ -234,6 +234,25 @@ def cycles_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cyc
     return Cycle.objects.none()
 
 
+def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle]:
+    """The cycles a user may name by id where a manager acts: requesting feedback, team
+    reports and exports.
+
+    HR: every cycle. Someone with a line (a manager at any level): the open cycles, to
+    request feedback about their line, and the released ones, to read their line's
+    reports. Anyone else: none. A draft, and a closed cycle until HR releases it, are HR's
+    alone; to anyone else they do not exist, so no state error (409) confirms them.
+    """
+    from accounts.selectors import person_has_reports
+
+    if user_is_hr(user):
+        return Cycle.objects.all()
+    person = person_for_user(user)
+    if person is None or not person_has_reports(person_id=person.id):
+        return Cycle.objects.none()
+    return Cycle.objects.filter(status__in=(Cycle.Status.OPEN, Cycle.Status.RELEASED))
+
+
 def requests_manageable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FeedbackRequest]:
     """Requests whose raters the user may edit and launch: HR, or the requester."""
     requests = FeedbackRequest.objects.select_related("cycle", "subject")
@@ -462,13 +481,31 @@ SCALE = [
 ]
 
 
+# Once a cycle has closed its link is only a receipt: the figures are (or will be) read,
+# and whoever holds an old link (a forwarded email, a shared computer) must not be able
+# to put one rater's answers next to them.
+ANSWERS_HIDDEN_STATUSES = (Cycle.Status.CLOSED, Cycle.Status.RELEASED)
+NO_ANSWERS = {"ratings": {}, "comments": {}}
+
+
+def survey_answers_shown(*, cycle: Cycle) -> bool:
+    """Does a survey link still show the rater's saved answers? Only until the cycle closes."""
+    return cycle.status not in ANSWERS_HIDDEN_STATUSES
+
+
 def survey_for_rater(*, rater: Rater, now) -> dict:
-    """Everything a survey client shows, in the wording for this rater (self or others)."""
+    """Everything a survey client shows, in the wording for this rater (self or others).
+
+    After the cycle closes (or is released) the answers are left out, whatever the rater's
+    status: the link then tells who it was about, whether and when it was submitted or
+    declined, and nothing of what was answered.
+    """
     is_self = rater.relationship == Relationship.SELF
     items, questions = survey_rows(rater=rater)
     request = rater.request
     cycle = request.cycle
     subject = request.subject
+    answers_shown = survey_answers_shown(cycle=cycle)
     return {
         "subject": {"id": subject.pk, "name": subject.name, "email": subject.email},
         "relationship": rater.relationship,
@@ -495,5 +532,8 @@ def survey_for_rater(*, rater: Rater, now) -> dict:
             {"id": question_id, "text": self_text if is_self else rater_text}
             for question_id, _, rater_text, self_text in questions
         ],
-        "answers": survey_answers(rater=rater),
+        "answers": survey_answers(rater=rater) if answers_shown else {**NO_ANSWERS},
+        "answers_shown": answers_shown,
+        "submitted_at": rater.submitted_at,
+        "declined_at": rater.declined_at,
     }

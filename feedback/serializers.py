@@ -218,7 +218,15 @@ class SurveySerializer(serializers.Serializer):
     scale = ScalePointSerializer(many=True)
     items = SurveyItemSerializer(many=True)
     questions = SurveyQuestionSerializer(many=True)
-    answers = SurveyAnswersSerializer()
+    answers = SurveyAnswersSerializer(
+        help_text="The saved answers while the cycle is open; empty ratings and comments "
+        "once it is closed or released (the link is then a receipt)."
+    )
+    answers_shown = serializers.BooleanField(
+        help_text="False once the cycle is closed or released: answers are no longer shown."
+    )
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    declined_at = serializers.DateTimeField(allow_null=True)
 
 
 class SurveyReceiptSerializer(serializers.Serializer):

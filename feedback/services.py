@@ -101,13 +101,13 @@ def cycle_create(
     gap_threshold: Decimal = Decimal("1.0"),
     max_requests_per_rater: int = 10,
 ) -> Cycle:
-    _cycle_settings_check(
+    cycle_settings_validate(
         name=name,
+        closes_at=closes_at,
         min_anonymous_raters=min_anonymous_raters,
-        gap_threshold=Decimal(gap_threshold),
+        gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
     )
-    _closing_date_check(closes_at, now=timezone.now())
     return Cycle.objects.create(
         name=name.strip(),
         closes_at=closes_at,
@@ -116,6 +116,71 @@ def cycle_create(
         gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
     )
+
+
+def cycle_settings_validate(
+    *,
+    name: str,
+    closes_at: datetime.datetime,
+    min_anonymous_raters: int,
+    gap_threshold: Decimal,
+    max_requests_per_rater: int,
+) -> None:
+    """The rules a draft cycle's settings follow (the admin's form asks before saving)."""
+    _cycle_settings_check(
+        name=name,
+        min_anonymous_raters=min_anonymous_raters,
+        gap_threshold=Decimal(gap_threshold),
+        max_requests_per_rater=max_requests_per_rater,
+    )
+    _closing_date_check(closes_at, now=timezone.now())
+
+
+# What HR may set on a draft. Once a cycle opens they are fixed: lowering k or the gap
+# threshold after answers came in would publish groups and gaps that were hidden (and
+# comparing two readings would reveal single raters); the closing date then moves only
+# through cycle_reopen.
+CYCLE_SETTINGS = (
+    "name",
+    "closes_at",
+    "min_anonymous_raters",
+    "gap_threshold",
+    "max_requests_per_rater",
+)
+
+
+@transaction.atomic
+def cycle_settings_update(*, cycle: Cycle, actor=None, **settings) -> Cycle:
+    """Change a draft cycle's settings; refused (409) once the cycle has opened."""
+    unknown = set(settings) - set(CYCLE_SETTINGS)
+    if unknown:
+        raise ValueError(f"not cycle settings: {sorted(unknown)}")
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.DRAFT:
+        raise DomainError(
+            f"The settings of a {locked.status} cycle are fixed; only a draft can change.",
+            code="conflict",
+        )
+    values = {name: getattr(locked, name) for name in CYCLE_SETTINGS} | settings
+    cycle_settings_validate(**values)
+    for name, value in settings.items():
+        setattr(locked, name, value.strip() if name == "name" else value)
+    locked.save(update_fields=list(settings))
+    changed = {name: str(value) for name, value in settings.items()}
+    audit_record(actor=actor, action="cycle.update", target=locked, detail=changed)
+    return locked
+
+
+@transaction.atomic
+def cycle_delete(*, cycle: Cycle, actor=None) -> None:
+    """Delete a draft cycle. Any other is history (requests, answers, results): refused."""
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.DRAFT:
+        raise DomainError(
+            f"Only a draft cycle can be deleted; this cycle is {locked.status}.", code="conflict"
+        )
+    audit_record(actor=actor, action="cycle.delete", target=locked, detail={"name": locked.name})
+    locked.delete()
 
 
 def _cycle_locked(cycle: Cycle) -> Cycle:

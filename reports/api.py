@@ -56,8 +56,9 @@ class TeamReportView(APIView):
         summary="Per-subject and team figures of a cycle, with response rates",
         description="HR reads closed and released cycles; a manager reads released ones, "
         "limited to the subjects in their line (team figures and response rates too). "
-        "409 while the cycle is open (or, for a manager, not yet released); 404 for a "
-        "cycle out of reach; 400 for an unknown `team`. The subjects are paginated "
+        "409 while the cycle is open; 404 for a cycle out of reach (a draft, a closed "
+        "cycle for a manager, any cycle for someone without a line); 400 for an unknown "
+        "`team`. The subjects are paginated "
         "(`page`, `page_size`); team figures and response rates cover every page.",
         parameters=[TeamReportQuerySerializer],
         responses={200: TeamReportSerializer, **WITH_CONFLICT},
@@ -112,7 +113,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={202: ExportSerializer, **ERROR_RESPONSES, 409: ErrorSerializer},
         description="Starts a background export. HR: any closed or released cycle. "
         "Managers: only people in their line, once the cycle is released. Anything out "
-        "of reach is 404; an open cycle (or a closed one, for a manager) is 409.",
+        "of reach is 404 (for a manager also a draft or closed cycle); an open cycle is 409.",
     )
     def create(self, request, *args, **kwargs):
         serializer = ExportCreateSerializer(data=request.data)

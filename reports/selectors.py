@@ -151,20 +151,15 @@ RATE_RELATIONSHIPS = ("self", "boss", "peer", "direct_report", "other")
 
 
 def team_report_cycle_in_reach(*, user, cycle_id: int):
-    """The cycle a team report is asked about, if the reader may ask: HR, or anyone with
-    a line. Not found otherwise. The reading rules themselves (closed, released) are
-    ``reports.services.cycle_results_opened``'s."""
-    from accounts.selectors import person_for_user, person_has_reports, user_is_hr
-    from core.errors import DomainError
-    from feedback.models import Cycle
+    """The cycle a team report is asked about, if it is in the reader's reach
+    (``feedback.selectors.cycles_in_reach``); not found otherwise. The reading rules
+    themselves (closed, released) are ``reports.services.cycle_results_opened``'s."""
+    from core.errors import not_found
+    from feedback.selectors import cycles_in_reach
 
-    cycle = Cycle.objects.filter(pk=cycle_id).first()
-    if cycle is not None and not user_is_hr(user):
-        person = person_for_user(user)
-        if person is None or not person_has_reports(person_id=person.id):
-            cycle = None
+    cycle = cycles_in_reach(user=user).filter(pk=cycle_id).first()
     if cycle is None:
-        raise DomainError("No such cycle among the ones you can see.", code="not_found")
+        raise not_found()
     return cycle
 
 

@@ -453,11 +453,6 @@ def request_remind(*, request: FeedbackRequest) -> int:
 # --- Exports (issue 6) ------------------------------------------------------------------
 
 
-def _not_found(what: str) -> DomainError:
-    # Out of reach and non-existent look the same, so a probe learns nothing.
-    return DomainError(f"{what} not found.", code="not_found")
-
-
 def export_create(
     *,
     user,
@@ -475,12 +470,17 @@ def export_create(
     """
     from accounts.models import Team
     from accounts.selectors import person_for_user, person_line, user_is_hr
+    from core.errors import not_found
+    from feedback.selectors import cycles_in_reach
     from reports.models import Export
 
+    # Out of reach and non-existent give one identical 404 (``not_found``), and every
+    # check that could only fail for an object that exists (a missing request, the
+    # cycle's state) comes after the reach checks, so a probe learns nothing.
     is_hr = user_is_hr(user)
     person = person_for_user(user)
     if not is_hr and person is None:
-        raise _not_found("Cycle")
+        raise not_found()
     if kind not in Export.Kind.values:
         raise DomainError("Unknown kind.", errors={"kind": ["Unknown kind."]})
 
@@ -493,13 +493,13 @@ def export_create(
         if team_obj is None and name.isdigit() and len(name) <= 18:
             team_obj = Team.objects.filter(pk=int(name)).first()
         if team_obj is None:
-            raise _not_found("Team")
+            raise not_found()
     line_of = None if is_hr else person
 
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().filter(pk=cycle_id).first()
+        cycle = cycles_in_reach(user=user).select_for_update().filter(pk=cycle_id).first()
         if cycle is None:
-            raise _not_found("Cycle")
+            raise not_found()
         feedback_request = None
         if kind == Export.Kind.INDIVIDUAL_PDF:
             if request_id is None:
@@ -516,7 +516,7 @@ def export_create(
                 )
             feedback_request = requests.first()
             if feedback_request is None:
-                raise _not_found("Request")
+                raise not_found()
         else:
             reach = selectors.requests_in_reach(
                 cycle_id=cycle.id,
@@ -525,7 +525,7 @@ def export_create(
             )
             if not reach.exists():
                 if line_of is not None:
-                    raise _not_found("Team" if team_obj else "Line")
+                    raise not_found()
                 raise DomainError(
                     "Nothing to export: no feedback request in this cycle for that choice.",
                     errors={"team": ["No feedback request in this cycle."]},

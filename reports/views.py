@@ -157,6 +157,7 @@ def manager_dashboard(request):
     released = selectors.requests_listed(
         followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
     )
+    # Released cycles are in every manager's reach (feedback.selectors.cycles_in_reach).
     released_cycles = Cycle.objects.filter(status=Cycle.Status.RELEASED)
     cycle = None
     if is_manager:
@@ -282,7 +283,11 @@ def exports_page(request):
         else:
             messages.success(request, "Your file is being built: it appears below when ready.")
         return redirect("exports")
-    cycles = Cycle.objects.filter(status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED])
+    # Only cycles the reader could export: HR's closed and released ones, a manager's
+    # released ones, nobody else's (their names are not for everyone).
+    cycles = feedback_selectors.cycles_in_reach(user=request.user).filter(
+        status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED]
+    )
     return render(
         request,
         "reports/exports.html",

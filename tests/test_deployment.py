@@ -112,3 +112,16 @@ def test_it_refuses_to_start_production_without_a_secret_key():
     )
     assert done.returncode != 0
     assert "SECRET_KEY must be set in production" in done.stderr
+
+
+def test_every_gunicorn_command_uses_the_config_that_masks_survey_tokens():
+    import json
+
+    from tests.faults.conftest import gunicorn_argv
+
+    web = shlex.split(SERVICES["web"]["command"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(next(line for line in dockerfile.splitlines() if line.startswith("CMD "))[4:])
+    for argv in (web, cmd, gunicorn_argv(8000)):
+        assert argv[argv.index("-c") + 1] == "config/gunicorn.py", argv
+    assert (ROOT / "config" / "gunicorn.py").is_file()

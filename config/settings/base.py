@@ -209,20 +209,65 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Survey tokens are masked in every log record and error report (core/logs.py): on the
+# loggers that write request paths, so every handler sees the masked record, and on every
+# handler, for records from anywhere else. The "django" and "django.server" loggers are
+# configured here in full, so none of Django's default handlers writes unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "survey_tokens": {"()": "core.logs.SurveyTokenFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["survey_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["survey_tokens"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "survey_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint and fontTools log every layout step at INFO: noise for each PDF exported.
     "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.request": {"filters": ["survey_tokens"]},
+        "django.security": {"filters": ["survey_tokens"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["survey_tokens"],
+        },
+        # WeasyPrint and fontTools log every layout step at INFO: noise for each PDF exported.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         # django-axes: INFO narrates every sign-in; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
     },
 }
+# Error emails (ADMINS, when set) and DEBUG's error page: the report masks survey tokens
+# in the URL, the request's headers and the frames' variables.
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.SurveyTokenMaskingReporter"
+ADMINS = [(email, email) for email in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # Sign-ins: django-axes refuses an account, and a client, after AXES_FAILURE_LIMIT failed
 # sign-ins within AXES_COOLOFF_TIME (accounts/throttle.py; docs/decisions.md, "Logins").

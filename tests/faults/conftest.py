@@ -126,6 +126,8 @@ def gunicorn_argv(port: int, *extra: str) -> list[str]:
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "-c",
+        "config/gunicorn.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

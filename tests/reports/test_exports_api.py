@@ -120,7 +120,13 @@ def test_it_refuses_a_manager_until_the_cycle_is_released(
     cycle, requests = closed
     body = {"kind": "individual_pdf", "cycle": cycle.id, "request": requests["sam"].id}
     response = post(org["manager"], django_capture_on_commit_callbacks, **body)
+    # A closed cycle is HR's alone until released: not found, as if it did not exist
+    # (issue 11, finding 5); an open one is refused as open.
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found.", "errors": {}})
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.OPEN)
+    response = post(org["manager"], django_capture_on_commit_callbacks, **body)
     assert response.status_code == 409
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
     release(cycle)
     response = post(org["manager"], django_capture_on_commit_callbacks, **body)
     assert response.status_code == 202

@@ -46,10 +46,10 @@ def test_hr_asks_for_a_team_file_and_gets_a_download_link(django_capture_on_comm
 def test_a_refusal_is_shown_as_a_message(django_capture_on_commit_callbacks):
     org = build_organisation()
     cycle, _ = build_closed_cycle(org)
-    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.CLOSED)
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.OPEN)
     client = logged_in(org["manager"])
     response = client.post(
         "/reports/exports/", {"kind": "team_csv", "cycle": cycle.id}, follow=True
     )
-    assert "have not been released yet" in response.content.decode()
+    assert "Reports cannot be exported while the cycle is open" in response.content.decode()
     assert not Export.objects.exists()

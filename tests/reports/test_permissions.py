@@ -47,7 +47,7 @@ results-released         200 200 200 200 404 404 401 401
 results-closed           200 409 409 409 404 404 401 401
 results-open             409 409 409 409 404 404 401 401
 team-report-released     200 404 200 200 404 404 401 401
-team-report-closed       200 404 409 409 404 404 401 401
+team-report-closed       200 404 404 404 404 404 401 401
 team-report-open         409 404 409 409 404 404 401 401
 survey-get               200 200 200 200 200 200 200 200
 survey-wrong-token       404 404 404 404 404 404 404 404

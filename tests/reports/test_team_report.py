@@ -125,8 +125,10 @@ def test_it_limits_a_manager_to_their_line_and_their_figures(org, cycle):
 
 def test_it_refuses_everyone_while_open_and_managers_until_released(org, cycle):
     assert get(org["hr"], cycle).status_code == 409
-    set_status(cycle, Cycle.Status.CLOSED)
     assert get(org["bo"], cycle).status_code == 409
+    set_status(cycle, Cycle.Status.CLOSED)
+    # Until released a closed cycle is HR's alone: a manager is told it does not exist.
+    assert get(org["bo"], cycle).status_code == 404
     assert get(org["hr"], cycle).status_code == 200
 
 
