@@ -45,11 +45,35 @@ class RequestCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField(help_text="The id of the person the feedback is about.")
 
 
+DELIVERY_HELP = (
+    "The current link's email: none (no link yet), sending (queued, or being retried), sent, "
+    "or failed (the rater owes an answer and their last email never arrived; resend it)."
+)
+DELIVERY_ERROR_HELP = "Why the last email failed, in words safe to show; empty unless failed."
+
+
 class RaterSerializer(serializers.ModelSerializer):
+    delivery = serializers.ChoiceField(
+        choices=["none", "sending", "sent", "failed"], read_only=True, help_text=DELIVERY_HELP
+    )
+    delivery_error = serializers.SerializerMethodField(help_text=DELIVERY_ERROR_HELP)
+
     class Meta:
         model = Rater
-        fields = ["id", "relationship", "person", "email", "name", "status"]
+        fields = [
+            "id",
+            "relationship",
+            "person",
+            "email",
+            "name",
+            "status",
+            "delivery",
+            "delivery_error",
+        ]
         read_only_fields = fields
+
+    def get_delivery_error(self, rater: Rater) -> str:
+        return rater.delivery_error if rater.delivery == "failed" else ""
 
 
 class RaterCreateSerializer(serializers.Serializer):
@@ -103,6 +127,9 @@ class GroupProgressSerializer(serializers.Serializer):
     submitted = serializers.IntegerField()
     declined = serializers.IntegerField()
     total = serializers.IntegerField()
+    failed = serializers.IntegerField(
+        help_text="Of the invited and started, raters whose last email never arrived."
+    )
 
 
 class RaterStatusSerializer(serializers.Serializer):
@@ -111,6 +138,10 @@ class RaterStatusSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
     status = serializers.CharField()
+    delivery = serializers.ChoiceField(
+        choices=["none", "sending", "sent", "failed"], help_text=DELIVERY_HELP
+    )
+    delivery_error = serializers.CharField(help_text=DELIVERY_ERROR_HELP)
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -6,6 +6,11 @@ urlpatterns = [
     path("reports/", views.my_reports, name="reports_mine"),
     path("reports/requests/<int:pk>/", views.report, name="report"),
     path("reports/requests/<int:pk>/remind/", views.remind, name="report_remind"),
+    path(
+        "reports/requests/<int:pk>/raters/<int:rater_id>/resend/",
+        views.rater_resend,
+        name="report_rater_resend",
+    ),
     path("reports/manager/", views.manager_dashboard, name="reports_manager"),
     path("reports/hr/", views.hr_dashboard, name="reports_hr"),
     path(
