@@ -97,10 +97,13 @@ def delivery_error_text(exc: BaseException, *, attempts: int) -> str:
         return f"The mail server refused the email for good (SMTP {exc.code})."
     if isinstance(exc, BadHeaderError):
         return "The email could not be built from the stored name or address."
+    code = None
     if isinstance(exc, smtplib.SMTPResponseException):
-        return (
-            f"The mail server kept deferring the email (SMTP {exc.smtp_code}, {attempts} attempts)."
-        )
+        code = exc.smtp_code
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code = max(code for code, _ in exc.recipients.values())
+    if code is not None:
+        return f"The mail server kept deferring the email (SMTP {code}, {attempts} attempts)."
     if isinstance(exc, OSError):
         return f"The mail server could not be reached ({attempts} attempts)."
     return "The email could not be sent (an unexpected error, logged by the worker)."

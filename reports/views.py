@@ -146,6 +146,13 @@ def _remind_outlook(outlook: dict, *, now) -> dict:
     return {**outlook, "reminded": reminded}
 
 
+def _home_of(request, feedback_request) -> str:
+    # The requester's requests are on the manager page; anyone else who may act is HR.
+    if feedback_request.requested_by_id == request.user.id:
+        return "reports_manager"
+    return "reports_hr"
+
+
 def _back(request, default: str):
     """Where a page's button returns to: its own page (``next``), never another site."""
     target = request.POST.get("next", "")
@@ -163,11 +170,12 @@ def remind(request, pk: int):
         feedback_selectors.requests_manageable_by(user=request.user), pk=pk
     )
     name = feedback_request.subject.name
+    home = _home_of(request, feedback_request)
     try:
         reminded = services.request_remind(request=feedback_request, presser=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
-        return _back(request, "reports_manager")
+        return _back(request, home)
     next_at = reminded.outlook["next_at"]
     later = (
         f" Next reminder possible on {date_format(timezone.localtime(next_at), 'D j M, H:i')}."
@@ -185,7 +193,7 @@ def remind(request, pk: int):
             request,
             f"No reminder sent about {name}: each rater gets at most one email a day.{later}",
         )
-    return _back(request, "reports_manager")
+    return _back(request, home)
 
 
 @login_required
@@ -206,7 +214,7 @@ def rater_resend(request, pk: int, rater_id: int):
             f"A fresh link is on its way to {rater.name or rater.email}; this page shows "
             "it as failed again if it cannot be delivered.",
         )
-    return _back(request, "reports_manager")
+    return _back(request, _home_of(request, feedback_request))
 
 
 @login_required
