@@ -417,6 +417,7 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
             }
             for rater in request.raters.order_by("relationship", "email").only(
                 "id",
+                "request",  # the related manager sets it on every row
                 "relationship",
                 "name",
                 "email",
