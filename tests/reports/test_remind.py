@@ -197,3 +197,16 @@ def test_two_presses_at_once_send_one_email_per_rater_on_postgresql(postgres):
         thread.join()
     assert sum(sent) == 3
     assert sorted(m.to[0] for m in mail.outbox) == expected
+
+
+@pytest.mark.django_db
+def test_nobody_but_the_requester_and_hr_can_remind_or_retry(client, org, waiting):
+    request, _ = waiting
+    peer = request.raters.filter(relationship="peer").first()
+    client.force_login(org["sam"].user)  # the subject follows progress, but acts on nothing
+    for url in (
+        f"/reports/requests/{request.id}/remind/",
+        f"/reports/requests/{request.id}/raters/{peer.id}/resend/",
+    ):
+        assert client.post(url).status_code == 404
+    assert Rater.objects.filter(request=request, last_reminded_at__isnull=False).count() == 0
