@@ -222,7 +222,10 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @extend_schema(
         request=None,
         responses={200: RaterSerializer, **WITH_CONFLICT},
-        description="Email an invited rater a fresh link; their previous link stops working.",
+        description="Email an invited rater a fresh link; their previous link stops working. "
+        "After a failed email (delivery 'failed') this is the retry and goes at once; "
+        "otherwise it counts as a reminder, at most one email a day per rater (409 with the "
+        "time the next one is possible).",
     )
     @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/resend")
     def resend_rater(self, request, pk=None, rater_id=None):

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.mail import deliver, header_text
 from feedback.models import Rater, Relationship
 
 
@@ -33,14 +34,15 @@ def _context(rater: Rater, token: str) -> dict:
 
 def _send(*, rater: Rater, title: str, template: str, context: dict) -> None:
     message = EmailMultiAlternatives(
-        subject=title,
+        # Names come from stored data: a line break in one must not fail every email.
+        subject=header_text(title),
         body=render_to_string(f"feedback/email/{template}.txt", context),
         to=[rater.email],
     )
     message.attach_alternative(
         render_to_string(f"feedback/email/{template}.html", context), "text/html"
     )
-    message.send()
+    deliver(message)
 
 
 def invitation_send(*, rater: Rater, token: str) -> None:

@@ -207,6 +207,14 @@ class Rater(models.Model):
     invitation_sent_hash = models.CharField(max_length=64, blank=True, default="")
     invited_at = models.DateTimeField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The last email to this rater that finally failed (refused for good, or still failing
+    # after every retry): an invitation, a reminder or a resent link. Cleared once a link
+    # reaches the rater; a failure older than the current link (Retry issued a new one that
+    # is on its way) no longer counts, see ``delivery``.
+    delivery_failed_at = models.DateTimeField(null=True, blank=True)
+    # Safe to show to the requester and HR (core.mail.delivery_error_text): the kind of
+    # failure, never the raw exception, which names addresses and the server's own words.
+    delivery_error = models.CharField(max_length=200, blank=True, default="", db_default="")
     submitted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=1000, blank=True)
@@ -260,6 +268,32 @@ class Rater(models.Model):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    # The delivery rule, once in SQL (counts on the progress pages and the API) and once in
+    # Python (one rater); tests/feedback/test_delivery.py holds them to the same answers.
+    @staticmethod
+    def delivery_failed_condition() -> models.Q:
+        return models.Q(
+            status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
+            delivery_failed_at__isnull=False,
+            delivery_failed_at__gte=models.F("token_issued_at"),
+        )
+
+    @property
+    def delivery(self) -> str:
+        """The current link's email: none (no link yet), sending (queued or being retried),
+        sent, or failed (a rater waiting to answer whose last email never arrived)."""
+        if self.token_hash is None:
+            return "none"
+        if (
+            self.status in (Rater.Status.INVITED, Rater.Status.STARTED)
+            and self.delivery_failed_at is not None
+            and self.delivery_failed_at >= self.token_issued_at
+        ):
+            return "failed"
+        if self.invitation_sent_hash == self.token_hash:
+            return "sent"
+        return "sending"
 
 
 class Rating(models.Model):

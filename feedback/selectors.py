@@ -10,7 +10,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from accounts.models import Person
 from accounts.selectors import person_for_user, person_line, user_is_hr
@@ -71,12 +71,87 @@ def raters_due_reminder(*, now: datetime.datetime, days: list[int]) -> QuerySet[
 
 
 def reminder_claimable(*, now: datetime.datetime) -> Q:
-    """The rater-row half of being due, safe to re-check inside a conditional UPDATE."""
+    """The rater-row half of being due, safe to re-check inside a conditional UPDATE.
+
+    The one rule for every reminder, whoever asks (beat, the Remind buttons, a resent link):
+    the last email, invitation or reminder, is at least a day old. A rater whose last email
+    failed is left to a person's Retry: reminding would only fail again.
+    """
     a_day_ago = now - ONE_DAY
     return Q(
         Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=a_day_ago),
+        ~Rater.delivery_failed_condition(),
         status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
         invited_at__lte=a_day_ago,
+    )
+
+
+def reminder_next_at(*, rater: Rater) -> datetime.datetime | None:
+    """When ``reminder_claimable`` next holds for this rater; None before any email arrived."""
+    if rater.invited_at is None:
+        return None
+    return max(rater.invited_at, rater.last_reminded_at or rater.invited_at) + ONE_DAY
+
+
+def raters_to_remind(*, request_ids: list[int], presser) -> QuerySet[Rater]:
+    """The raters a Remind press is about: those who owe an answer and whose last email
+    arrived, less the presser's own row (a manager who is also the boss rater knows)."""
+    from accounts.selectors import person_for_user
+
+    raters = Rater.objects.filter(
+        ~Rater.delivery_failed_condition(),
+        request_id__in=request_ids,
+        status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
+    )
+    person = person_for_user(presser)
+    if person is not None:
+        raters = raters.exclude(person=person)
+    if presser.email:
+        raters = raters.exclude(email=presser.email.strip().lower())
+    return raters
+
+
+def reminder_outlook(*, request_ids: list[int], presser, now: datetime.datetime) -> dict[int, dict]:
+    """request id -> what a Remind press by ``presser`` would do now, in one query:
+    ``due`` (raters it would remind), ``last_reminded_at`` (the latest reminder of the
+    last day, or None) and ``next_at`` (when the earliest of the others may be reminded, or None)."""
+    from django.db.models.functions import Coalesce, Greatest
+
+    claimable = reminder_claimable(now=now)
+    rows = (
+        raters_to_remind(request_ids=request_ids, presser=presser)
+        .values("request_id")
+        .annotate(
+            due=Count("id", filter=claimable),
+            latest_reminder=Max("last_reminded_at", filter=Q(last_reminded_at__gt=now - ONE_DAY)),
+            # Each rater's last email; NULL (never arrived) drops out of the Min.
+            last_email=Min(
+                Greatest("invited_at", Coalesce("last_reminded_at", "invited_at")),
+                filter=~claimable,
+            ),
+        )
+        .order_by()
+    )
+    return {
+        row["request_id"]: {
+            "due": row["due"],
+            "last_reminded_at": row["latest_reminder"],
+            "next_at": row["last_email"] + ONE_DAY if row["last_email"] else None,
+        }
+        for row in rows
+    }
+
+
+def raters_delivery_failed(*, request_ids: list[int] | None = None) -> QuerySet[Rater]:
+    """Raters waiting to answer whose last email never arrived, newest failure first: on
+    the given requests, or (HR's page) in every open cycle."""
+    raters = Rater.objects.filter(Rater.delivery_failed_condition())
+    if request_ids is None:
+        raters = raters.filter(request__cycle__status=Cycle.Status.OPEN)
+    else:
+        raters = raters.filter(request_id__in=request_ids)
+    return raters.select_related("request__subject", "request__cycle").order_by(
+        "-delivery_failed_at", "id"
     )
 
 
@@ -451,23 +526,48 @@ PROGRESS_STATUSES = ("pending", "invited", "started", "submitted", "declined")
 def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
     """Counts per relationship and status in one query; the rater list only when asked."""
     counts = {
-        relationship: dict.fromkeys(PROGRESS_STATUSES, 0) for relationship in Relationship.values
+        relationship: dict.fromkeys((*PROGRESS_STATUSES, "failed"), 0)
+        for relationship in Relationship.values
     }
     # A refused nomination was never asked: it is no rater of any status.
     raters = request.raters.exclude(approval=Rater.Approval.REJECTED)
-    rows = raters.values("relationship", "status").annotate(n=Count("id"))
+    rows = raters.values("relationship", "status").annotate(
+        n=Count("id"), failed=Count("id", filter=Rater.delivery_failed_condition())
+    )
     for row in rows:
-        counts[row["relationship"]][row["status"]] = row["n"]
+        group = counts[row["relationship"]]
+        group[row["status"]] = row["n"]
+        # Raters among the invited and started whose last email never arrived.
+        group["failed"] += row["failed"]
     for group in counts.values():
         group["total"] = sum(group[s] for s in PROGRESS_STATUSES)
     progress = {"request": request.pk, "relationships": counts}
     if with_raters:
-        # Statuses only: answers are never part of progress.
-        progress["raters"] = list(
-            raters.order_by("relationship", "email").values(
-                "id", "relationship", "name", "email", "status"
+        # Statuses and delivery only: answers are never part of progress.
+        progress["raters"] = [
+            {
+                "id": rater.id,
+                "relationship": rater.relationship,
+                "name": rater.name,
+                "email": rater.email,
+                "status": rater.status,
+                "delivery": rater.delivery,
+                "delivery_error": rater.delivery_error if rater.delivery == "failed" else "",
+            }
+            for rater in raters.order_by("relationship", "email").only(
+                "id",
+                "request",  # the related manager sets it on every row
+                "relationship",
+                "name",
+                "email",
+                "status",
+                "token_hash",
+                "token_issued_at",
+                "invitation_sent_hash",
+                "delivery_failed_at",
+                "delivery_error",
             )
-        )
+        ]
     return progress
 
 

@@ -45,6 +45,13 @@ class RequestCreateSerializer(serializers.Serializer):
     subject = serializers.IntegerField(help_text="The id of the person the feedback is about.")
 
 
+DELIVERY_HELP = (
+    "The current link's email: none (no link yet), sending (queued, or being retried), sent, "
+    "or failed (the rater owes an answer and their last email never arrived; resend it)."
+)
+DELIVERY_ERROR_HELP = "Why the last email failed, in words safe to show; empty unless failed."
+
+
 class RaterSerializer(serializers.ModelSerializer):
     # Additions to the contract's rater (docs/api.md): nomination approval, separate from
     # the survey status so that status keeps the contract's values.
@@ -60,6 +67,10 @@ class RaterSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The user who approved or rejected the nomination.",
     )
+    delivery = serializers.ChoiceField(
+        choices=["none", "sending", "sent", "failed"], read_only=True, help_text=DELIVERY_HELP
+    )
+    delivery_error = serializers.SerializerMethodField(help_text=DELIVERY_ERROR_HELP)
 
     class Meta:
         model = Rater
@@ -73,8 +84,13 @@ class RaterSerializer(serializers.ModelSerializer):
             "approval",
             "approval_decided_by",
             "approval_decided_at",
+            "delivery",
+            "delivery_error",
         ]
         read_only_fields = fields
+
+    def get_delivery_error(self, rater: Rater) -> str:
+        return rater.delivery_error if rater.delivery == "failed" else ""
 
 
 class ApprovalCycleSerializer(serializers.Serializer):
@@ -154,6 +170,9 @@ class GroupProgressSerializer(serializers.Serializer):
     submitted = serializers.IntegerField()
     declined = serializers.IntegerField()
     total = serializers.IntegerField()
+    failed = serializers.IntegerField(
+        help_text="Of the invited and started, raters whose last email never arrived."
+    )
 
 
 class RaterStatusSerializer(serializers.Serializer):
@@ -162,6 +181,10 @@ class RaterStatusSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
     status = serializers.CharField()
+    delivery = serializers.ChoiceField(
+        choices=["none", "sending", "sent", "failed"], help_text=DELIVERY_HELP
+    )
+    delivery_error = serializers.CharField(help_text=DELIVERY_ERROR_HELP)
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -465,10 +465,14 @@ def rater_remove(*, rater: Rater) -> None:
         locked.delete()
 
 
-def _issue_token(rater: Rater, *, now: datetime.datetime) -> str:
+def _new_token() -> tuple[str, str]:
     # 32 random bytes: 256 bits, 43 URL-safe characters. Only the hash is kept.
     token = secrets.token_urlsafe(32)
-    rater.token_hash = selectors.token_hash(token=token)
+    return token, selectors.token_hash(token=token)
+
+
+def _issue_token(rater: Rater, *, now: datetime.datetime) -> str:
+    token, rater.token_hash = _new_token()
     rater.token_issued_at = now
     return token
 
@@ -646,10 +650,30 @@ def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:
     return locked, token
 
 
-def rater_resend(*, rater: Rater) -> Rater:
-    """A fresh link by email; the previous link stops working at once."""
+def rater_resend(*, rater: Rater, now: datetime.datetime | None = None) -> Rater:
+    """A fresh link by email; the previous link stops working at once.
+
+    After a failed email this is the Retry and goes at once: nothing reached the rater.
+    Otherwise it is a reminder by another name, so it follows the reminders' rule (at most
+    one email a day, one conditional UPDATE) and is refused until the next one is possible.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
-        locked, token = _new_link(rater, doing="resending a link")
+        locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+        _require_open(locked.request.cycle, doing="resending a link")
+        if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+            raise DomainError(
+                f"Only invited raters get a new link; this one is {locked.status}.",
+                code="conflict",
+            )
+        if locked.delivery == "failed":
+            token = _issue_token(locked, now=now)
+            locked.save(update_fields=["token_hash", "token_issued_at"])
+        else:
+            token = _reminder_claim(locked.pk, now=now, sent=False)
+            if token is None:
+                raise DomainError(_reminder_refusal(locked), code="conflict")
+            locked.refresh_from_db()
         _queue_invitation(locked.pk, token)
     return locked
 
@@ -664,8 +688,11 @@ def rater_link_issue(*, rater: Rater) -> str:
     return token
 
 
-def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
+def invitation_mark_sent(*, rater_id: int, token: str, send, reminder: bool = False) -> bool:
     """Call ``send(rater)`` once per token: not for a replaced token, not twice for the same one.
+
+    A delivered link clears any earlier failure. ``reminder``: the email is a reminder
+    whose claim already recorded the time (``last_reminded_at``), so ``invited_at`` stays.
 
     The row lock is held while sending, so two deliveries of the same task (acks_late
     redelivery, a retry racing a slow first attempt) cannot both send.
@@ -687,9 +714,31 @@ def invitation_mark_sent(*, rater_id: int, token: str, send) -> bool:
         send(rater)
         # If the send raised, nothing below runs and the retry will try again.
         rater.invitation_sent_hash = digest
-        rater.invited_at = timezone.now()
-        rater.save(update_fields=["invitation_sent_hash", "invited_at"])
+        rater.delivery_failed_at, rater.delivery_error = None, ""
+        fields = ["invitation_sent_hash", "delivery_failed_at", "delivery_error"]
+        if not reminder:
+            rater.invited_at = timezone.now()
+            fields.append("invited_at")
+        rater.save(update_fields=fields)
     return True
+
+
+def delivery_mark_failed(*, rater_id: int, token: str | None, error: str) -> bool:
+    """Record on the rater that an email finally failed, so the requester and HR see
+    "failed" with a Retry instead of "invited"; the email tasks' ``on_failure`` calls it.
+
+    With ``token``, only while that link is still the rater's current one and never went
+    out: the failure of a link replaced since says nothing about the new one. Without (a
+    beat reminder, whose claim and new link rolled back), while the rater owes an answer.
+    One conditional UPDATE, so it cannot overwrite a delivery that won the race.
+    """
+    raters = Rater.objects.filter(
+        pk=rater_id, status__in=(Rater.Status.INVITED, Rater.Status.STARTED)
+    )
+    if token is not None:
+        digest = selectors.token_hash(token=token)
+        raters = raters.filter(token_hash=digest).exclude(invitation_sent_hash=digest)
+    return bool(raters.update(delivery_failed_at=timezone.now(), delivery_error=error[:200]))
 
 
 # --- reminders ----------------------------------------------------------------
@@ -725,19 +774,61 @@ def reminder_send(*, rater_id: int, now: datetime.datetime, send) -> bool:
         )
         if rater is None:
             return False
-        token = _issue_token(rater, now=now)
-        # Only the rater's own columns in the WHERE: PostgreSQL re-checks them on the row a
-        # concurrent claim just committed, which a join could not guarantee.
-        claimed = Rater.objects.filter(selectors.reminder_claimable(now=now), pk=rater_id).update(
-            token_hash=rater.token_hash,
-            token_issued_at=now,
-            invitation_sent_hash=rater.token_hash,
-            last_reminded_at=now,
-        )
-        if not claimed:
+        token = _reminder_claim(rater_id, now=now, sent=True)
+        if token is None:
             return False
-        rater.last_reminded_at = now
+        rater.token_hash = rater.invitation_sent_hash = selectors.token_hash(token=token)
+        rater.token_issued_at = rater.last_reminded_at = now
         send(rater, token)
+    return True
+
+
+def _reminder_claim(rater_id: int, *, now: datetime.datetime, sent: bool) -> str | None:
+    """Claim this rater's one reminder of the day with a fresh link; None if their last
+    email is less than a day old (``selectors.reminder_claimable``).
+
+    The one claim behind every reminder: beat's, the Remind buttons' and a resent link's.
+    It is one conditional UPDATE, so of two concurrent claims (two presses, a press and
+    beat) the second finds ``last_reminded_at`` fresh and updates nothing. Only the
+    rater's own columns in the WHERE: PostgreSQL re-checks them on the row a concurrent
+    claim just committed, which a join could not guarantee. ``sent``: the caller sends
+    inside this transaction (beat), so the link counts as sent; otherwise the email task
+    marks it once the email is out.
+    """
+    token, digest = _new_token()
+    fields = {"token_hash": digest, "token_issued_at": now, "last_reminded_at": now}
+    if sent:
+        fields["invitation_sent_hash"] = digest
+    claimed = Rater.objects.filter(selectors.reminder_claimable(now=now), pk=rater_id).update(
+        **fields
+    )
+    return token if claimed else None
+
+
+def _reminder_refusal(rater: Rater) -> str:
+    next_at = selectors.reminder_next_at(rater=rater)
+    if next_at is None:
+        return (
+            f"The link to {rater.email} is still being sent: if it cannot be delivered it "
+            "will show as failed, with a Retry."
+        )
+    return (
+        f"{rater.email} had an email less than a day ago and gets at most one a day: the "
+        f"next reminder is possible on {_when(next_at)}."
+    )
+
+
+def rater_remind(*, rater: Rater, now: datetime.datetime) -> bool:
+    """A reminder a person asked for (a Remind button): beat's one-a-day claim, the email
+    sent by a task after commit. False if this rater was emailed less than a day ago."""
+    from feedback.tasks import send_reminder_link
+
+    with transaction.atomic():
+        token = _reminder_claim(rater.pk, now=now, sent=False)
+        if token is None:
+            return False
+        rater_id = rater.pk
+        transaction.on_commit(lambda: send_reminder_link.delay(rater_id, token))
     return True
 
 

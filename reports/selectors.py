@@ -352,7 +352,10 @@ def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
 
 
 def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
-    """request id -> relationship -> {total, submitted, declined, waiting}, one query."""
+    """request id -> relationship -> {total, submitted, declined, waiting, failed}, one
+    query. ``failed``: raters who owe an answer but whose last email never arrived; they
+    are not counted as waiting, which would say they had their link."""
+    failed = Rater.delivery_failed_condition()
     rows = (
         Rater.objects.filter(request_id__in=request_ids)
         .values("request_id", "relationship")
@@ -360,14 +363,18 @@ def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, di
             total=Count("id"),
             submitted=Count("id", filter=Q(status=SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
-            waiting=Count("id", filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED])),
+            waiting=Count(
+                "id",
+                filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED]) & ~failed,
+            ),
+            failed=Count("id", filter=failed),
         )
         .order_by()
     )
     progress: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
     for row in rows:
         progress[row["request_id"]][row["relationship"]] = {
-            key: row[key] for key in ("total", "submitted", "declined", "waiting")
+            key: row[key] for key in ("total", "submitted", "declined", "waiting", "failed")
         }
     return progress
 

@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
@@ -426,28 +427,39 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
     return {**analysis.data, "cycle": _cycle_doc(cycle)}
 
 
-def request_remind(*, request: FeedbackRequest) -> int:
-    """Remind every rater who has a link but has not answered, by sending a fresh link.
+NOTHING_TO_REMIND = {"due": 0, "last_reminded_at": None, "next_at": None}
 
-    There is no separate reminder email yet: this reuses ``rater_resend``, so each
-    reminded rater's previous link stops working (their saved draft is kept). Refused
-    unless the cycle is open.
+
+@dataclass
+class Reminded:
+    sent: int  # raters reminded by this press
+    outlook: dict  # feedback.selectors.reminder_outlook for the request, after the press
+
+
+def request_remind(
+    *, request: FeedbackRequest, presser, now: datetime.datetime | None = None
+) -> Reminded:
+    """Remind the raters who owe an answer, each with a fresh link by email (their old link
+    stops working; a saved draft is kept). Refused unless the cycle is open.
+
+    Whoever presses, each rater gets at most one email a day: every rater goes through
+    the reminders' one conditional claim (``feedback.services.rater_remind``), so three
+    presses, or two at once, or a press and beat's sweep, send one. The presser's own
+    rater row is skipped (a manager who is also the boss rater does not need a reminder
+    of their own button), as are raters whose last email failed (they need a Retry).
     """
-    from feedback.models import Rater
-    from feedback.services import rater_resend
+    from feedback.selectors import raters_to_remind, reminder_outlook
+    from feedback.services import rater_remind
 
     if request.cycle.status != Cycle.Status.OPEN:
         raise DomainError(
             f"The cycle is {request.cycle.status}: reminders need an open cycle.", code="conflict"
         )
-    waiting = list(
-        request.raters.filter(status__in=[Rater.Status.INVITED, Rater.Status.STARTED]).order_by(
-            "id"
-        )
-    )
-    for rater in waiting:
-        rater_resend(rater=rater)
-    return len(waiting)
+    now = now or timezone.now()
+    waiting = list(raters_to_remind(request_ids=[request.pk], presser=presser).order_by("id"))
+    sent = sum(rater_remind(rater=rater, now=now) for rater in waiting)
+    outlook = reminder_outlook(request_ids=[request.pk], presser=presser, now=now)
+    return Reminded(sent=sent, outlook=outlook.get(request.pk, NOTHING_TO_REMIND))
 
 
 # --- Exports (issue 6) ------------------------------------------------------------------

@@ -11,6 +11,11 @@ urlpatterns = [
         views.approval_decide,
         name="reports_approval_decide",
     ),
+    path(
+        "reports/requests/<int:pk>/raters/<int:rater_id>/resend/",
+        views.rater_resend,
+        name="report_rater_resend",
+    ),
     path("reports/manager/", views.manager_dashboard, name="reports_manager"),
     path("reports/hr/", views.hr_dashboard, name="reports_hr"),
     path(

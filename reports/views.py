@@ -6,12 +6,17 @@ of the reader's reach is a 404, as in the API.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
@@ -143,17 +148,30 @@ def manager_dashboard(request):
         raise Http404
     open_requests = list(followed.exclude(cycle__status=Cycle.Status.RELEASED)[:100])
     progress = selectors.progress_by_request(request_ids=[r.id for r in open_requests])
+    # Reminders and retries are the requester's: only their own open requests get buttons.
+    own_open = [
+        r.id
+        for r in open_requests
+        if r.requested_by_id == request.user.id and r.cycle.status == Cycle.Status.OPEN
+    ]
+    now = timezone.now()
+    outlook = feedback_selectors.reminder_outlook(
+        request_ids=own_open, presser=request.user, now=now
+    )
+    failed = defaultdict(list)
+    for rater in feedback_selectors.raters_delivery_failed(request_ids=own_open):
+        failed[rater.request_id].append(rater)
     for feedback_request in open_requests:
         counts = progress.get(feedback_request.id, {})
         feedback_request.progress_rows = [
             (label, counts[value]) for value, label in RELATIONSHIPS if value in counts
         ]
-        feedback_request.waiting = sum(c["waiting"] for c in counts.values())
-        feedback_request.can_remind = (
-            feedback_request.cycle.status == Cycle.Status.OPEN
-            and feedback_request.requested_by_id == request.user.id
-            and feedback_request.waiting > 0
+        feedback_request.failed_count = sum(c["failed"] for c in counts.values())
+        feedback_request.can_manage = feedback_request.id in own_open
+        feedback_request.remind = _remind_outlook(
+            outlook.get(feedback_request.id, services.NOTHING_TO_REMIND), now=now
         )
+        feedback_request.failed_raters = failed[feedback_request.id]
     released = selectors.requests_listed(
         followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
     )
@@ -172,23 +190,85 @@ def manager_dashboard(request):
     return render(request, "reports/manager.html", context)
 
 
+def _remind_outlook(outlook: dict, *, now) -> dict:
+    """The Remind button's words: how many a press reminds, and when the next is possible."""
+    last = outlook.get("last_reminded_at")
+    reminded = None
+    if last is not None:
+        days = (timezone.localdate(now) - timezone.localdate(last)).days
+        reminded = "today" if days == 0 else "yesterday"
+    return {**outlook, "reminded": reminded}
+
+
+def _home_of(request, feedback_request) -> str:
+    # The requester's requests are on the manager page; anyone else who may act is HR.
+    if feedback_request.requested_by_id == request.user.id:
+        return "reports_manager"
+    return "reports_hr"
+
+
+def _back(request, default: str):
+    """Where a page's button returns to: its own page (``next``), never another site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
 @login_required
 @require_POST
 def remind(request, pk: int):
     feedback_request = get_object_or_404(
         feedback_selectors.requests_manageable_by(user=request.user), pk=pk
     )
+    name = feedback_request.subject.name
+    home = _home_of(request, feedback_request)
     try:
-        reminded = services.request_remind(request=feedback_request)
+        reminded = services.request_remind(request=feedback_request, presser=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return _back(request, home)
+    next_at = reminded.outlook["next_at"]
+    later = (
+        f" Next reminder possible on {date_format(timezone.localtime(next_at), 'D j M, H:i')}."
+        if next_at
+        else ""
+    )
+    if reminded.sent:
+        messages.success(
+            request,
+            f"Reminder sent to {reminded.sent} rater{'s' if reminded.sent != 1 else ''} "
+            f"about {name}, each with a fresh link.{later}",
+        )
+    else:
+        messages.info(
+            request,
+            f"No reminder sent about {name}: each rater gets at most one email a day.{later}",
+        )
+    return _back(request, home)
+
+
+@login_required
+@require_POST
+def rater_resend(request, pk: int, rater_id: int):
+    """Retry a failed email (or resend a link, under the one-a-day rule)."""
+    feedback_request = get_object_or_404(
+        feedback_selectors.requests_manageable_by(user=request.user), pk=pk
+    )
+    rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+    try:
+        feedback_services.rater_resend(rater=rater)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
         messages.success(
             request,
-            f"Reminder sent to {reminded} rater{'s' if reminded != 1 else ''} "
-            f"about {feedback_request.subject.name}, each with a fresh link.",
+            f"A fresh link is on its way to {rater.name or rater.email}; this page shows "
+            "it as failed again if it cannot be delivered.",
         )
-    return redirect("reports_manager")
+    return _back(request, _home_of(request, feedback_request))
 
 
 @login_required
@@ -208,6 +288,7 @@ def hr_dashboard(request):
     context = {
         "cycles": cycles,
         "approvals": feedback_selectors.approvals_waiting_for(user=request.user)[:100],
+        "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
         "readable": readable,
         "team": _team_view(user=request.user, cycle=chosen, page_number=request.GET.get("page")),
     }

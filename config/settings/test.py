@@ -6,6 +6,8 @@ DEBUG = False
 SECRET_KEY = "insecure-test-key"  # noqa: S105 - test-only
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A worker in the test process retries a mail fault within a second or two, not 30.
+EMAIL_RETRY_BACKOFF_SECONDS = 1
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -20,7 +20,7 @@ def hr_client():
 def form_urls():
     cycle = open_cycle()
     request = new_request(cycle)
-    _, token = invited(request, "peer")
+    rater, token = invited(request, "peer")
     return [
         "/accounts/logout/",
         "/accounts/password_reset/",
@@ -28,6 +28,7 @@ def form_urls():
         "/people/import/",
         f"/s/{token}/",
         f"/reports/requests/{request.id}/remind/",
+        f"/reports/requests/{request.id}/raters/{rater.id}/resend/",
         f"/reports/hr/cycles/{cycle.id}/close/",
         "/reports/exports/",
         "/my-data/",

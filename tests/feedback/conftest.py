@@ -86,3 +86,47 @@ def _forget_token_guesses():
     for address in ("127.0.0.1", "10.0.0.1", "10.0.0.2"):
         guessing_forget(address)
     yield
+
+
+class SmtpHandler:
+    """What a real mail server answers, per recipient: refuse for good (550), defer (451)
+    a number of times (-1: always), or accept. Counts every RCPT attempt."""
+
+    def __init__(self):
+        self.refuse: set[str] = set()
+        self.defer: dict[str, int] = {}
+        self.attempts: dict[str, int] = {}
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.attempts[address] = self.attempts.get(address, 0) + 1
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        if self.defer.get(address, 0):
+            self.defer[address] -= 1
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf8", "replace")))
+        return "250 Message accepted for delivery"
+
+    def received_by(self, address: str) -> list[str]:
+        return [content for rcpt, content in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) in this process, and Django sending to it over TCP."""
+    from aiosmtpd.controller import Controller
+
+    from tests.faults.conftest import free_port
+
+    handler = SmtpHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    yield handler
+    controller.stop()

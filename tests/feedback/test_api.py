@@ -1,9 +1,11 @@
 """The feedback API: permission matrix, state changes, raters, launch, progress, surveys."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from feedback import services
 from feedback.models import Cycle, Framework, Rater
@@ -174,6 +176,7 @@ def test_it_lists_raters_in_a_fixed_number_of_queries(
     assert set(response.json()[0]) == {
         *("id", "relationship", "person", "email", "name", "status"),
         *("approval", "approval_decided_by", "approval_decided_at"),
+        *("delivery", "delivery_error"),
     }
 
 
@@ -231,6 +234,7 @@ def test_it_launches_once_and_reports_progress(
         "submitted": 0,
         "declined": 1,
         "total": 1,
+        "failed": 0,
     }
     assert progress["relationships"]["self"]["invited"] == 1
     assert progress["relationships"]["direct_report"]["total"] == 0
@@ -241,7 +245,15 @@ def test_it_launches_once_and_reports_progress(
         ("lead@example.com", "invited"),
         ("peer@example.com", "declined"),
     ]
-    assert set(hr_view["raters"][0]) == {"id", "relationship", "name", "email", "status"}
+    assert set(hr_view["raters"][0]) == {
+        "id",
+        "relationship",
+        "name",
+        "email",
+        "status",
+        "delivery",
+        "delivery_error",
+    }
 
 
 @pytest.mark.django_db
@@ -392,6 +404,8 @@ def test_it_resends_a_link_to_an_invited_rater_only(
     client = api_as(org["lead"])
     peer = dev_request.raters.get(relationship="peer")
     url = f"/api/v1/requests/{dev_request.pk}/raters/{peer.pk}/resend/"
+    # The invitation arrived two days ago: a resend (a reminder) is allowed.
+    Rater.objects.filter(pk=peer.pk).update(invited_at=timezone.now() - datetime.timedelta(days=2))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)

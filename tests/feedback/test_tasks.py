@@ -1,17 +1,20 @@
 """Invitations: tokens, one email per rater and per token, retries, and a real worker."""
 
+import datetime
 import hashlib
 import re
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
 from feedback import services, tasks
 from feedback.models import Rater
 from tests.feedback.conftest import tokens_from_outbox
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+DAY = datetime.timedelta(days=1)
 
 
 def launch(request, capture):
@@ -94,6 +97,8 @@ def test_it_kills_the_old_link_on_resend_and_never_mails_it(
     from feedback.selectors import rater_for_token
 
     rater = Rater.objects.get(relationship="peer")
+    # Invited two days ago: a resend is a reminder, allowed once the last email is a day old.
+    Rater.objects.filter(pk=rater.pk).update(invited_at=timezone.now() - 2 * DAY)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.rater_resend(rater=rater)

@@ -93,20 +93,25 @@ def respond(
 
 
 def invited(request: FeedbackRequest, relationship: str) -> tuple[Rater, str]:
-    """A rater holding a survey link, as after launch; returns the raw token too."""
+    """A rater holding a survey link, as after launch, its email delivered two days ago
+    (so a reminder is allowed now); returns the raw token too."""
+    import datetime
     import secrets
 
     from feedback.selectors import token_hash
 
     token = secrets.token_urlsafe(32)
     n = next(_serial)
+    two_days_ago = timezone.now() - datetime.timedelta(days=2)
     rater = Rater.objects.create(
         request=request,
         relationship=relationship,
         email=f"invited{n}@example.com",
         status=Rater.Status.INVITED,
         token_hash=token_hash(token=token),
-        token_issued_at=timezone.now(),
+        token_issued_at=two_days_ago,
+        invitation_sent_hash=token_hash(token=token),
+        invited_at=two_days_ago,
     )
     return rater, token
 
