@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from fractions import Fraction
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from reports import charts, presentation
+from reports.analysis import round_half_away
 
 BEHAVIOURS = ("vision", "change", "risk", "people", "development")
 POLES = ("leadership", "management")
@@ -249,7 +251,7 @@ def _subject_score(subject: dict, behaviour: str, pole: str, group: str = "other
 
 
 def _rate(submitted: int, invited: int):
-    return round(100 * submitted / invited, 1) if invited else None
+    return round_half_away(Fraction(100 * submitted, invited), 1) if invited else None
 
 
 def team_csv(report: dict) -> bytes:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from fractions import Fraction
 
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
-from reports.analysis import CommentRow, ItemInfo
+from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
@@ -49,7 +50,8 @@ def submitted_comments(*, request_ids: Sequence[int]) -> dict[int, list[CommentR
 
 
 def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
-    """Requests whose stored result is missing or reflects other answers than today's."""
+    """Requests whose stored result is missing, reflects other answers than today's, or
+    lacks a figure added since it was computed (never a frozen one)."""
     submitted = (
         Rater.objects.filter(request=OuterRef("pk"), status=SUBMITTED).order_by().values("request")
     )
@@ -66,6 +68,8 @@ def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
                 ~Q(gap_analysis__submitted_count=F("current_count"))
                 | ~Q(gap_analysis__last_submitted_at=F("current_last"))
                 | Q(gap_analysis__last_submitted_at__isnull=True, current_last__isnull=False)
+                # Computed before ``others_counted`` existed: recomputed to gain it.
+                | Q(gap_analysis__others_counted__isnull=True)
             )
         )
     ).exclude(gap_analysis__frozen_at__isnull=False)
@@ -121,7 +125,7 @@ def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = No
     )
     wanted = set(request_ids) if request_ids is not None else None
     return {
-        (request_id, behaviour, pole): round(percentile * 100, 1)
+        (request_id, behaviour, pole): round_half_away(percentile * 100, 1)
         for request_id, behaviour, pole, percentile in ranked
         if wanted is None or request_id in wanted
     }
@@ -219,7 +223,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                             pole: None
                             if figures[behaviour][pole] is None
                             else {
-                                "score": round(figures[behaviour][pole], 2),
+                                "score": r2(figures[behaviour][pole]),
                                 "percentile": percentiles.get((row["id"], behaviour, pole)),
                             }
                             for pole in POLE_NAMES
@@ -245,7 +249,7 @@ def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
     figures = _empty_behaviours()
     for row in rows:
         figures[row["behaviour"]][row["pole"]] = {
-            "mean": round(row["mean"], 2),
+            "mean": r2(row["mean"]),
             "subjects": row["subjects"],
         }
     return {
@@ -282,7 +286,9 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
     total["rate"] = None
     for counts in (*rates.values(), total):
         if counts["invited"]:
-            counts["rate"] = round(100 * counts["submitted"] / counts["invited"], 1)
+            counts["rate"] = round_half_away(
+                Fraction(100 * counts["submitted"], counts["invited"]), 1
+            )
     return {"relationships": rates, "total": total}
 
 
@@ -349,7 +355,9 @@ def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]
                 "invited": row["invited"],
                 "submitted": row["submitted"],
                 "declined": row["declined"],
-                "rate": round(100 * row["submitted"] / row["invited"]) if row["invited"] else 0,
+                "rate": round_half_away(Fraction(100 * row["submitted"], row["invited"]), 0)
+                if row["invited"]
+                else 0,
             }
         )
     return rates

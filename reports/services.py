@@ -17,7 +17,7 @@ from core.audit import audit_record
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
 from reports import selectors, sql
-from reports.analysis import Stat, r2
+from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
 from reports.models import GapAnalysis
 
@@ -127,6 +127,7 @@ def gap_analyses_render(*, analyses: Sequence[GapAnalysis]) -> None:
             k=cycle.min_anonymous_raters,
             threshold=Fraction(str(cycle.gap_threshold)),
             question_order=question_order,
+            others_counted=analysis.others_counted,
         )
         analysis.data = {
             "request": request.id,
@@ -664,7 +665,7 @@ def team_report(*, export) -> dict:
         "response": {
             "invited": invited,
             "submitted": submitted,
-            "rate": round(100 * submitted / invited, 1) if invited else None,
+            "rate": round_half_away(Fraction(100 * submitted, invited), 1) if invited else None,
         },
     }
 
