@@ -182,8 +182,8 @@ def _empty_behaviours() -> dict[str, dict[str, None]]:
 
 
 def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict]:
-    """Per subject of one page: others' pole scores with their organisation percentile
-    and the number of others' surveys behind them. Three queries, whatever the page."""
+    """Per subject of one page: others' pole scores with their organisation percentile,
+    the number of others' surveys and of the people counted in those scores. Three queries, whatever the page."""
     rows = list(
         FeedbackRequest.objects.filter(id__in=requests)
         .order_by("subject__name", "id")
@@ -194,6 +194,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
             "subject__team__name",
             "gap_analysis__submitted_count",
             "gap_analysis__surveys",
+            "gap_analysis__others_counted",
         )
     )
     scores: dict[int, dict] = defaultdict(_empty_behaviours)
@@ -213,9 +214,12 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                     "name": row["subject__name"],
                     "team": row["subject__team__name"] or "",
                 },
-                # Everyone but self: the n of the others' scores.
+                # Surveys of everyone but self; kept for existing clients. The label of
+                # the others' scores is others_counted: the people inside them (null for
+                # a result frozen before it was recorded).
                 "others_n": (row["gap_analysis__submitted_count"] or 0)
                 - (row["gap_analysis__surveys"] or {}).get("self", 0),
+                "others_counted": row["gap_analysis__others_counted"],
                 "behaviours": [
                     {
                         "behaviour": behaviour,

@@ -286,6 +286,17 @@ def cycle_results_opened(*, cycle: Cycle, hr: bool, refused: str) -> Cycle:
     return locked
 
 
+def _as_read(data: dict, cycle: Cycle) -> dict:
+    """A stored document as every reader gets it: the figures as stored, today's cycle
+    header, and ``groups.others.counted`` present. A document frozen before counted was
+    recorded reads it as null (unknown): it is never computed afresh for a frozen
+    result, whose answers may have been purged or erased since."""
+    groups = data["groups"]
+    if "counted" not in groups["others"]:
+        groups = {**groups, "others": {**groups["others"], "counted": None}}
+    return {**data, "groups": groups, "cycle": _cycle_doc(cycle)}
+
+
 def results_read(*, request: FeedbackRequest, user) -> dict:
     """The gap analysis as a reader sees it, under the reading rules (``_results_opened``)."""
     from accounts.selectors import user_is_hr
@@ -300,7 +311,7 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
                 frozen_at=timezone.now()
             )
     # The figures are as stored (frozen once released); the cycle header is today's.
-    return {**analysis.data, "cycle": _cycle_doc(cycle)}
+    return _as_read(analysis.data, cycle)
 
 
 def request_remind(*, request: FeedbackRequest) -> int:
@@ -473,8 +484,7 @@ def export_documents(*, cycle: Cycle, request_ids: Sequence[int]) -> list[dict]:
         GapAnalysis.objects.filter(
             request_id__in=list(rendered), frozen_at__isnull=True, data__isnull=False
         ).update(frozen_at=timezone.now())
-    header = _cycle_doc(cycle)
-    documents = [{**data, "cycle": header} for data in rendered.values()]
+    documents = [_as_read(data, cycle) for data in rendered.values()]
     documents.sort(key=lambda d: (d["subject"]["name"].lower(), d["request"]))
     return documents
 
