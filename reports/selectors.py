@@ -420,6 +420,27 @@ def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     }
 
 
+def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Fraction]]:
+    """request id -> item id -> the exact ``others`` mean, from the stored cells (frozen
+    with the document once released), so a team mean of items is computed from exact
+    values and rounded once, not averaged from rounded figures."""
+    import json
+
+    from reports.sql import GROUPS
+
+    start = 3 * GROUPS.index("others")
+    means: dict[int, dict[int, Fraction]] = {}
+    for request_id, raw in GapAnalysis.objects.filter(
+        request_id__in=request_ids, cells__isnull=False
+    ).values_list("request_id", "cells"):
+        means[request_id] = {
+            int(item_id): Fraction(int(numbers[start + 1]), int(numbers[start]))
+            for item_id, numbers in json.loads(raw).items()
+            if numbers[start]
+        }
+    return means
+
+
 def scope_scores(*, request_ids: Sequence[int]) -> list[dict]:
     """Like ``team_scores`` for any set of subjects: the mean of the subjects' ``others``
     pole scores per behaviour and pole, each subject weighing the same, in one GROUP BY."""

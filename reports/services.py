@@ -618,8 +618,9 @@ def team_report(*, export) -> dict:
     request_ids = _scope_request_ids(export)
     documents = export_documents(cycle=export.cycle, request_ids=request_ids)
     responses = selectors.response_counts(request_ids=request_ids)
+    exact_means = selectors.others_item_means(request_ids=request_ids)
     subjects = []
-    item_sums: dict[int, list[float]] = {}
+    item_sums: dict[int, list[Fraction]] = {}
     items_meta: dict[int, dict] = {}
     for document in documents:
         counts = responses.get(document["request"], {"invited": 0, "submitted": 0})
@@ -639,7 +640,9 @@ def team_report(*, export) -> dict:
             items_meta.setdefault(item["id"], item)
             others = item["scores"].get("others")
             if others is not None:
-                item_sums.setdefault(item["id"], []).append(others["mean"])
+                item_sums.setdefault(item["id"], []).append(
+                    exact_means[document["request"]][item["id"]]
+                )
     items = [
         {
             "id": item_id,

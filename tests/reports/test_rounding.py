@@ -156,3 +156,26 @@ def test_a_half_rounds_away_from_zero_in_the_api_the_pages_and_the_files(client,
     summary = {row[0]: row for row in workbook["Summary"].iter_rows(values_only=True) if row}
     assert summary["Vision"][1] == 3.13  # the team mean
     assert summary["Team"][3] == 56.3  # the response rate, in %
+
+
+def test_the_team_mean_of_an_item_is_computed_from_exact_means(org):
+    """Two subjects' others means of the first statement: 1 (Ria's boss alone) and 7/6
+    (Ann's boss 2 and five peers 1), published 1.00 and 1.17. The team mean is exactly
+    (1 + 7/6) / 2 = 13/12 = 1.0833, so 1.08; averaging the published figures would give
+    (1.00 + 1.17) / 2 = 1.085, so 1.09."""
+    ann = person_with_login(
+        email="ann@example.com", name="Ann Other", team=org["ria"].team, manager=org["boss"]
+    )
+    cycle = open_cycle(k=3)
+    first = items_of(cycle)[0]
+    ria, other = new_request(cycle, subject=org["ria"]), new_request(cycle, subject=ann)
+    respond(ria, "boss", {first.id: 1})
+    respond(other, "boss", {first.id: 2})
+    for _ in range(5):
+        respond(other, "peer", {first.id: 1})
+    cycle_recompute(cycle_id=cycle.id)
+    Cycle.objects.filter(pk=cycle.pk).update(status=Cycle.Status.RELEASED)
+    cycle.refresh_from_db()
+    workbook = load_workbook(io.BytesIO(build(org, cycle, "team_xlsx").file.read()))
+    rows = list(workbook["Items"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][3:] == (1.08, 2)  # team mean, subjects
