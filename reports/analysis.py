@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 SELF, BOSS, PEER, DIRECT_REPORT, OTHER, OTHERS = (
@@ -81,15 +81,43 @@ class CommentRow:
     text: str
 
 
-def r2(value: Fraction | float | None) -> float | None:
-    """Two decimals, half away from zero, from the exact value."""
+# A float (a standard deviation, a team mean averaged by the database) is read to this
+# many significant digits before rounding: far more than any published figure needs, and
+# enough to drop the last bits of binary error, so a float 3.1249999999999996 that stands
+# for 3.125 rounds as 3.125 does, and 2.675 (stored as 2.67499999...) rounds to 2.68.
+FLOAT_DIGITS = 12
+
+
+def round_half_away(value: Fraction | Decimal | float | int | None, places: int = 2):
+    """The one rounding rule of every published number (CONTRACT.md section 4): ``places``
+    decimals, half away from zero (3.125 -> 3.13, -3.125 -> -3.13), from the exact value.
+
+    Fractions (every figure computed from ratings) are rounded exactly, with integers;
+    floats as the decimal they stand for (``FLOAT_DIGITS``). Returns a float, or an int
+    for ``places=0``; None stays None.
+    """
     if value is None:
         return None
-    if isinstance(value, Fraction):
-        exact = Decimal(value.numerator) / Decimal(value.denominator)
-    else:
-        exact = Decimal(repr(value))
-    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot round {value!r}")
+        value = Fraction(Decimal(format(value, f".{FLOAT_DIGITS}g")))
+    exact = Fraction(value)
+    scale = 10**places
+    scaled = abs(exact) * scale
+    whole, remainder = divmod(scaled.numerator, scaled.denominator)
+    if 2 * remainder >= scaled.denominator:
+        whole += 1
+    if exact < 0:
+        whole = -whole
+    if places == 0:
+        return whole
+    return float(Fraction(whole, scale))
+
+
+def r2(value: Fraction | float | None) -> float | None:
+    """Two decimals, half away from zero, from the exact value (``round_half_away``)."""
+    return round_half_away(value, 2)
 
 
 def _mean(values: Iterable[Fraction]) -> Fraction | None:
@@ -123,12 +151,15 @@ def document(
     k: int,
     threshold: Fraction,
     question_order: dict[int, int],
+    others_counted: int | None = None,
 ) -> dict:
     """The published figures of one request, from its reportable cells.
 
     ``cells`` maps (item id, group) to the Stat of the ratings the anonymity rules let
     through, ``others`` included: PostgreSQL (or SQLite) computed them in
-    ``reports.sql``. ``surveys``: submitted surveys per rater group. Returns the
+    ``reports.sql``. ``surveys``: submitted surveys per rater group.
+    ``others_counted``: raters with a rating inside an ``others`` item mean (also from
+    ``reports.sql``; None on a row computed before it existed). Returns the
     section-4 document without the request/subject/cycle header, which the caller adds.
     """
     survey_n = {g: surveys.get(g, 0) for g in RATER_GROUPS}
@@ -136,7 +167,12 @@ def document(
         SELF: {"n": survey_n[SELF], "shown": survey_n[SELF] > 0},
         BOSS: {"n": survey_n[BOSS], "shown": survey_n[BOSS] > 0},
         **{g: {"n": survey_n[g], "shown": survey_n[g] >= k} for g in ANONYMOUS_GROUPS},
-        OTHERS: {"n": sum(survey_n[g] for g in RATER_GROUPS if g != SELF), "shown": False},
+        OTHERS: {
+            "n": sum(survey_n[g] for g in RATER_GROUPS if g != SELF),
+            "shown": False,
+            # n counts surveys; counted, the people actually behind the others figures.
+            "counted": others_counted,
+        },
     }
 
     shown: dict[int, dict[str, Stat]] = {item.id: {} for item in items}

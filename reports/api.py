@@ -37,7 +37,8 @@ class RequestResultsView(APIView):
         "their managers (any level) once it is released; nobody while it is open (409). "
         "Besides the contract's fields: `strengths`, `to_develop` (item ids, by others' "
         "means), `disagreements` (items where others' sd >= 1.0) and a plain-words "
-        "`profile` per behaviour. See docs/gap-analysis.md.",
+        "`profile` per behaviour. `groups.others.counted` is null only for a result "
+        "released before it was recorded. See docs/gap-analysis.md.",
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The gap analysis."),
             **WITH_CONFLICT,

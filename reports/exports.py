@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from fractions import Fraction
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from reports import charts, presentation
+from reports.analysis import round_half_away
 
 BEHAVIOURS = ("vision", "change", "risk", "people", "development")
 POLES = ("leadership", "management")
@@ -152,6 +154,7 @@ def individual_context(document: dict) -> dict:
                         "pole": lead_name if item["pole"] == "leadership" else manage_name,
                         "self": (item["scores"].get("self") or {}).get("mean"),
                         "others": item["scores"].get("others"),
+                        "boss_only": presentation.item_others_is_boss_only(item),
                         "gap": item["self_others_gap"],
                         "blind_spot": item["id"] in document["blind_spots"],
                         "hidden_strength": item["id"] in document["hidden_strengths"],
@@ -160,11 +163,17 @@ def individual_context(document: dict) -> dict:
                 ],
             }
         )
+    counted = presentation.others_counted(document)
+    boss_only = presentation.others_is_boss_only(document)
     group_rows = []
     for group in GROUPS:
         info = groups.get(group, {"n": 0, "shown": False})
         if group == "others":
             note = "everyone but you, pooled so that no small group stands out"
+            if counted is not None:
+                note = f"{note}; counted={counted}, the people behind its figures"
+            if boss_only:
+                note = f"{note} (your boss only)"
         elif info["shown"]:
             note = "shown"
         elif info["n"] == 0:
@@ -201,6 +210,7 @@ def individual_context(document: dict) -> dict:
                 "behaviour": items[i]["behaviour"].capitalize(),
                 "self": (items[i]["scores"].get("self") or {}).get("mean"),
                 "others": (items[i]["scores"].get("others") or {}).get("mean"),
+                "boss_only": presentation.item_others_is_boss_only(items[i]),
                 "gap": items[i]["self_others_gap"],
             }
             for i in ids
@@ -218,6 +228,8 @@ def individual_context(document: dict) -> dict:
         "threshold": threshold,
         "groups": group_rows,
         "hidden_groups": hidden_groups,
+        "counted": counted,
+        "boss_only_note": presentation.boss_only_note(document, name="All others"),
         "behaviours": behaviours,
         "blind_spots": described(document["blind_spots"]),
         "hidden_strengths": described(document["hidden_strengths"]),
@@ -249,16 +261,30 @@ def _subject_score(subject: dict, behaviour: str, pole: str, group: str = "other
 
 
 def _rate(submitted: int, invited: int):
-    return round(100 * submitted / invited, 1) if invited else None
+    return round_half_away(Fraction(100 * submitted, invited), 1) if invited else None
+
+
+def _n_or_counted(groups: dict, group: str) -> tuple:
+    """(n, counted) cells: an ``others`` score is labelled by the people counted in it,
+    never by its surveys (which include raters whose ratings were not counted)."""
+    if group == "others":
+        return "", _counted(groups)
+    return groups[group]["n"], ""
+
+
+def _counted(groups: dict):
+    # None on a document frozen before counted was recorded: shown as a blank cell.
+    return groups["others"].get("counted")
 
 
 def team_csv(report: dict) -> bytes:
-    """One row per subject, behaviour, pole and group that has a published score, with n.
+    """One row per subject, behaviour, pole and group that has a published score, with n
+    (surveys of that group) or, for ``others``, counted (the people behind the score).
     A group whose figure is hidden has no row: a blank would still say it was withheld."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
-        ["cycle", "subject", "title", "team", "behaviour", "pole", "group", "score", "n"]
+        ["cycle", "subject", "title", "team", "behaviour", "pole", "group", "score", "n", "counted"]
     )
     for subject in report["subjects"]:
         for row in subject["behaviours"]:
@@ -277,7 +303,7 @@ def team_csv(report: dict) -> bytes:
                             pole,
                             group,
                             f"{score:.2f}",
-                            subject["groups"][group]["n"],
+                            *_n_or_counted(subject["groups"], group),
                         ]
                     )
     # A byte-order mark so Excel opens accented names correctly.
@@ -365,7 +391,7 @@ def team_xlsx(report: dict) -> bytes:
     people = workbook.create_sheet("People by behaviour")
     columns = [(b, p) for b in BEHAVIOURS for p in POLES]
     people.append(
-        ["Name", "Title", "Team", "Others n"] + [f"{b.capitalize()} {p}" for b, p in columns]
+        ["Name", "Title", "Team", "Others counted"] + [f"{b.capitalize()} {p}" for b, p in columns]
     )
     for cell in people[1]:
         cell.font, cell.fill = bold, header_fill
@@ -376,7 +402,7 @@ def team_xlsx(report: dict) -> bytes:
                 neutralise(subject["name"]),
                 neutralise(subject["title"]),
                 neutralise(subject["team"]),
-                subject["groups"]["others"]["n"],
+                _counted(subject["groups"]),
             ]
             + [_subject_score(subject, b, p) for b, p in columns]
         )
@@ -447,7 +473,8 @@ def team_pdf(report: dict) -> bytes:
             {
                 "name": subject["name"],
                 "title": subject["title"],
-                "n": subject["groups"]["others"]["n"],
+                "counted": _counted(subject["groups"]),
+                "boss_only": _counted(subject["groups"]) == 1,
                 "cells": cells,
             }
         )

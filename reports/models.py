@@ -23,6 +23,10 @@ class GapAnalysis(models.Model):
     # The published document rendered from the cells; empty until first needed.
     data = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    # groups.others.counted (CONTRACT.md section 4): raters with at least one rating
+    # inside an ``others`` item mean, computed with the cells. Null on rows computed before
+    # it existed: an unfrozen one is then stale (recomputed), a frozen one stays as it is.
+    others_counted = models.PositiveIntegerField(null=True, blank=True)
     submitted_count = models.PositiveIntegerField(default=0)
     last_submitted_at = models.DateTimeField(null=True, blank=True)
     # Set when the cycle is released: from then on nothing recomputes this row.

@@ -44,6 +44,62 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def others_counted(document: dict) -> int | None:
+    """``groups.others.counted``: the people behind the others figures. None for a
+    document frozen before it was recorded (its figures are never recomputed)."""
+    return document["groups"]["others"].get("counted")
+
+
+def counted_label(name: str, counted: int | None) -> str:
+    """An others figure is labelled with the people counted in it, never with n (the
+    surveys, which include raters whose ratings could not be counted)."""
+    return name if counted is None else f"{name} (counted={counted})"
+
+
+def item_others_is_boss_only(item: dict) -> bool:
+    """The item's others mean rests on the boss's rating alone."""
+    others, boss = item["scores"].get("others"), item["scores"].get("boss")
+    return bool(others and boss and others["n"] == boss["n"])
+
+
+def others_is_boss_only(document: dict) -> bool:
+    """Every others figure of the document is the boss alone.
+
+    With k >= 2 a counted anonymous rater comes with at least one more, so one person
+    counted is the boss. A document frozen before ``counted`` existed is read from its
+    items: every others mean has exactly the boss's rating count.
+    """
+    counted = others_counted(document)
+    if counted is not None:
+        return counted == 1 and document["groups"]["boss"]["n"] > 0
+    with_others = [i for i in document["items"] if i["scores"].get("others")]
+    return bool(with_others) and all(item_others_is_boss_only(i) for i in with_others)
+
+
+def boss_only_note(document: dict, *, name: str = "Others") -> str | None:
+    """Says in words that ``others`` is the boss alone, and why; None otherwise."""
+    if not others_is_boss_only(document):
+        return None
+    k = document["cycle"]["min_anonymous_raters"]
+    groups = document["groups"]
+    below = [GROUP_NAMES[g][1] for g in ANONYMOUS if 0 < groups[g]["n"] < k]
+    answered = [g for g in ANONYMOUS if groups[g]["n"] > 0]
+    if not answered:
+        why = "nobody else answered"
+    elif len(below) == len(answered):
+        why = (
+            f"{_join(below)} are below the anonymity minimum of {k}, "
+            "so none of their ratings is counted"
+        )
+    else:
+        why = f"no other rating reached the anonymity minimum of {k}"
+    return f"“{name}” here means your boss only: {why}."
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def suppressed_notes(document: dict) -> list[str]:
     """One plain sentence per group that answered but is not shown on its own."""
     k = document["cycle"]["min_anonymous_raters"]
@@ -60,6 +116,11 @@ def suppressed_notes(document: dict) -> list[str]:
             )
     if document["groups"]["boss"]["n"] == 0:
         notes.append("Your boss has not answered, so there is no boss column.")
+    if others_counted(document) is None:
+        notes.append(
+            "This report was released before the number of people counted in “everyone "
+            "but you” was recorded: that number is not shown."
+        )
     return notes
 
 
@@ -79,15 +140,13 @@ def behaviour_sections(document: dict) -> list[dict]:
             n = groups[group]["n"]
             if group == "other" and n == 0:
                 continue  # external raters are optional; an empty row says nothing
-            # The chart's label column is narrow: "Others" there, spelled out in the table.
-            short = "Others" if group == "others" else GROUP_NAMES[group][0]
-            rows.append(
-                (
-                    f"{short} (n={n})",
-                    behaviour["leadership"][group],
-                    behaviour["management"][group],
-                )
-            )
+            if group == "others":
+                # The chart's label column is narrow: "Others" there, spelled out in the
+                # table. Labelled with the people counted, not the surveys.
+                label = counted_label("Others", others_counted(document))
+            else:
+                label = f"{GROUP_NAMES[group][0]} (n={n})"
+            rows.append((label, behaviour["leadership"][group], behaviour["management"][group]))
         sections.append(
             {
                 "slug": slug,
@@ -101,7 +160,9 @@ def behaviour_sections(document: dict) -> list[dict]:
                         "pole": item["pole"],
                         "self": _score((item["scores"]["self"] or {}).get("mean")),
                         "others": _score((item["scores"]["others"] or {}).get("mean")),
-                        "others_n": (item["scores"]["others"] or {}).get("n", 0),
+                        # People behind this item's others mean: one rating each.
+                        "others_counted": (item["scores"]["others"] or {}).get("n", 0),
+                        "boss_only": item_others_is_boss_only(item),
                     }
                     for item in items_by_behaviour.get(slug, [])
                 ],
@@ -116,8 +177,14 @@ def gap_chart(document: dict) -> str:
         name = behaviour_name(behaviour["behaviour"])
         for pole in ("leadership", "management"):
             rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
+    if others_is_boss_only(document):
+        title = "How you rate yourself compared with your boss (the only person counted)"
+    else:
+        title = counted_label(
+            "How you rate yourself compared with everyone else", others_counted(document)
+        )
     return charts.gap_bars(
-        title="How you rate yourself compared with everyone else",
+        title=title,
         rows=rows,
         threshold=document["cycle"]["gap_threshold"],
     )
@@ -132,16 +199,21 @@ def gap_sentences(document: dict) -> dict[str, list[str]]:
         mine = item["scores"]["self"]["mean"]
         others = item["scores"]["others"]
         where = behaviour_name(item["behaviour"]).lower()
+        # Built on the boss alone: said so, not dressed up as "everyone else".
+        if item_others_is_boss_only(item):
+            who, counted, they = "your boss alone", "boss only", "Your boss sees"
+        else:
+            who, counted, they = "everyone else", f"counted={others['n']}", "Others see"
         if kind == "blind":
             return (
                 f"“{item['text']}” ({where}, {item['pole']}): you rate yourself {mine:.2f}, "
-                f"everyone else {others['mean']:.2f} (n={others['n']}). Others see this in "
+                f"{who} {others['mean']:.2f} ({counted}). {they} this in "
                 f"you less than you think."
             )
         return (
-            f"“{item['text']}” ({where}, {item['pole']}): everyone else rates you "
-            f"{others['mean']:.2f} (n={others['n']}), you rate yourself {mine:.2f}. Others "
-            f"see more of this in you than you give yourself credit for."
+            f"“{item['text']}” ({where}, {item['pole']}): {who} rates you "
+            f"{others['mean']:.2f} ({counted}), you rate yourself {mine:.2f}. {they} "
+            f"more of this in you than you give yourself credit for."
         )
 
     return {
@@ -170,12 +242,19 @@ def group_counts(document: dict) -> list[dict]:
     rows = []
     for group in CHART_GROUPS:
         figures = document["groups"][group]
+        if group == "others":
+            counted = others_counted(document)
+            rule = "" if counted is None else f"counted={counted}"
+            if others_is_boss_only(document):
+                rule = f"{rule} (your boss only)".strip()
+        else:
+            rule = f"shown from {k} answers" if group in ANONYMOUS else ""
         rows.append(
             {
                 "name": GROUP_NAMES[group][0],
                 "n": figures["n"],
                 "shown": figures["shown"],
-                "rule": f"shown from {k} answers" if group in ANONYMOUS else "",
+                "rule": rule,
             }
         )
     return rows
@@ -186,6 +265,7 @@ def report_context(document: dict) -> dict:
         "document": document,
         "groups": group_counts(document),
         "notes": suppressed_notes(document),
+        "boss_only_note": boss_only_note(document),
         "sections": behaviour_sections(document),
         "gap_chart": gap_chart(document),
         **gap_sentences(document),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from fractions import Fraction
 
 from django.db.models import (
     Avg,
@@ -25,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
-from reports.analysis import CommentRow, ItemInfo
+from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, ResponseCount, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
@@ -61,7 +62,8 @@ def submitted_comments(*, request_ids: Sequence[int]) -> dict[int, list[CommentR
 
 
 def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
-    """Requests whose stored result is missing or reflects other answers than today's."""
+    """Requests whose stored result is missing, reflects other answers than today's, or
+    lacks a figure added since it was computed (never a frozen one)."""
     submitted = (
         Rater.objects.filter(request=OuterRef("pk"), status=SUBMITTED).order_by().values("request")
     )
@@ -78,6 +80,8 @@ def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
                 ~Q(gap_analysis__submitted_count=F("current_count"))
                 | ~Q(gap_analysis__last_submitted_at=F("current_last"))
                 | Q(gap_analysis__last_submitted_at__isnull=True, current_last__isnull=False)
+                # Computed before ``others_counted`` existed: recomputed to gain it.
+                | Q(gap_analysis__others_counted__isnull=True)
             )
         )
     ).exclude(gap_analysis__frozen_at__isnull=False)
@@ -137,7 +141,7 @@ def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = No
     )
     wanted = set(request_ids) if request_ids is not None else None
     return {
-        (request_id, behaviour, pole): round(percentile * 100, 1)
+        (request_id, behaviour, pole): round_half_away(percentile * 100, 1)
         for request_id, behaviour, pole, percentile in ranked
         if wanted is None or request_id in wanted
     }
@@ -196,8 +200,8 @@ def _empty_behaviours() -> dict[str, dict[str, None]]:
 
 
 def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict]:
-    """Per subject of one page: others' pole scores with their organisation percentile
-    and the number of others' surveys behind them. Three queries, whatever the page."""
+    """Per subject of one page: others' pole scores with their organisation percentile,
+    the number of others' surveys and of the people counted in those scores. Three queries, whatever the page."""
     rows = list(
         FeedbackRequest.objects.filter(id__in=requests)
         .order_by("subject__name", "id")
@@ -208,6 +212,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
             "subject__team__name",
             "gap_analysis__submitted_count",
             "gap_analysis__surveys",
+            "gap_analysis__others_counted",
         )
     )
     scores: dict[int, dict] = defaultdict(_empty_behaviours)
@@ -227,9 +232,12 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                     "name": row["subject__name"],
                     "team": row["subject__team__name"] or "",
                 },
-                # Everyone but self: the n of the others' scores.
+                # Surveys of everyone but self; kept for existing clients. The label of
+                # the others' scores is others_counted: the people inside them (null for
+                # a result frozen before it was recorded).
                 "others_n": (row["gap_analysis__submitted_count"] or 0)
                 - (row["gap_analysis__surveys"] or {}).get("self", 0),
+                "others_counted": row["gap_analysis__others_counted"],
                 "behaviours": [
                     {
                         "behaviour": behaviour,
@@ -237,7 +245,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                             pole: None
                             if figures[behaviour][pole] is None
                             else {
-                                "score": round(figures[behaviour][pole], 2),
+                                "score": r2(figures[behaviour][pole]),
                                 "percentile": percentiles.get((row["id"], behaviour, pole)),
                             }
                             for pole in POLE_NAMES
@@ -263,7 +271,7 @@ def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
     figures = _empty_behaviours()
     for row in rows:
         figures[row["behaviour"]][row["pole"]] = {
-            "mean": round(row["mean"], 2),
+            "mean": r2(row["mean"]),
             "subjects": row["subjects"],
         }
     return {
@@ -327,7 +335,9 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
     total["rate"] = None
     for counts in (*rates.values(), total):
         if counts["invited"]:
-            counts["rate"] = round(100 * counts["submitted"] / counts["invited"], 1)
+            counts["rate"] = round_half_away(
+                Fraction(100 * counts["submitted"], counts["invited"]), 1
+            )
     return {"relationships": rates, "total": total}
 
 
@@ -397,7 +407,9 @@ def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]
                 "invited": row["invited"],
                 "submitted": row["submitted"],
                 "declined": row["declined"],
-                "rate": round(100 * row["submitted"] / row["invited"]) if row["invited"] else 0,
+                "rate": round_half_away(Fraction(100 * row["submitted"], row["invited"]), 0)
+                if row["invited"]
+                else 0,
             }
         )
     return rates
@@ -447,6 +459,27 @@ def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         row["request_id"]: {"invited": row["invited"], "submitted": row["submitted"]}
         for row in rows
     }
+
+
+def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Fraction]]:
+    """request id -> item id -> the exact ``others`` mean, from the stored cells (frozen
+    with the document once released), so a team mean of items is computed from exact
+    values and rounded once, not averaged from rounded figures."""
+    import json
+
+    from reports.sql import GROUPS
+
+    start = 3 * GROUPS.index("others")
+    means: dict[int, dict[int, Fraction]] = {}
+    for request_id, raw in GapAnalysis.objects.filter(
+        request_id__in=request_ids, cells__isnull=False
+    ).values_list("request_id", "cells"):
+        means[request_id] = {
+            int(item_id): Fraction(int(numbers[start + 1]), int(numbers[start]))
+            for item_id, numbers in json.loads(raw).items()
+            if numbers[start]
+        }
+    return means
 
 
 def scope_scores(*, request_ids: Sequence[int]) -> list[dict]:

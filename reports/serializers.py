@@ -40,6 +40,11 @@ class TeamReportSubjectSerializer(serializers.Serializer):
     request = serializers.IntegerField()
     subject = SubjectBriefSerializer()
     others_n = serializers.IntegerField(help_text="Submitted surveys of everyone but self.")
+    others_counted = serializers.IntegerField(
+        allow_null=True,
+        help_text="People with at least one rating inside the others' scores "
+        "(groups.others.counted); null for a result frozen before it was recorded.",
+    )
     behaviours = SubjectBehaviourSerializer(many=True)
 
 

@@ -18,7 +18,7 @@ from core.audit import audit_record
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
 from reports import selectors, sql
-from reports.analysis import Stat, r2
+from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
 from reports.models import GapAnalysis
 
@@ -128,6 +128,7 @@ def gap_analyses_render(*, analyses: Sequence[GapAnalysis]) -> None:
             k=cycle.min_anonymous_raters,
             threshold=Fraction(str(cycle.gap_threshold)),
             question_order=question_order,
+            others_counted=analysis.others_counted,
         )
         analysis.data = {
             "request": request.id,
@@ -283,7 +284,11 @@ def subject_results_erase(*, request_ids: Sequence[int]) -> None:
 
     The requests' cycles must be frozen first (``cycle_results_freeze``).
     """
+    # The exact means, read before the cells go: the team's item means are computed from
+    # exact values, and must come out the same after the erasure as before.
+    exact_means = selectors.others_item_means(request_ids=request_ids)
     for analysis in GapAnalysis.objects.filter(request_id__in=list(request_ids)):
+        exact = exact_means.get(analysis.request_id, {})
         items = (analysis.data or {}).get("items", [])
         stub = {
             "request": analysis.request_id,
@@ -294,7 +299,10 @@ def subject_results_erase(*, request_ids: Sequence[int]) -> None:
                     "scores": {
                         "others": None
                         if item["scores"].get("others") is None
-                        else {"mean": item["scores"]["others"]["mean"]}
+                        else {
+                            "mean": item["scores"]["others"]["mean"],
+                            "exact": str(exact[item["id"]]) if item["id"] in exact else None,
+                        }
                     },
                 }
                 for item in items
@@ -410,6 +418,17 @@ def cycle_results_opened(*, cycle: Cycle, hr: bool, refused: str) -> Cycle:
     return locked
 
 
+def _as_read(data: dict, cycle: Cycle) -> dict:
+    """A stored document as every reader gets it: the figures as stored, today's cycle
+    header, and ``groups.others.counted`` present. A document frozen before counted was
+    recorded reads it as null (unknown): it is never computed afresh for a frozen
+    result, whose answers may have been purged or erased since."""
+    groups = data["groups"]
+    if "counted" not in groups["others"]:
+        groups = {**groups, "others": {**groups["others"], "counted": None}}
+    return {**data, "groups": groups, "cycle": _cycle_doc(cycle)}
+
+
 def results_read(*, request: FeedbackRequest, user) -> dict:
     """The gap analysis as a reader sees it, under the reading rules (``_results_opened``)."""
     from accounts.selectors import user_is_hr
@@ -424,7 +443,7 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
                 frozen_at=timezone.now()
             )
     # The figures are as stored (frozen once released); the cycle header is today's.
-    return {**analysis.data, "cycle": _cycle_doc(cycle)}
+    return _as_read(analysis.data, cycle)
 
 
 NOTHING_TO_REMIND = {"due": 0, "last_reminded_at": None, "next_at": None}
@@ -610,8 +629,7 @@ def export_documents(*, cycle: Cycle, request_ids: Sequence[int]) -> list[dict]:
         GapAnalysis.objects.filter(
             request_id__in=list(rendered), frozen_at__isnull=True, data__isnull=False
         ).update(frozen_at=timezone.now())
-    header = _cycle_doc(cycle)
-    documents = [{**data, "cycle": header} for data in rendered.values()]
+    documents = [_as_read(data, cycle) for data in rendered.values()]
     documents.sort(key=lambda d: (d["subject"]["name"].lower(), d["request"]))
     return documents
 
@@ -756,8 +774,9 @@ def team_report(*, export) -> dict:
             request_id__in=set(request_ids) - set(listed), data__isnull=False
         ).values_list("data", flat=True)
     )
+    exact_means = selectors.others_item_means(request_ids=request_ids)
     subjects = []
-    item_sums: dict[int, list[float]] = {}
+    item_sums: dict[int, list[Fraction]] = {}
     items_meta: dict[int, dict] = {}
     for document in documents:
         counts = responses.get(document["request"], {"invited": 0, "submitted": 0})
@@ -774,11 +793,16 @@ def team_report(*, export) -> dict:
             }
         )
     for document in [*documents, *erased]:
+        exact = exact_means.get(document["request"], {})
         for item in document["items"]:
             items_meta.setdefault(item["id"], item)
             others = item["scores"].get("others")
             if others is not None:
-                item_sums.setdefault(item["id"], []).append(others["mean"])
+                # An erased subject's cells are gone; their stub keeps the exact mean.
+                value = exact.get(item["id"])
+                if value is None:
+                    value = Fraction(others.get("exact") or str(others["mean"]))
+                item_sums.setdefault(item["id"], []).append(value)
     items = [
         {
             "id": item_id,
@@ -817,7 +841,7 @@ def team_report(*, export) -> dict:
         "response": {
             "invited": invited,
             "submitted": submitted,
-            "rate": round(100 * submitted / invited, 1) if invited else None,
+            "rate": round_half_away(Fraction(100 * submitted, invited), 1) if invited else None,
         },
     }
 

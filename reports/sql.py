@@ -7,8 +7,9 @@ One pass over a cycle's ratings (or one request's) inside the database, writing:
   is not shown), ``others`` included; frozen requests are computed too, then left out
   of every write;
 - ``reports_gapanalysis``: those cells as JSON, ``{"<item id>": [self n, sum, sum of
-  squares, boss ..., peer ..., direct_report ..., other ..., others ...]}``, and the
-  survey counts per group, with
+  squares, boss ..., peer ..., direct_report ..., other ..., others ...]}``, the
+  survey counts per group, how many raters have a rating inside an ``others`` item
+  mean (``others_counted``), with
   what answers they reflect (upserted; frozen rows are never touched);
 - ``reports_subjectscore``: each subject's ``others`` pole scores, for team figures.
 
@@ -91,18 +92,28 @@ pooled AS (
 SELECT request_id, item_id,
        self_n, self_s, self_ss, boss_n, boss_s, boss_ss,
        {", ".join(f"{_shown(g, c)} AS {g}_{c}" for g in ANONYMOUS for c in ("n", "s", "ss"))},
-       {", ".join(f"{_others(c)} AS others_{c}" for c in ("n", "s", "ss"))}
+       {", ".join(f"{_others(c)} AS others_{c}" for c in ("n", "s", "ss"))},
+       CASE WHEN pool_n >= k THEN 1 ELSE 0 END AS pool_counted
 FROM pooled
 """
+
+# A rating is inside the item's ``others`` mean when its rater is the boss, when its
+# group is shown for the item, or when it is in the item's pool and the pool counts.
+_INSIDE_OTHERS = """(ra.relationship = 'boss'
+    OR (ra.relationship = 'peer' AND c.peer_n > 0)
+    OR (ra.relationship = 'direct_report' AND c.direct_report_n > 0)
+    OR (ra.relationship = 'other' AND c.other_n > 0)
+    OR (ra.relationship IN ('peer', 'direct_report', 'other') AND c.pool_counted = 1))"""
 
 _UPSERT = """
 INSERT INTO reports_gapanalysis
     (request_id, cells, surveys, data, computed_at, submitted_count, last_submitted_at,
-     frozen_at)
+     frozen_at, others_counted)
 SELECT rq.id,
        COALESCE(cell_docs.cells, '{{}}'),
        COALESCE(survey_docs.surveys, {empty}),
-       NULL, %s, COALESCE(survey_docs.submitted, 0), survey_docs.last_submitted_at, NULL
+       NULL, %s, COALESCE(survey_docs.submitted, 0), survey_docs.last_submitted_at, NULL,
+       COALESCE(counted_docs.counted, 0)
 FROM feedback_feedbackrequest rq
 LEFT JOIN (
     -- Plain text concatenation: building jsonb here cost more than the aggregation itself.
@@ -121,6 +132,20 @@ LEFT JOIN (
     ) AS per_group
     GROUP BY request_id
 ) AS survey_docs ON survey_docs.request_id = rq.id
+LEFT JOIN (
+    -- groups.others.counted: raters with at least one rating inside an others item mean.
+    -- Per rater, the first such rating ends the search (index probes, not a second pass
+    -- over every rating: that doubled a close-cycle recompute).
+    SELECT ra.request_id, COUNT(*) AS counted
+    FROM feedback_rater ra
+    JOIN feedback_feedbackrequest rq3 ON rq3.id = ra.request_id
+    WHERE {where3} AND ra.status = 'submitted' AND ra.relationship <> 'self'
+      AND EXISTS (
+        SELECT 1 FROM gap_cells c
+        JOIN feedback_rating rt ON rt.rater_id = ra.id AND rt.item_id = c.item_id
+        WHERE c.request_id = ra.request_id AND rt.value IS NOT NULL AND INSIDE_OTHERS)
+    GROUP BY ra.request_id
+) AS counted_docs ON counted_docs.request_id = rq.id
 WHERE {where}
 ON CONFLICT (request_id) DO UPDATE SET
     cells = excluded.cells,
@@ -128,9 +153,10 @@ ON CONFLICT (request_id) DO UPDATE SET
     data = NULL,
     computed_at = excluded.computed_at,
     submitted_count = excluded.submitted_count,
-    last_submitted_at = excluded.last_submitted_at
+    last_submitted_at = excluded.last_submitted_at,
+    others_counted = excluded.others_counted
 WHERE reports_gapanalysis.frozen_at IS NULL
-""".replace(
+""".replace("INSIDE_OTHERS", _INSIDE_OTHERS).replace(
     "CELL_JSON",
     "'\"' || item_id || '\":[' || "
     + " || ',' || ".join(f"{g}_{c}" for g in GROUPS for c in ("n", "s", "ss"))
@@ -174,22 +200,28 @@ def recompute(
     dialect = _DIALECT[connection.vendor]
     where, params = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq")
     where2, params2 = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq2")
+    where3, params3 = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq3")
     empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Enough memory for the aggregates to stay off disk; this transaction only.
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # The counted subquery's per-rater probes are estimated dear enough to make
+            # PostgreSQL compile the statements (JIT): that took longer than running them.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS gap_cells")
         cursor.execute(_CELLS.format(where=where), params)
+        # The counted subquery looks up one request's cells per rater.
+        cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
         if connection.vendor == "postgresql":
             # A fresh temporary table has no statistics: without them the joins below
             # are planned for an empty table.
             cursor.execute("ANALYZE gap_cells")
         cursor.execute(
-            _UPSERT.format(where=where, where2=where2, empty=empty, **dialect),
+            _UPSERT.format(where=where, where2=where2, where3=where3, empty=empty, **dialect),
             # Adapted as the ORM would store it: on SQLite a datetime is text, and the
             # render step matches rows by computed_at.
-            [connection.ops.adapt_datetimefield_value(now), *params2, *params],
+            [connection.ops.adapt_datetimefield_value(now), *params2, *params3, *params],
         )
         cursor.execute(_SCORES_DELETE.format(where=where), params)
         cursor.execute(_SCORES_INSERT)

@@ -29,30 +29,41 @@ def oracle(responses, items, k, t):
     """responses: [(relationship, {item_id: value or None}, {question_id: text})], all submitted.
     items: [(item_id, behaviour, pole)] in order. t: Fraction."""
     out = {"groups": {}, "items": {}, "poles": {}, "blind_spots": [], "hidden_strengths": []}
+    # Raters (by position in responses) with at least one rating inside an others mean.
+    counted = set()
     for g in ALL:
         n = sum(1 for rel, _, _ in responses if rel == g)
         out["groups"][g] = {"n": n, "shown": n > 0 if g in ("self", "boss") else n >= k}
     out["groups"]["others"] = {"n": sum(1 for rel, _, _ in responses if rel != "self")}
 
     for item_id, _, _ in items:
-        ratings = {
-            g: [r[item_id] for rel, r, _ in responses if rel == g and r.get(item_id) is not None]
+        raters = {
+            g: [
+                i
+                for i, (rel, r, _) in enumerate(responses)
+                if rel == g and r.get(item_id) is not None
+            ]
             for g in ALL
         }
+        ratings = {g: [responses[i][1][item_id] for i in raters[g]] for g in ALL}
         scores = {}
         for g in ("self", "boss"):
             if ratings[g]:
                 scores[g] = ratings[g]
         others = list(ratings["boss"])
-        pool = []
+        counted.update(raters["boss"])
+        pool, pool_raters = [], []
         for g in ANON:
             if len(ratings[g]) >= k:
                 scores[g] = ratings[g]
                 others += ratings[g]
+                counted.update(raters[g])
             else:
                 pool += ratings[g]
+                pool_raters += raters[g]
         if len(pool) >= k:
             others += pool
+            counted.update(pool_raters)
         if others:
             scores["others"] = others
         out["items"][item_id] = {
@@ -66,6 +77,16 @@ def oracle(responses, items, k, t):
             out["blind_spots"].append(item_id)
         if gap is not None and -gap >= t:
             out["hidden_strengths"].append(item_id)
+
+    out["groups"]["others"]["counted"] = len(counted)
+
+    # Comments: self and boss always; an anonymous group's only from k submitted surveys.
+    out["comments"] = sorted(
+        (question, rel, text)
+        for rel, _, comments in responses
+        for question, text in comments.items()
+        if text and (rel in ("self", "boss") or out["groups"][rel]["n"] >= k)
+    )
 
     for _, behaviour, pole in items:
         for g in [*ALL, "others"]:

@@ -154,7 +154,10 @@ def test_the_team_xlsx_matches_the_results_api(org, closed):
     rows = {row[0]: row for row in people.iter_rows(min_row=2, values_only=True)}
     assert "Sid Seller" not in rows  # Sales is not in this team
     sam = rows["Sam Subject"]
-    assert sam[header.index("Others n")] == api["sam"]["groups"]["others"]["n"] == 6
+    # Six surveys besides Sam's own, but the two direct reports (below k, a pool of 2)
+    # are in no figure: the people counted are the boss and the three peers.
+    assert "Others n" not in header
+    assert sam[header.index("Others counted")] == api["sam"]["groups"]["others"]["counted"] == 4
     for behaviour in api["sam"]["behaviours"]:
         for pole in ("leadership", "management"):
             column = header.index(f"{behaviour['behaviour'].capitalize()} {pole}")
@@ -212,9 +215,10 @@ def test_the_team_csv_has_one_row_per_published_score_with_n(org, closed):
     assert len(sam) == 5 * 2 * 4
     assert {r["group"] for r in sam} == {"self", "boss", "peer", "others"}
     peer = next(r for r in sam if r["group"] == "peer" and r["behaviour"] == "risk")
-    assert (peer["score"], peer["n"]) == ("4.00", "3")
+    assert (peer["score"], peer["n"], peer["counted"]) == ("4.00", "3", "")
     others = next(r for r in sam if r["group"] == "others")
-    assert (others["score"], others["n"]) == ("3.50", "6")
+    # others: labelled by the 4 people counted (boss, 3 peers), not the 6 surveys
+    assert (others["score"], others["n"], others["counted"]) == ("3.50", "", "4")
     assert not any(r["score"] == "1.00" for r in rows)
     mallory = [r for r in rows if r["title"].startswith("'+cmd")]
     assert mallory and all(r["subject"].startswith("'=") for r in mallory)

@@ -60,7 +60,8 @@ def test_it_pools_small_anonymous_groups_into_others_when_the_pool_reaches_k(cyc
         "peer": {"n": 3, "shown": True},
         "direct_report": {"n": 2, "shown": False},
         "other": {"n": 1, "shown": False},
-        "others": {"n": 7, "shown": True},
+        # counted: the boss, the 3 peers and the 3 pooled raters (pool of 3 = k)
+        "others": {"n": 7, "shown": True, "counted": 7},
     }
 
 
@@ -204,7 +205,8 @@ def test_it_publishes_counts_of_every_group_even_below_k(cycle, a):
     respond(request, "direct_report", {a.id: 5})
     data = compute(request)
     assert data["groups"]["direct_report"] == {"n": 1, "shown": False}
-    assert data["groups"]["others"] == {"n": 1, "shown": False}
+    # one survey, but nobody behind any others figure
+    assert data["groups"]["others"] == {"n": 1, "shown": False, "counted": 0}
     assert all(v is None for v in item_doc(data, a)["scores"].values())
 
 

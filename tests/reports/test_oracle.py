@@ -32,6 +32,7 @@ EXAMPLES = settings(
 )
 # A few items are enough to exercise every rule; all 30 make examples slow for nothing.
 ITEMS_USED = 10
+COMMENTS = ["", "Keeps us focused", "More coaching, please", "Zealous", "Always late"]
 
 
 @st.composite
@@ -39,13 +40,20 @@ def cycles(draw):
     k = draw(st.integers(2, 4))
     threshold = draw(st.sampled_from(["0.5", "1.0", "1.5"]))
     rating = st.one_of(st.none(), st.integers(1, 5))
+    # Now and then a rater answers "can't say" throughout: surveyed, but behind no figure.
+    survey = st.one_of(
+        st.lists(rating, min_size=ITEMS_USED, max_size=ITEMS_USED),
+        st.just([None] * ITEMS_USED),
+    )
     responses = []
     for group, (low, high) in GROUP_SIZES.items():
         for _ in range(draw(st.integers(low, high))):
-            values = draw(st.lists(rating, min_size=ITEMS_USED, max_size=ITEMS_USED))
-            comment = draw(st.sampled_from(["", "Keeps us focused", "More coaching, please"]))
+            values = draw(survey)
+            comment = draw(st.sampled_from(COMMENTS))
             responses.append((group, values, comment))
-    return k, threshold, responses
+    # The same answers submitted in another order: nothing published may depend on it.
+    order = draw(st.permutations(range(len(responses))))
+    return k, threshold, responses, order
 
 
 def write(cycle, responses):
@@ -71,19 +79,30 @@ def engine(request):
 @EXAMPLES
 @given(case=cycles())
 def test_it_agrees_with_the_oracle_on_random_cycles(case):
-    k, threshold, responses = case
+    k, threshold, responses, order = case
     with transaction.atomic():
         cycle = open_cycle(k=k, threshold=threshold)
         request, items, raw = write(cycle, responses)
         got = engine(request)
+        reordered, _, _ = write(cycle, [responses[i] for i in order])
+        got_reordered = engine(reordered)
         every_item = [(i.id, i.behaviour, i.pole) for i in items_of(cycle)]
         want = oracle(raw, every_item, k, Fraction(threshold))
+        question_text = {q.id: q.rater_text for q in questions_of(cycle)}
         transaction.set_rollback(True)
 
     for group, expected in want["groups"].items():
         assert got["groups"][group]["n"] == expected["n"], group
         if "shown" in expected:
             assert got["groups"][group]["shown"] == expected["shown"], group
+    assert got["groups"]["others"]["counted"] == want["groups"]["others"]["counted"]
+    # Comments: exactly the contract's, never with a name, and in an order that does not
+    # depend on the order the surveys were submitted in.
+    assert all(set(c) == {"question", "group", "text"} for c in got["comments"])
+    assert sorted((c["question"], c["group"], c["text"]) for c in got["comments"]) == sorted(
+        (question_text[q], g, text) for q, g, text in want["comments"]
+    )
+    assert got["comments"] == got_reordered["comments"]
     assert [i["id"] for i in got["items"][:ITEMS_USED]] == [i.id for i in items]
     for item in got["items"]:
         expected = want["items"][item["id"]]
@@ -128,7 +147,7 @@ def non_reportable_ratings(raw, k):
 @EXAMPLES
 @given(case=cycles(), shift=st.integers(1, 4))
 def test_it_publishes_nothing_that_depends_on_non_reportable_answers(case, shift):
-    k, threshold, responses = case
+    k, threshold, responses, _ = case
     with transaction.atomic():
         cycle = open_cycle(k=k, threshold=threshold)
         request, _, raw = write(cycle, responses)
