@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts import privacy, selectors, services
 from accounts.filters import PersonFilter
@@ -124,6 +125,10 @@ class TokenSerializer(serializers.Serializer):
 
 class AuthTokenView(ObtainAuthToken):
     """DRF's token login, with its refusals documented in the schema."""
+
+    # ObtainAuthToken names DRF's own JSON parser; the project's strict one refuses deep
+    # nesting and the rest before anyone has logged in (issue 12).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=AuthTokenSerializer,
