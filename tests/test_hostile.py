@@ -135,6 +135,7 @@ RAW_BODIES = [
     b"12345678901234567890123456789",
     b'{"reason": "' + b"x" * (6 * MEGABYTE) + b'"}',
 ]
+ALWAYS_SENT = [b"[" * 100_000, b'{"a":' * 5_000, b'{"name": "first", "name": "second"}']
 HOSTILE_CSV = [
     b"email,name,title,team,manager_email\na@x.com,Ann\x00,,,\n",
     b"email,name,title,team,manager_email\na@x.com," + b"n" * 131_073 + b",,,\n",
@@ -172,7 +173,7 @@ def build_world() -> World:
     from feedback import services as feedback_services
     from feedback.models import Cycle, Framework, Rater
     from reports.models import Export
-    from reports.services import cycle_recompute
+    from reports.services import cycle_recompute, results_read
     from tests.feedback.conftest import tokens_from_outbox
     from tests.reports.builders import new_request, open_cycle, questionnaire, respond
 
@@ -208,6 +209,9 @@ def build_world() -> World:
         respond(released_request, relationship, dict.fromkeys(items, value))
     cycle_recompute(cycle_id=released.id)
     Cycle.objects.filter(pk=released.pk).update(status=Cycle.Status.RELEASED)
+    # Read once, as after a real release: the read marks and the freeze are then in place,
+    # so a later reader changes nothing.
+    results_read(request=released_request, user=hr.user)
     closed = open_cycle(k=2)
     Cycle.objects.filter(pk=closed.pk).update(status=Cycle.Status.CLOSED)
     export = Export.objects.create(
@@ -368,13 +372,13 @@ def base_value(name: str, spec: dict, world: World):
 UNKNOWN_TOKEN = "u" * 43
 
 
-def path_value(operation: dict, name: str, world: World, draw, role: str) -> str:
+def path_value(operation: dict, name: str, world: World, pick, role: str) -> str:
     if name == "token":
         return world.token if role == "survey" else UNKNOWN_TOKEN
     if name == "rater_id":
         return str(world.rater_id)
     collection = operation["path"].split("/")[3]
-    return str(draw(st.sampled_from(world.ids.get(collection, [1]))))
+    return str(pick(world.ids.get(collection, [1])))
 
 
 @dataclass
@@ -397,7 +401,10 @@ def call_api(client: Client, operation: dict, world: World, data, tally: Tally, 
     target = draw(st.sampled_from(targets))
     kind, _, name = target.partition(":")
 
-    path_params = {p: path_value(operation, p, world, draw, role) for p in operation["path_params"]}
+    path_params = {
+        p: path_value(operation, p, world, lambda ids: draw(st.sampled_from(ids)), role)
+        for p in operation["path_params"]
+    }
     if kind == "path":
         path_params[name] = url_text(draw(hostile_text))
     path = operation["path"]
@@ -435,7 +442,10 @@ def call_api(client: Client, operation: dict, world: World, data, tally: Tally, 
         response = method(path, data=body, content_type=content_type, **headers)
     tally.requests += 1
     keep_the_survey_open(world)
-    label = f"{role} {operation['method'].upper()} {path[:120]} [{target}]"
+    check_answer(response, f"{role} {operation['method'].upper()} {path[:120]} [{target}]", tally)
+
+
+def check_answer(response, label: str, tally: Tally) -> None:
     if response.status_code >= 500:
         tally.server_errors.append(f"{label} -> {response.status_code}")
     elif response.status_code >= 400 and response.status_code != 405:
@@ -576,8 +586,10 @@ def page_targets(client: Client, pages, role: str, tally: Tally) -> list[tuple]:
         tally.requests += 1
         if response.status_code >= 500:
             tally.server_errors.append(f"{role} GET {url} -> {response.status_code}")
+        # A page that sends the role to the login or refuses it still gets probed.
+        kind = "query" if response.status_code < 300 else "refused"
         for parameter in sorted(query_parameters_read_by(view) | {"page"}):
-            targets.append(("query", url, parameter, None))
+            targets.append((kind, url, parameter, None))
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         for form in forms_of(response.content.decode()):
@@ -594,7 +606,7 @@ def page_targets(client: Client, pages, role: str, tally: Tally) -> list[tuple]:
 def call_page(client: Client, target: tuple, world: World, data, tally: Tally, role: str):
     kind, url, name, form = target
     values = {}
-    if kind == "query":
+    if kind in ("query", "refused"):
         values[name] = data.draw(hostile_text)
         response = client.get(f"{url}?{quote(name)}={url_text(values[name])}")
     else:
@@ -623,18 +635,41 @@ def call_page(client: Client, target: tuple, world: World, data, tally: Tally, r
 
 # --- the test ------------------------------------------------------------------------------
 
-RUN_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,  # the same requests every run: a failure can be replayed
-    database=None,
-    suppress_health_check=list(HealthCheck),
-    phases=[Phase.generate],  # every answer is tallied; nothing to shrink
-)
+# A target that refuses the role outright (401/403, or a page that redirects to the
+# login) must refuse before reading anything: a few probes show it, the budget goes to
+# the targets that read the input.
+REFUSED_EXAMPLES = 2
+
+
+def run_settings(examples: int):
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,  # the same requests every run: a failure can be replayed
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],  # every answer is tallied; nothing to shrink
+    )
 
 
 def api_run(client, operation, world, tally, role):
-    @RUN_SETTINGS
+    path = operation["path"]
+    for param in operation["path_params"]:
+        path = path.replace("{" + param + "}", path_value(operation, param, world, min, role))
+    method = getattr(client, operation["method"])
+    probe = method(path)
+    tally.requests += 1
+    refused = probe.status_code in (401, 403)
+    if operation["media"] and "file" not in operation["fields"]:
+        # The bodies that once broke every endpoint go to every one, every run.
+        for body in ALWAYS_SENT:
+            response = method(path, data=body, content_type="application/json")
+            tally.requests += 1
+            keep_the_survey_open(world)
+            label = f"{role} {operation['method'].upper()} {path} [{body[:12]!r}...]"
+            check_answer(response, label, tally)
+
+    @run_settings(REFUSED_EXAMPLES if refused else EXAMPLES)
     @given(data=st.data())
     def run(data):
         call_api(client, operation, world, data, tally, role)
@@ -643,7 +678,7 @@ def api_run(client, operation, world, tally, role):
 
 
 def page_run(client, target, world, tally, role):
-    @RUN_SETTINGS
+    @run_settings(EXAMPLES if target[0] != "refused" else REFUSED_EXAMPLES)
     @given(data=st.data())
     def run(data):
         call_page(client, target, world, data, tally, role)
@@ -651,9 +686,8 @@ def page_run(client, target, world, tally, role):
     run()
 
 
-def fuzz_role(role: str, world: World) -> Tally:
+def fuzz_role(role: str, world: World, client: Client) -> Tally:
     tally = Tally()
-    client = client_for(role, world)
     for operation in api_operations():
         if role == "survey" and not operation["path"].startswith("/api/v1/survey/"):
             continue
@@ -697,12 +731,14 @@ def test_no_hostile_input_gets_a_server_error_or_changes_what_the_role_may_not(s
 
     settings.SURVEY_GUESS_LIMIT = 10**6  # count every request, not the guessing limit's 429s
     world = build_world()
+    # Logging in writes last_login: done for every role before any snapshot.
+    clients = {role: client_for(role, world) for role in ROLES}
     failures = []
     for role in ROLES:
         started = time.monotonic()
         own_rater = world.rater_id if role == "survey" else None
         before = snapshot(own_rater_id=own_rater)
-        tally = fuzz_role(role, world)
+        tally = fuzz_role(role, world, clients[role])
         after = snapshot(own_rater_id=own_rater)
         _record(role, tally, time.monotonic() - started)
         allowed = MAY_CHANGE[role]
