@@ -119,3 +119,21 @@ def test_it_still_saves_a_plain_rating_from_the_page(anonymous, launched):
     response = anonymous.post(f"/s/{launched['peer']}/", {"action": "save", f"rating_{item}": "4"})
     assert response.status_code == 302
     assert Rating.objects.get().value == 4
+
+
+@pytest.mark.parametrize("subject", [2**64, 3.5, True, "1e3", [1]])
+def test_it_refuses_a_subject_id_that_is_not_a_plain_integer_within_a_bigint(
+    org, open_cycle, subject
+):
+    from rest_framework.test import APIClient
+
+    from feedback.models import FeedbackRequest
+
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(org["hr"].user)
+    response = client.post(
+        f"/api/v1/cycles/{open_cycle.id}/requests/", {"subject": subject}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(error_shape(response)["errors"]) == ["subject"]
+    assert not FeedbackRequest.objects.exists()
