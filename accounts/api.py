@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts import privacy, selectors, services, throttle
@@ -198,6 +199,10 @@ class SignInLocked(APIException):
 
 class AuthTokenView(ObtainAuthToken):
     """DRF's token login, with its refusals documented in the schema."""
+
+    # ObtainAuthToken names DRF's own JSON parser; the project's strict one refuses deep
+    # nesting and the rest before anyone has logged in (issue 12).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
         request=AuthTokenSerializer,

@@ -1,11 +1,18 @@
 from rest_framework import serializers
 
-from accounts.models import Person
+from accounts.models import Person, Team
+from core.api import StrictModelSerializer, StrictPrimaryKeyRelatedField, TextField
 
 
-class PersonSerializer(serializers.ModelSerializer):
-    team = serializers.CharField(source="team.name", allow_blank=True, required=False, default="")
-    manager = serializers.PrimaryKeyRelatedField(
+class PersonSerializer(StrictModelSerializer):
+    team = TextField(
+        source="team.name",
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=Team._meta.get_field("name").max_length,
+    )
+    manager = StrictPrimaryKeyRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False
     )
 

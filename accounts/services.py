@@ -19,10 +19,18 @@ from django.db.models import Q
 from accounts.models import HR_GROUP_NAME, Person, Team
 from core.audit import audit_record
 from core.errors import DomainError
+from core.validation import text_clean, text_problem
 
 IMPORT_COLUMNS = ("email", "name", "title", "team", "manager_email")
 REQUIRED_VALUES = ("email", "name")
-MAX_LENGTHS = {"email": 254, "name": 200, "title": 200, "team": 120, "manager_email": 254}
+# The columns' lengths, from the models: a longer value is refused, never a database error.
+MAX_LENGTHS = {
+    "email": Person._meta.get_field("email").max_length,
+    "name": Person._meta.get_field("name").max_length,
+    "title": Person._meta.get_field("title").max_length,
+    "team": Team._meta.get_field("name").max_length,
+    "manager_email": Person._meta.get_field("email").max_length,
+}
 # Apps whose models HR manages through the admin.
 HR_APPS = ("accounts", "feedback", "reports")
 
@@ -44,8 +52,10 @@ def hr_group_ensure() -> Group:
 
 def email_clean(value: str, *, field_name: str = "email") -> str:
     """A valid email, trimmed and lower-cased, or the domain error naming the field."""
-    email = (value or "").strip().lower()
+    email = (value or "").strip().lower() if isinstance(value, str) else ""
     try:
+        if text_problem(email):
+            raise ValidationError("control characters")
         validate_email(email)
     except ValidationError:
         raise DomainError(
@@ -56,7 +66,7 @@ def email_clean(value: str, *, field_name: str = "email") -> str:
 
 
 def _team_for(name: str) -> Team | None:
-    name = (name or "").strip()
+    name = text_clean(name, field="team", max_length=MAX_LENGTHS["team"])
     if not name:
         return None
     team = Team.objects.filter(name__iexact=name).first()
@@ -91,11 +101,13 @@ def person_create(
         )
     if not (name or "").strip():
         raise DomainError("A name is required.", errors={"name": ["This field is required."]})
+    name = text_clean(name, field="name", max_length=MAX_LENGTHS["name"], required=True)
+    title = text_clean(title, field="title", max_length=MAX_LENGTHS["title"])
     with transaction.atomic():
         return Person.objects.create(
             email=email,
-            name=name.strip(),
-            title=(title or "").strip(),
+            name=name,
+            title=title,
             team=_team_for(team_name),
             manager=manager,
         )
@@ -128,9 +140,11 @@ def person_update(
                 raise DomainError(
                     "A name is required.", errors={"name": ["This field is required."]}
                 )
-            person.name = name.strip()
+            person.name = text_clean(
+                name, field="name", max_length=MAX_LENGTHS["name"], required=True
+            )
         if title is not None:
-            person.title = title.strip()
+            person.title = text_clean(title, field="title", max_length=MAX_LENGTHS["title"])
         if team_name is not None:
             person.team = _team_for(team_name)
         if manager is not _UNSET:
@@ -174,14 +188,29 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+def _csv_refusal(exc: csv.Error, *, line: int) -> DomainError:
+    if "field larger than field limit" in str(exc):
+        problem = f"a value is longer than {csv.field_size_limit()} characters."
+    else:
+        # Strict mode: a quote never closed, or stray text after a closing quote, is an
+        # error rather than a person named "Unterminated,,,".
+        problem = f"{exc}: a quoted value is never closed, or a quote is misplaced."
+    return DomainError(
+        "The file is not valid CSV: nothing was imported.",
+        errors={"file": [f"line {line}: {problem}"]},
+    )
+
+
 def _parse(text: str) -> list[_Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise DomainError(
             "The file is empty.", errors={"file": ["line 1: no header row."]}
         ) from None
+    except csv.Error as exc:
+        raise _csv_refusal(exc, line=1) from None
     header = [h.strip().lower() for h in header]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
@@ -197,8 +226,14 @@ def _parse(text: str) -> list[_Row]:
     index = {name: header.index(name) for name in IMPORT_COLUMNS}
     rows: list[_Row] = []
     line = 1
-    for values in reader:
+    while True:
         start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_refusal(exc, line=start) from None
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # blank lines are not people
@@ -217,8 +252,11 @@ def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
             if not getattr(row, column):
                 row.errors.append(f"{column} is empty.")
         for column, limit in MAX_LENGTHS.items():
-            if len(getattr(row, column)) > limit:
+            value = getattr(row, column)
+            if len(value) > limit:
                 row.errors.append(f"{column} is longer than {limit} characters.")
+            elif problem := text_problem(value):
+                row.errors.append(f"{column}: {problem}")
         if row.email:
             try:
                 validate_email(row.email)

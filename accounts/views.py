@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import privacy, selectors, services, throttle
 from accounts.forms import InviteLoginForm, PeopleImportForm
+from accounts.models import Person
 from core.errors import DomainError
+from core.validation import query_text
 
 
 def _require_hr(request):
@@ -65,7 +67,7 @@ def my_data_download(request, token: str):
 @login_required
 def people_list(request):
     people = selectors.people_visible_to(user=request.user).order_by("name", "id")
-    query = request.GET.get("q", "").strip()
+    query = query_text(request.GET, "q", max_length=Person._meta.get_field("email").max_length)
     if query:
         people = people.filter(name__icontains=query) | people.filter(email__icontains=query)
     page = Paginator(people.select_related("user"), 50).get_page(request.GET.get("page"))

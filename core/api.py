@@ -1,6 +1,14 @@
 """API plumbing shared by every app: the error shape and pagination."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import models
 from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -8,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.validation import MAX_ID, TextValidator, int_strict
 
 
 class Pagination(PageNumberPagination):
@@ -41,7 +50,14 @@ def exception_handler(exc, context):
     """Every error leaves the API as {"detail": str, "errors": {field: [str]}}."""
     if isinstance(exc, DomainError):
         return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body when DRF reads it; the answer stays in the API's shape
+        # instead of Django's HTML 400 page.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        exc = exceptions.ParseError(f"The request body is larger than {limit} KB.")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent | BadRequest):
+        exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -73,3 +89,67 @@ ERROR_RESPONSES = {
     403: ErrorSerializer,
     404: ErrorSerializer,
 }
+
+
+# --- fields under the project's text and number rules (core.validation) -------------------
+
+
+class TextField(serializers.CharField):
+    """A CharField under the project's text rule: single-line unless ``multiline``."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(TextValidator(multiline=multiline))
+
+
+class StrictEmailField(serializers.EmailField):
+    """Django's email check accepts control characters in a quoted local part."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(TextValidator())
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer or a string of ASCII digits: DRF's own field reads 3.0 and "3.000"
+    as 3, and its bounds default to none."""
+
+    def to_internal_value(self, data):
+        try:
+            return int_strict(data, minimum=-MAX_ID)
+        except ValueError:
+            self.fail("invalid")
+
+
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id must be an integer: Django's lookup turns 3.5 into 3 and True into 1."""
+
+    def to_internal_value(self, data):
+        try:
+            data = int_strict(data, minimum=1)
+        except ValueError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+_INTEGER_FIELDS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text, email, integer and id fields follow the project's
+    rules; lengths come from the model columns as usual."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.EmailField: StrictEmailField,
+        **dict.fromkeys(_INTEGER_FIELDS, StrictIntegerField),
+    }
+    serializer_related_field = StrictPrimaryKeyRelatedField

@@ -3,8 +3,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from drf_spectacular.views import SpectacularAPIView
 
 from core import health, outbox
+from core.validation import query_text
 
 
 @never_cache
@@ -38,6 +40,24 @@ def outbox_detail(request, name):
     return render(request, "core/outbox_detail.html", {"message": message})
 
 
+def bad_request(request, exception=None):
+    """400 for what Django refuses before or outside a view's own checks: a query
+    parameter that is not what the page reads (``core.validation.query_int`` raises
+    BadRequest with a message for the reader), a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
+    JSON in the API's error shape under /api/."""
+    from django.core.exceptions import BadRequest, RequestDataTooBig
+
+    message = "This request could not be understood."
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        message = f"The request body is larger than {limit} KB."
+    elif type(exception) is BadRequest and str(exception):
+        message = str(exception)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "errors": {}}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def not_found(request, exception=None):
     """404 for any URL nothing matched: JSON in the API's error shape under /api/."""
     if request.path.startswith("/api/"):
@@ -57,3 +77,15 @@ def server_error(request):
     from django.template.loader import render_to_string
 
     return HttpResponseServerError(render_to_string("500.html"))
+
+
+class SchemaView(SpectacularAPIView):
+    """drf-spectacular's schema view writes ``?version=`` into its Content-Disposition
+    header: a CR or LF there was a BadHeaderError (500). Its query parameters follow the
+    text rule like every other; a refusal is a 400."""
+
+    def dispatch(self, request, *args, **kwargs):
+        # Checked before DRF takes over, so the 400 is JSON (handler400), not YAML.
+        for name in ("version", "lang", "format"):
+            query_text(request.GET, name, max_length=50)
+        return super().dispatch(request, *args, **kwargs)

@@ -1,9 +1,13 @@
 from rest_framework import serializers
 
+from core.api import StrictIntegerField, StrictModelSerializer, TextField
+from core.validation import MAX_ID
 from feedback.models import Cycle, FeedbackRequest, Rater
 
+DECLINE_REASON_MAX_LENGTH = Rater._meta.get_field("decline_reason").max_length
 
-class CycleSerializer(serializers.ModelSerializer):
+
+class CycleSerializer(StrictModelSerializer):
     gap_threshold = serializers.DecimalField(
         max_digits=4, decimal_places=2, coerce_to_string=False, required=False
     )
@@ -42,7 +46,9 @@ class CycleReopenSerializer(serializers.Serializer):
 
 
 class RequestCreateSerializer(serializers.Serializer):
-    subject = serializers.IntegerField(help_text="The id of the person the feedback is about.")
+    subject = StrictIntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of the person the feedback is about."
+    )
 
 
 DELIVERY_HELP = (
@@ -120,11 +126,16 @@ class ApprovalSerializer(serializers.Serializer):
 
 
 class RaterCreateSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    relationship = serializers.CharField(
+    email = TextField(max_length=Rater._meta.get_field("email").max_length)
+    relationship = TextField(
         max_length=20, help_text="self, boss, peer, direct_report or other (outside the directory)."
     )
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    name = TextField(
+        max_length=Rater._meta.get_field("name").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class PersonBriefSerializer(serializers.Serializer):
@@ -212,7 +223,13 @@ class SurveyAnswersSerializer(serializers.Serializer):
 
 
 class SurveyDeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = TextField(
+        multiline=True,
+        max_length=DECLINE_REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class SurveyItemSerializer(serializers.Serializer):

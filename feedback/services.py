@@ -20,6 +20,7 @@ from accounts.models import Person
 from accounts.services import email_clean
 from core.audit import audit_record
 from core.errors import DomainError
+from core.validation import int_strict, text_clean, text_problem
 from feedback import selectors
 from feedback.models import (
     COMMENT_MAX_LENGTH,
@@ -34,7 +35,7 @@ from feedback.models import (
     Relationship,
 )
 
-DECLINE_REASON_MAX_LENGTH = 1000
+DECLINE_REASON_MAX_LENGTH = Rater._meta.get_field("decline_reason").max_length
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -81,6 +82,10 @@ def _cycle_settings_check(
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
         errors["name"] = ["This field is required."]
+    elif problem := text_problem(
+        name.strip(), max_length=Cycle._meta.get_field("name").max_length, required=True
+    ):
+        errors["name"] = [problem[0].upper() + problem[1:]]
     if min_anonymous_raters < 2:
         # One anonymous rater's "group mean" is their own rating: anonymity needs two at least.
         errors["min_anonymous_raters"] = ["Must be at least 2."]
@@ -378,6 +383,7 @@ def rater_add(
     (nomination approval, issue 11).
     """
     email = email_clean(email)
+    name = text_clean(name, field="name", max_length=Rater._meta.get_field("name").max_length)
     if relationship not in Relationship.values:
         raise DomainError(
             f"Unknown relationship {relationship!r}.",
@@ -853,9 +859,9 @@ class SurveyReceipt:
 def _rating_value(value) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+    if not isinstance(value, int):  # the page parses its strings with int_strict first
         raise ValueError
-    return value
+    return int_strict(value, minimum=1, maximum=5)
 
 
 def _clean_answers(
@@ -906,6 +912,10 @@ def _clean_answers(
             errors[f"comments.{key}"] = [
                 f"At most {COMMENT_MAX_LENGTH} characters; this answer has {len(value)}."
             ]
+            continue
+        problem = text_problem(value, multiline=True)
+        if problem:
+            errors[f"comments.{key}"] = [problem[0].upper() + problem[1:]]
             continue
         clean_comments[question_id] = value
     if errors:
@@ -1057,6 +1067,7 @@ def survey_decline(*, token: str, reason: str = "") -> SurveyReceipt:
             "The reason is too long.",
             errors={"reason": [f"At most {DECLINE_REASON_MAX_LENGTH} characters."]},
         )
+    reason = text_clean(reason, field="reason", multiline=True)
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
         # A declined survey keeps no answers: nothing half-given can end up in a report.

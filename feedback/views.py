@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.validation import int_strict
 from feedback import selectors, services, throttle
 from feedback.models import ANONYMOUS_RELATIONSHIPS, Behaviour, Rater, Relationship
 
@@ -53,10 +54,12 @@ def _answers_from_form(post) -> tuple[dict, dict]:
             item_id = key.removeprefix("rating_")
             if value == "na":
                 ratings[item_id] = None
-            elif value.isdigit():
-                ratings[item_id] = int(value)
             else:
-                ratings[item_id] = value  # the service names it as invalid
+                try:
+                    # The one strict parse: "²" and a 5,000-digit number are not ratings.
+                    ratings[item_id] = int_strict(value, minimum=1, maximum=5)
+                except ValueError:
+                    ratings[item_id] = value  # the service names it as invalid
         elif key.startswith("comment_"):
             comments[key.removeprefix("comment_")] = value
     return ratings, comments

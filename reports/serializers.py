@@ -5,11 +5,12 @@ services)."""
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.api import StrictIntegerField, TextField
 from reports.models import Export
 
 
 class TeamReportQuerySerializer(serializers.Serializer):
-    team = serializers.CharField(
+    team = TextField(
         required=False,
         allow_blank=True,
         max_length=120,
@@ -109,15 +110,15 @@ MAX_ID = 2**63 - 1
 
 class ExportCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Export.Kind.choices)
-    cycle = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    team = serializers.CharField(
+    cycle = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    team = TextField(
         required=False,
         allow_null=True,
         allow_blank=True,
         max_length=120,
         help_text="Team name (case-insensitive) or id; team and bundle exports only.",
     )
-    request = serializers.IntegerField(
+    request = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=1,

@@ -19,8 +19,10 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Team
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
+from core.validation import int_strict, query_int, text_problem
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Relationship
@@ -179,7 +181,8 @@ def manager_dashboard(request):
     released_cycles = Cycle.objects.filter(status=Cycle.Status.RELEASED)
     cycle = None
     if is_manager:
-        cycle = released_cycles.filter(pk=request.GET.get("cycle") or 0).first()
+        cycle_id = query_int(request.GET, "cycle")
+        cycle = released_cycles.filter(pk=cycle_id).first() if cycle_id else None
         cycle = cycle or released_cycles.first()
     context = {
         "open_requests": open_requests,
@@ -280,7 +283,8 @@ def hr_dashboard(request):
         cycle.team_rates = rates.get(cycle.id, [])
         cycle.actions = ACTIONS_BY_STATUS.get(cycle.status, [])
     readable = [c for c in cycles if c.status in (Cycle.Status.CLOSED, Cycle.Status.RELEASED)]
-    chosen = next((c for c in readable if str(c.id) == request.GET.get("cycle")), None)
+    cycle_id = query_int(request.GET, "cycle")
+    chosen = next((c for c in readable if c.id == cycle_id), None)
     # Unasked, only a released cycle is shown: reading a closed cycle's figures ends its
     # chance to reopen, so that takes HR's explicit choice.
     released = [c for c in readable if c.status == Cycle.Status.RELEASED]
@@ -350,13 +354,18 @@ def cycle_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 def exports_page(request):
     if request.method == "POST":
+        team = request.POST.get("team", "").strip()
         try:
+            if text_problem(team, max_length=Team._meta.get_field("name").max_length):
+                raise ValueError("team")
             services.export_create(
                 user=request.user,
                 kind=request.POST.get("kind", ""),
-                cycle_id=int(request.POST.get("cycle") or 0),
-                team=request.POST.get("team", "").strip() or None,
-                request_id=int(request.POST["request"]) if request.POST.get("request") else None,
+                cycle_id=int_strict(request.POST.get("cycle") or "0"),
+                team=team or None,
+                request_id=int_strict(request.POST["request"])
+                if request.POST.get("request")
+                else None,
             )
         except (DomainError, ValueError) as error:
             text = " ".join(error.messages()) if isinstance(error, DomainError) else "Bad input."

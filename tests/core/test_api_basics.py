@@ -75,3 +75,14 @@ def test_it_answers_unmatched_api_urls_with_json_and_pages_with_html(client):
     assert response.json() == {"detail": "Not found.", "errors": {}}
     page = client.get("/no/such/page/")
     assert page.status_code == 404 and b"Not found" in page.content
+
+
+@pytest.mark.django_db
+def test_the_schema_refuses_a_line_break_in_its_version_parameter():
+    from django.test import Client
+
+    # drf-spectacular writes the version into a header: CR/LF there was a 500.
+    response = Client(raise_request_exception=False).get("/api/schema/?version=%22%0D")
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail", "errors"}
+    assert Client().get("/api/schema/?version=1").status_code == 200
