@@ -1,6 +1,5 @@
 """Feedback API: thin views over feedback.services and feedback.selectors."""
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
@@ -215,7 +214,7 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @action(detail=True, methods=["delete"], url_path=r"raters/(?P<rater_id>[0-9]+)")
     def remove_rater(self, request, pk=None, rater_id=None):
         feedback_request = self.get_object()
-        rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+        rater = generics.get_object_or_404(feedback_request.raters, pk=rater_id)
         services.rater_remove(rater=rater)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -230,13 +229,15 @@ class FeedbackRequestViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet)
     @action(detail=True, methods=["post"], url_path=r"raters/(?P<rater_id>[0-9]+)/resend")
     def resend_rater(self, request, pk=None, rater_id=None):
         feedback_request = self.get_object()
-        rater = get_object_or_404(feedback_request.raters, pk=rater_id)
+        rater = generics.get_object_or_404(feedback_request.raters, pk=rater_id)
         return Response(RaterSerializer(services.rater_resend(rater=rater)).data)
 
+    # generics.get_object_or_404: DRF's lookup answers 404, not 500, for an id that is not
+    # a number (the request id in these paths is matched as any text).
     def _decide(self, request, pk, rater_id, service):
         # Looked up among the raters the caller may see when deciding, not through
         # get_object: a subject decides on raters of a request they cannot manage.
-        rater = get_object_or_404(
+        rater = generics.get_object_or_404(
             selectors.raters_in_approval_reach(user=request.user), pk=rater_id, request_id=pk
         )
         return Response(RaterSerializer(service(rater=rater, actor=request.user)).data)

@@ -253,13 +253,15 @@ NEVER_COMPARED = {"sessions", "admin", "contenttypes", "axes"}
 MAY_CHANGE = {
     "anonymous": set(),
     "survey": set(),  # except its own answers: see snapshot()
-    "employee": set(),
+    # Anyone logged in may ask for their own data export: a link row and its audit event.
+    "employee": {"accounts.personexportlink", "core.auditevent"},
     "manager": {
         "feedback.feedbackrequest",
         "feedback.rater",
         "reports.export",
         "reports.gapanalysis",
-        "core.auditrecord",
+        "accounts.personexportlink",
+        "core.auditevent",
     },
     "hr": None,  # HR may change anything; no 5xx and clean text are still required
 }
@@ -484,6 +486,12 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "survey": [{"token": world.token}, {"token": UNKNOWN_TOKEN}],
         "password_reset_confirm": [{"uidb64": "MQ", "token": "set-password"}],
         "outbox_message": [{"name": "missing.eml"}],
+        "reports_approval_decide": [
+            {"rater_id": world.rater_id, "decision": "approve"},
+            {"rater_id": world.rater_id, "decision": "bogus"},
+        ],
+        "report_rater_resend": [{"pk": world.ids["requests"][0], "rater_id": world.rater_id}],
+        "my_data_download": [{"token": UNKNOWN_TOKEN}],
     }
 
 
