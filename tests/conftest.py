@@ -195,6 +195,47 @@ def phone(browser, live_server, settings):
 
 
 @pytest.fixture
+def desktop(browser, live_server, settings):
+    """A 1280-pixel-wide desktop screen on the live server (the phone fixture's twin)."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield page
+    context.close()
+    assert not violations, f"content security policy violations: {violations}"
+
+
+# axe-core impacts that fail a page: WCAG 2.1 AA problems a person cannot work around.
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe-core (axe-playwright-python) on the page as it is now; fail on any serious
+    or critical violation, naming the rule and the elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def _check(page, what: str) -> None:
+        results = axe.run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+        failing = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+            for v in results.response["violations"]
+            if v["impact"] in AXE_FAILING_IMPACTS
+        ]
+        assert not failing, f"{what}: axe-core violations: {failing}"
+
+    return _check
+
+
+@pytest.fixture
 def screenshot():
     """Save what the user sees to var/screenshots/ for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
