@@ -97,6 +97,16 @@ def _fresh_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_guess_counts():
+    """Each test starts with no unknown survey links counted for 127.0.0.1 (the test client
+    and live servers): on Redis the count outlives a test, and a test that probes many
+    unknown links (the hostile-input walk) would slow down the next one."""
+    from feedback.throttle import guessing_forget
+
+    guessing_forget("127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_by_default(request):
     """Unit tests run tasks in-process; only tests that ask for ``celery_worker`` use the broker."""
     if "celery_worker" in request.fixturenames or "real_broker" in request.fixturenames:

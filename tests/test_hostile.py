@@ -258,6 +258,9 @@ MAY_CHANGE = {
     "manager": {
         "feedback.feedbackrequest",
         "feedback.rater",
+        # Removing a rater who has started (never one who submitted) deletes their draft.
+        "feedback.rating",
+        "feedback.comment",
         "reports.export",
         "reports.gapanalysis",
         "accounts.personexportlink",

@@ -49,6 +49,10 @@ def site(tmp_path_factory):
         if key not in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")
     }
     env |= {
+        # Empty, not absent: the process starter merges os.environ back in, and a shared
+        # broker would give the server the test run's Redis cache (and its counters).
+        "CELERY_BROKER_URL": "",
+        "CACHE_URL": "",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "PYTHONUNBUFFERED": "1",
