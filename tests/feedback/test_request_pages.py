@@ -82,9 +82,7 @@ def test_someone_outside_the_line_is_refused_and_nothing_is_written(client, org,
     assert not FeedbackRequest.objects.exists()
 
 
-def test_a_second_request_for_the_same_person_and_cycle_re_shows_the_page(
-    client, org, dev_request
-):
+def test_a_second_request_for_the_same_person_and_cycle_re_shows_the_page(client, org, dev_request):
     response = as_user(client, org["lead"]).post(
         "/requests/new/", {"subject": org["dev"].pk, "cycle": dev_request.cycle_id}
     )
@@ -188,9 +186,10 @@ def test_the_directory_search_finds_colleagues_who_are_not_raters_yet(client, or
     assert "Nobody else in the directory matches “pat”." in text(
         client.get(f"/requests/{dev_request.pk}/?q=pat")
     )
-    assert 'aria-label="Add Dev Eloper"' not in client.get(
-        f"/requests/{dev_request.pk}/?q=dev"
-    ).content.decode()
+    assert (
+        'aria-label="Add Dev Eloper"'
+        not in client.get(f"/requests/{dev_request.pk}/?q=dev").content.decode()
+    )
 
     response = client.post(
         f"/requests/{dev_request.pk}/raters/add/",
@@ -230,9 +229,7 @@ def test_removing_a_rater_takes_them_off_and_a_submitted_one_stays(client, org, 
     assert dev_request.raters.filter(pk=boss.pk).exists()
 
 
-def test_the_cap_on_requests_per_rater_and_small_groups_are_warned_about(
-    client, org, open_cycle
-):
+def test_the_cap_on_requests_per_rater_and_small_groups_are_warned_about(client, org, open_cycle):
     Cycle.objects.filter(pk=open_cycle.pk).update(max_requests_per_rater=1)
     services.request_create(cycle=open_cycle, subject=org["peer"], requested_by=org["hr"].user)
     # HR's request about Pat has Lena as boss: Lena is at the cap of one request, so she
@@ -283,7 +280,9 @@ def test_a_manager_may_ask_about_themself_until_launch_and_hr_chases_it_after(
 
 
 def test_someone_without_a_line_cannot_ask_about_themself(client, org, open_cycle, api_as):
-    assert "Request feedback about yourself" not in text(as_user(client, org["dev"]).get("/reports/"))
+    assert "Request feedback about yourself" not in text(
+        as_user(client, org["dev"]).get("/reports/")
+    )
     response = api_as(org["dev"]).post(
         f"/api/v1/cycles/{open_cycle.pk}/requests/", {"subject": org["dev"].pk}, format="json"
     )
