@@ -335,7 +335,14 @@ def requests_manageable_by(*, user: AbstractBaseUser | AnonymousUser) -> QuerySe
         return requests.all()
     if not user.is_authenticated:
         return requests.none()
-    return requests.filter(requested_by=user)
+    mine = requests.filter(requested_by=user)
+    person = person_for_user(user)
+    if person is None:
+        return mine
+    # A manager's request about themself is theirs to set up until it is launched; from
+    # then on its raters' states would tell the subject who answered, which a subject is
+    # never told (docs/decisions.md): HR chases it.
+    return mine.exclude(subject=person, launched_at__isnull=False)
 
 
 def requests_progress_visible_to(
@@ -355,12 +362,17 @@ def requests_progress_visible_to(
 
 
 def person_in_reach(*, user: AbstractBaseUser | AnonymousUser, person_id: int) -> bool:
-    """May the user request feedback about this person: HR, or any manager above them."""
+    """May the user request feedback about this person: HR, any manager above them, or a
+    manager (someone with a line) about themself."""
+    from accounts.selectors import person_has_reports
+
     if user_is_hr(user):
         return True
     person = person_for_user(user)
     if person is None:
         return False
+    if person.id == person_id:
+        return person_has_reports(person_id=person.id)
     return person_line(manager_id=person.id).filter(id=person_id).exists()
 
 
@@ -472,10 +484,24 @@ def raters_asked_for_subject(*, request_ids: list[int]) -> dict[int, list[dict]]
         .exclude(relationship=Relationship.SELF)
         .exclude(approval=Rater.Approval.REJECTED)
         .order_by("request_id", "relationship", "name", "email")
-        .values("id", "request_id", "relationship", "name", "email", "approval")
+        .values(
+            "id",
+            "request_id",
+            "relationship",
+            "name",
+            "email",
+            "approval",
+            # Who nominated a hand-added rater: what an approver needs to decide.
+            "nominated_by__person__name",
+            "nominated_by__email",
+        )
     )
     asked: dict[int, list[dict]] = {request_id: [] for request_id in request_ids}
     for row in rows:
+        row["nominated_by"] = row.pop("nominated_by__person__name") or row.pop(
+            "nominated_by__email"
+        )
+        row.pop("nominated_by__email", None)
         asked[row["request_id"]].append(row)
     return asked
 
@@ -637,3 +663,171 @@ def survey_for_rater(*, rater: Rater, now) -> dict:
         "submitted_at": rater.submitted_at,
         "declined_at": rater.declined_at,
     }
+
+
+# --- the request pages (issue 14) -----------------------------------------------------
+
+
+def _first_name(name: str) -> str:
+    return (name or "").split(" ")[0] or name
+
+
+def user_display_name(user) -> str:
+    """A login as people know it: their directory name, else the address they log in with."""
+    person = getattr(user, "person", None) if user is not None else None
+    if person is not None:
+        return person.name
+    return (user.email or user.get_username()) if user is not None else "someone"
+
+
+def raters_for_request_page(*, request: FeedbackRequest) -> QuerySet[Rater]:
+    """The request's raters with what the page needs to say why each is there, one query."""
+    return request.raters.select_related("person", "nominated_by__person").order_by("name", "email")
+
+
+def rater_reason(*, rater: Rater, subject: Person, viewer) -> str:
+    """Why a rater is on the request, in words: who added them, or the org chart's reason
+    ("Reports to Sofia, like Liam", "Liam's manager", "Reports to Liam").
+
+    Read from the org chart as it is now (``subject`` with its manager loaded); a proposal
+    the chart no longer explains says only where it came from.
+    """
+    first = _first_name(subject.name)
+    if rater.nominated_by_id is not None:
+        who = "you" if rater.nominated_by_id == viewer.pk else user_display_name(rater.nominated_by)
+        return f"Added by {who}"
+    person = rater.person
+    if rater.relationship == Relationship.SELF:
+        return f"{first}'s own view"
+    if rater.relationship == Relationship.BOSS and person and person.pk == subject.manager_id:
+        return f"{first}'s manager"
+    if (
+        rater.relationship == Relationship.PEER
+        and person
+        and subject.manager_id is not None
+        and person.manager_id == subject.manager_id
+    ):
+        return f"Reports to {_first_name(subject.manager.name)}, like {first}"
+    if (
+        rater.relationship == Relationship.DIRECT_REPORT
+        and person
+        and person.manager_id == subject.pk
+    ):
+        return f"Reports to {first}"
+    return "Proposed from the org chart"
+
+
+def relationship_suggested(*, subject: Person, person: Person) -> str:
+    """The org chart's answer to "what is this person to the subject?", else other."""
+    if person.pk == subject.manager_id:
+        return Relationship.BOSS
+    if person.manager_id == subject.pk:
+        return Relationship.DIRECT_REPORT
+    if subject.manager_id is not None and person.manager_id == subject.manager_id:
+        return Relationship.PEER
+    return Relationship.OTHER
+
+
+DIRECTORY_SEARCH_MIN = 2
+DIRECTORY_SEARCH_RESULTS = 20
+
+
+def directory_candidates(*, request: FeedbackRequest, query: str) -> list[Person]:
+    """Directory people matching ``query`` (name or email) who could rate the request:
+    not the subject, not already a rater, not erased. At most 20; nothing under 2 letters.
+
+    The whole directory, not only the requester's line: a rater is usually a colleague
+    from elsewhere. Only names, titles and teams are shown (docs/decisions.md).
+    """
+    if len(query) < DIRECTORY_SEARCH_MIN:
+        return []
+    return list(
+        Person.objects.filter(Q(name__icontains=query) | Q(email__icontains=query))
+        .filter(erased_at__isnull=True)
+        .exclude(pk=request.subject_id)
+        .exclude(email__in=request.raters.values("email"))
+        .select_related("team")
+        .order_by("name", "id")[:DIRECTORY_SEARCH_RESULTS]
+    )
+
+
+def hr_user_ids(*, user_ids) -> set[int]:
+    """Which of these logins are HR (the group, or a superuser), in one query."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.models import HR_GROUP_NAME
+
+    ids = {pk for pk in user_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=HR_GROUP_NAME), pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
+def remind_state(
+    *,
+    request: FeedbackRequest,
+    viewer,
+    manageable: bool,
+    requester_is_hr: bool,
+    outlook: dict | None,
+    launched: bool,
+    waiting: int,
+    failed: int,
+    now: datetime.datetime,
+) -> dict:
+    """What a page shows where the Remind button goes: ``due`` (raters a press would
+    remind: the button shows when > 0), ``next_at`` and ``reminded`` ("today",
+    "yesterday" or None) from ``reminder_outlook``, and ``reason``: why there is no
+    button, in words, when there is none and no next time to announce.
+
+    ``launched``: some rater has had a link; ``waiting``: raters with a working link who
+    owe an answer; ``failed``: those whose last email never arrived (they need a Retry).
+    """
+    from django.utils import timezone
+
+    outlook = outlook or {}
+    last = outlook.get("last_reminded_at")
+    reminded = None
+    if last is not None:
+        days = (timezone.localdate(now) - timezone.localdate(last)).days
+        reminded = "today" if days == 0 else "yesterday"
+    state = {
+        "due": outlook.get("due", 0),
+        "next_at": outlook.get("next_at"),
+        "last_reminded_at": last,
+        "reminded": reminded,
+        "reason": "",
+    }
+    subject_is_viewer = request.subject.user_id is not None and request.subject.user_id == viewer.pk
+    if request.cycle.status != Cycle.Status.OPEN:
+        state.update(due=0, next_at=None, reason=f"The cycle is {request.cycle.status}")
+    elif not manageable:
+        state.update(due=0, next_at=None)
+        if subject_is_viewer:
+            state["reason"] = (
+                "This is feedback about you: HR chases it, and reminders go out by "
+                "themselves before the cycle closes"
+            )
+        elif requester_is_hr:
+            state["reason"] = "HR made this request"
+        else:
+            state["reason"] = "Only the person who made this request can remind"
+    elif not launched:
+        state["reason"] = "Not launched yet"
+    elif waiting == 0 and failed == 0:
+        state["reason"] = "Everyone has answered"
+    elif waiting == 0:
+        state["reason"] = "Nobody to remind: the emails that failed need a Retry"
+    elif state["due"] == 0 and state["next_at"] is None:
+        # Either only the viewer's own survey waits (a press skips it), or every link is
+        # still on its way (nobody has had an email to be reminded of yet).
+        state["reason"] = (
+            "Only your own survey is waiting"
+            if not outlook
+            else "Invitations are still on their way"
+        )
+    return state

@@ -1,7 +1,18 @@
 from django.urls import path
 
-from feedback import views
+from feedback import views, views_requests
 
 urlpatterns = [
     path("s/<str:token>/", views.survey, name="survey"),
+    path("requests/new/", views_requests.request_new, name="request_new"),
+    path("requests/<int:pk>/", views_requests.request_detail, name="request_detail"),
+    path(
+        "requests/<int:pk>/raters/add/", views_requests.request_rater_add, name="request_rater_add"
+    ),
+    path(
+        "requests/<int:pk>/raters/<int:rater_id>/remove/",
+        views_requests.request_rater_remove,
+        name="request_rater_remove",
+    ),
+    path("requests/<int:pk>/launch/", views_requests.request_launch, name="request_launch"),
 ]

@@ -368,6 +368,7 @@ def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, di
     failed = Rater.delivery_failed_condition()
     rows = (
         Rater.objects.filter(request_id__in=request_ids)
+        .exclude(approval=Rater.Approval.REJECTED)  # a refused nomination was never asked
         .values("request_id", "relationship")
         .annotate(
             total=Count("id"),

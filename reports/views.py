@@ -64,7 +64,19 @@ def my_reports(request):
         feedback_request.to_decide = sum(
             1 for rater in asked[feedback_request.id] if rater["yours_to_decide"]
         )
-    return render(request, "reports/my_reports.html", {"own": own})
+    # A manager may ask for feedback about themself in an open cycle they have none in.
+    self_cycles = []
+    if person is not None and (user_is_hr(request.user) or person_has_reports(person_id=person.id)):
+        self_cycles = list(
+            feedback_selectors.cycles_in_reach(user=request.user)
+            .filter(status=Cycle.Status.OPEN)
+            .exclude(requests__subject=person)
+        )
+    return render(
+        request,
+        "reports/my_reports.html",
+        {"own": own, "me": person, "self_cycles": self_cycles},
+    )
 
 
 @login_required
@@ -149,13 +161,21 @@ def manager_dashboard(request):
     if not is_manager and not followed.exists():
         raise Http404
     open_requests = list(followed.exclude(cycle__status=Cycle.Status.RELEASED)[:100])
-    progress = selectors.progress_by_request(request_ids=[r.id for r in open_requests])
-    # Reminders and retries are the requester's: only their own open requests get buttons.
+    ids = [r.id for r in open_requests]
+    progress = selectors.progress_by_request(request_ids=ids)
+    # Reminders, retries and the request page are the requester's (or HR's), as in the
+    # API: feedback.selectors.requests_manageable_by. Buttons only on those, while open.
+    manageable = set(
+        feedback_selectors.requests_manageable_by(user=request.user)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
     own_open = [
-        r.id
-        for r in open_requests
-        if r.requested_by_id == request.user.id and r.cycle.status == Cycle.Status.OPEN
+        r.id for r in open_requests if r.id in manageable and r.cycle.status == Cycle.Status.OPEN
     ]
+    requesters_hr = feedback_selectors.hr_user_ids(
+        user_ids={r.requested_by_id for r in open_requests}
+    )
     now = timezone.now()
     outlook = feedback_selectors.reminder_outlook(
         request_ids=own_open, presser=request.user, now=now
@@ -170,8 +190,20 @@ def manager_dashboard(request):
         ]
         feedback_request.failed_count = sum(c["failed"] for c in counts.values())
         feedback_request.can_manage = feedback_request.id in own_open
-        feedback_request.remind = _remind_outlook(
-            outlook.get(feedback_request.id, services.NOTHING_TO_REMIND), now=now
+        feedback_request.has_page = feedback_request.id in manageable
+        feedback_request.is_launched = feedback_request.launched_at is not None or any(
+            c["submitted"] + c["waiting"] + c["declined"] + c["failed"] for c in counts.values()
+        )
+        feedback_request.remind = feedback_selectors.remind_state(
+            request=feedback_request,
+            viewer=request.user,
+            manageable=feedback_request.id in manageable,
+            requester_is_hr=feedback_request.requested_by_id in requesters_hr,
+            outlook=outlook.get(feedback_request.id),
+            launched=feedback_request.is_launched,
+            waiting=sum(c["waiting"] for c in counts.values()),
+            failed=feedback_request.failed_count,
+            now=now,
         )
         feedback_request.failed_raters = failed[feedback_request.id]
     released = selectors.requests_listed(
@@ -189,18 +221,9 @@ def manager_dashboard(request):
         "released": released[:100],
         "released_cycles": released_cycles if is_manager else [],
         "team": _team_view(user=request.user, cycle=cycle, page_number=request.GET.get("page")),
+        "can_request": is_manager or user_is_hr(request.user),
     }
     return render(request, "reports/manager.html", context)
-
-
-def _remind_outlook(outlook: dict, *, now) -> dict:
-    """The Remind button's words: how many a press reminds, and when the next is possible."""
-    last = outlook.get("last_reminded_at")
-    reminded = None
-    if last is not None:
-        days = (timezone.localdate(now) - timezone.localdate(last)).days
-        reminded = "today" if days == 0 else "yesterday"
-    return {**outlook, "reminded": reminded}
 
 
 def _home_of(request, feedback_request) -> str:

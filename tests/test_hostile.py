@@ -495,6 +495,11 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         ],
         "report_rater_resend": [{"pk": world.ids["requests"][0], "rater_id": world.rater_id}],
         "my_data_download": [{"token": UNKNOWN_TOKEN}],
+        # The request pages (issue 14): the manager's launched request about Pat.
+        "request_detail": [{"pk": pk} for pk in world.ids["requests"]],
+        "request_launch": [{"pk": world.ids["requests"][0]}],
+        "request_rater_add": [{"pk": world.ids["requests"][0]}],
+        "request_rater_remove": [{"pk": world.ids["requests"][0], "rater_id": world.rater_id}],
     }
 
 

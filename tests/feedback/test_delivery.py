@@ -22,7 +22,8 @@ from tests.feedback.conftest import in_days
 DAY = datetime.timedelta(days=1)
 LINK = re.compile(r"/s/([A-Za-z0-9_-]{43,})/")
 EVIL = "Evil\r\nBcc: x@y.test"
-FAILED_BADGE = '<span class="badge status-failed">1 failed</span>'
+# The Failed column of the progress table (issue 14 added the column).
+FAILED_BADGE = '<td><span class="badge status-failed">1</span></td>'
 
 
 @pytest.fixture

@@ -367,13 +367,21 @@ def call(world: World, client: Client, spec: tuple, target: int, *, page: bool):
     return getattr(client, method)(url, json.dumps(data), content_type="application/json")
 
 
-def seen_by_the_caller(response, target: int) -> tuple:
+def seen_by_the_caller(response, target: int, prefix: str | None) -> tuple:
     """Everything the caller receives, with the asked-for id itself (in a login redirect,
-    say) and per-render CSRF values written the same way."""
+    say) and per-render CSRF values written the same way.
+
+    Only the id where the asked-for path puts it (after ``prefix``, e.g.
+    ``/reports/requests/``) is rewritten: the same number elsewhere on a page (a link to
+    another object that happens to share it) is not the asked-for id."""
+    from urllib.parse import quote
 
     def same(text: str) -> str:
-        text = text.replace(f"/{target}/", "/{id}/").replace(f"cycle={target}", "cycle={id}")
-        text = text.replace(f"%2F{target}%2F", "%2F{id}%2F").replace(f"%3D{target}", "%3D{id}")
+        if prefix is not None:
+            text = text.replace(f"{prefix}{target}/", f"{prefix}{{id}}/")
+            encoded = quote(prefix, safe="")
+            text = text.replace(f"{encoded}{target}%2F", f"{encoded}{{id}}%2F")
+        text = text.replace(f"cycle={target}", "cycle={id}").replace(f"%3D{target}", "%3D{id}")
         return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+"', r'\1"', text)
 
     return (
@@ -400,8 +408,12 @@ def compare(table: dict, name: str, role: str, *, page: bool) -> tuple:
     reach = spec[3]
     out_of_reach = world.target(reach.get(role) or next(iter(reach.values())))
     client = world.client(role)
-    there = seen_by_the_caller(call(world, client, spec, out_of_reach, page=page), out_of_reach)
-    missing = seen_by_the_caller(call(world, client, spec, MISSING, page=page), MISSING)
+    path = spec[1]
+    prefix = fill(path.split("{id}")[0], world, out_of_reach) if "{id}/" in path else None
+    there = seen_by_the_caller(
+        call(world, client, spec, out_of_reach, page=page), out_of_reach, prefix
+    )
+    missing = seen_by_the_caller(call(world, client, spec, MISSING, page=page), MISSING, prefix)
     assert there == missing
     return there, spec[4]
 
