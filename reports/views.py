@@ -111,9 +111,70 @@ def report(request, pk: int):
             {"feedback_request": feedback_request, "reason": exc.detail},
             status=exc.status,
         )
-    context = presentation.report_context(document)
-    context["is_own"] = feedback_request.subject.user_id == request.user.id
+    is_own = _is_own(request, feedback_request)
+    context = presentation.report_context(document, own=is_own)
+    context["is_own"] = is_own
+    # The subject downloads their own report once released; everyone else has the
+    # exports page (a file about someone else is built in the background and audited).
+    context["can_download"] = is_own and feedback_request.cycle.status == Cycle.Status.RELEASED
+    context["feedback_request"] = feedback_request
     return render(request, "reports/report.html", context)
+
+
+def _is_own(request, feedback_request) -> bool:
+    return (
+        feedback_request.subject.user_id is not None
+        and feedback_request.subject.user_id == request.user.id
+    )
+
+
+@login_required
+def report_pdf(request, pk: int):
+    """The subject's own released report as a PDF, written to them ("you").
+
+    Only their own, only released: anything else is the same 404 as an unknown id. It is
+    rendered on the spot (about a second); a per-person limit keeps a loop of clicks
+    from tying up the web workers.
+    """
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.utils.text import slugify
+    from django_ratelimit.core import is_ratelimited
+
+    from reports import exports
+
+    feedback_request = get_object_or_404(
+        selectors.requests_with_results_visible_to(user=request.user).filter(
+            subject__user=request.user, cycle__status=Cycle.Status.RELEASED
+        ),
+        pk=pk,
+    )
+    if is_ratelimited(
+        request,
+        group="report-pdf",
+        key="user",
+        rate=settings.REPORT_PDF_RATE_PER_PERSON,
+        method=is_ratelimited.ALL,
+        increment=True,
+    ):
+        return render(
+            request,
+            "reports/report_unavailable.html",
+            {
+                "feedback_request": feedback_request,
+                "reason": "You have downloaded this report many times in the last hour: "
+                "please try again later.",
+            },
+            status=429,
+        )
+    document = services.results_read(request=feedback_request, user=request.user)
+    content = exports.individual_pdf(document, own=True)
+    response = HttpResponse(content, content_type="application/pdf")
+    # ASCII letters, digits and dashes: a name safe in any browser and file system.
+    stem = slugify(f"feedback {feedback_request.cycle.name} {feedback_request.subject.name}")
+    name = f"{stem[:150].strip('-') or 'feedback'}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
