@@ -177,9 +177,16 @@ def report_pdf(request, pk: int):
     return response
 
 
-def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
+HEATMAP_PAGE_SIZE = 50
+
+
+def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dict | None:
     """The team heatmap of one readable cycle, paginated, or None. Showing it is a read
-    of the cycle's results, under the same rules and with the same mark as the API."""
+    of the cycle's results, under the same rules and with the same mark as the API.
+
+    ``sort``: a column key of ``selectors.HEATMAP_SORT_KEYS``, "-" first for descending;
+    anything else is the default, by name.
+    """
     if cycle is None:
         return None
     cycle = services.cycle_results_opened(
@@ -188,8 +195,14 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     # Rows are listed subjects; the means cover every request (erased subjects' share too).
     listed = selectors.requests_listed(requests)
-    page = Paginator(listed.values_list("id", flat=True), 50).get_page(page_number)
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in selectors.HEATMAP_SORT_KEYS:
+        key, descending = "name", False
+    ordered = selectors.heatmap_order(listed, key=key, descending=descending)
+    page = Paginator(ordered.values_list("id", flat=True), HEATMAP_PAGE_SIZE).get_page(page_number)
+    position = {request_id: index for index, request_id in enumerate(page)}
     subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
+    subjects.sort(key=lambda subject: position[subject["request"]])
     for subject in subjects:
         for behaviour in subject["behaviours"]:
             behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
@@ -199,7 +212,56 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     figures = selectors.team_figures(requests=requests)
     for behaviour in figures["behaviours"]:
         behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
-    return {"cycle": cycle, "page": page, "subjects": subjects, "figures": figures}
+        behaviour["pair"] = presentation.pair_name(behaviour["behaviour"])
+        behaviour["columns"] = [
+            _sort_column(
+                cycle=cycle,
+                key=f"{behaviour['behaviour']}_{pole}",
+                short=pole[0].upper(),
+                name=f"{presentation.pole_name(behaviour['behaviour'], pole)} ({pole})",
+                sorted_by=(key, descending),
+                # A score column sorts highest first on the first press.
+                first_descending=True,
+            )
+            for pole in ("leadership", "management")
+        ]
+    person = _sort_column(
+        cycle=cycle,
+        key="name",
+        short="Person",
+        name="person",
+        sorted_by=(key, descending),
+        first_descending=False,
+    )
+    sort_query = f"&sort={'-' if descending else ''}{key}" if key != "name" or descending else ""
+    return {
+        "cycle": cycle,
+        "page": page,
+        "subjects": subjects,
+        "figures": figures,
+        "person_column": person,
+        "sort_query": sort_query,
+    }
+
+
+def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dict:
+    """A heatmap column's sort link: where it leads, and what the header says now
+    (aria-sort), so a screen reader hears the order and the next press."""
+    current, descending = sorted_by
+    is_sorted = current == key
+    next_descending = not descending if is_sorted else first_descending
+    order = (
+        ("Z to A" if next_descending else "A to Z")
+        if key == "name"
+        else ("highest first" if next_descending else "lowest first")
+    )
+    return {
+        "short": short,
+        "aria_sort": ("descending" if descending else "ascending") if is_sorted else None,
+        "arrow": ("▼" if descending else "▲") if is_sorted else "",
+        "href": f"?cycle={cycle.id}&sort={'-' if next_descending else ''}{key}#heatmap-title",
+        "action": f"Sort by {name}, {order}",
+    }
 
 
 @login_required
@@ -249,7 +311,12 @@ def manager_dashboard(request):
         "open_requests": open_requests,
         "released": released[:100],
         "released_cycles": released_cycles if is_manager else [],
-        "team": _team_view(user=request.user, cycle=cycle, page_number=request.GET.get("page")),
+        "team": _team_view(
+            user=request.user,
+            cycle=cycle,
+            page_number=request.GET.get("page"),
+            sort=request.GET.get("sort", ""),
+        ),
     }
     return render(request, "reports/manager.html", context)
 
@@ -355,7 +422,12 @@ def hr_dashboard(request):
         "approvals": feedback_selectors.approvals_waiting_for(user=request.user)[:100],
         "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
         "readable": readable,
-        "team": _team_view(user=request.user, cycle=chosen, page_number=request.GET.get("page")),
+        "team": _team_view(
+            user=request.user,
+            cycle=chosen,
+            page_number=request.GET.get("page"),
+            sort=request.GET.get("sort", ""),
+        ),
     }
     return render(request, "reports/hr.html", context)
 
