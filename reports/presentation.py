@@ -418,7 +418,8 @@ def _highlight(item: dict) -> dict:
     return {
         "id": item["id"],
         "text": item["text"],
-        "where": f"{pair_name(item['behaviour'])}: {pole_name(item['behaviour'], item['pole'])}",
+        # The pole's own name says which pair it belongs to: "Innovator (leadership)".
+        "where": f"{_capital(pole_name(item['behaviour'], item['pole']))} ({item['pole']})",
         "others": others["mean"],
         "counted": others["n"],
         "boss_only": item_others_is_boss_only(item),

@@ -258,7 +258,8 @@ def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dic
     return {
         "short": short,
         "aria_sort": ("descending" if descending else "ascending") if is_sorted else None,
-        "arrow": ("▼" if descending else "▲") if is_sorted else "",
+        # Unsorted columns show that they sort; the words are in ``action``.
+        "arrow": ("▼" if descending else "▲") if is_sorted else "↕",
         "href": f"?cycle={cycle.id}&sort={'-' if next_descending else ''}{key}#heatmap-title",
         "action": f"Sort by {name}, {order}",
     }
