@@ -244,6 +244,22 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
     }
 
 
+def _heatmap_sort(request) -> str:
+    """``?sort=``: a heatmap column, "-" first for descending. Like every query parameter
+    of a page, a wrong one is a 400 that says so, not silently another order."""
+    from django.core.exceptions import BadRequest
+
+    from core.validation import query_text
+
+    sort = query_text(request.GET, "sort", max_length=40)
+    if sort and sort.removeprefix("-") not in selectors.HEATMAP_SORT_KEYS:
+        raise BadRequest(
+            "The “sort” parameter must name a column of the heatmap: "
+            f"{', '.join(selectors.HEATMAP_SORT_KEYS)}, with “-” first for descending."
+        )
+    return sort
+
+
 def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dict:
     """A heatmap column's sort link: where it leads, and what the header says now
     (aria-sort), so a screen reader hears the order and the next press."""
@@ -316,7 +332,7 @@ def manager_dashboard(request):
             user=request.user,
             cycle=cycle,
             page_number=request.GET.get("page"),
-            sort=request.GET.get("sort", ""),
+            sort=_heatmap_sort(request),
         ),
     }
     return render(request, "reports/manager.html", context)
@@ -427,7 +443,7 @@ def hr_dashboard(request):
             user=request.user,
             cycle=chosen,
             page_number=request.GET.get("page"),
-            sort=request.GET.get("sort", ""),
+            sort=_heatmap_sort(request),
         ),
     }
     return render(request, "reports/hr.html", context)
