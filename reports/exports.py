@@ -30,16 +30,6 @@ POLE_NAMES = {
     "development": ("Coaches", "Directs"),
 }
 GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
-# Exports are read by HR and managers as well as the subject: groups are named from the
-# outside ("Self"), where the subject's own pages say "You" (reports.presentation).
-GROUP_LABELS = {
-    "self": "Self",
-    "boss": "Boss",
-    "peer": "Peers",
-    "direct_report": "Direct reports",
-    "other": "External",
-    "others": "All others",
-}
 ANONYMOUS = ("peer", "direct_report", "other")
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
@@ -87,37 +77,45 @@ def bundle_entry_name(document: dict) -> str:
 # --- Individual report --------------------------------------------------------------
 
 
-def _gap_sentence(pole_label: str, gap: float | None, threshold: float) -> str:
+def _gap_sentence(pole_label: str, gap: float | None, threshold: float, voice) -> str:
+    you, your = voice.you, voice.your
+    rate = voice.pick("rate yourself", "rates themself")
     if gap is None:
-        return f"{pole_label}: no comparison (your own or others' scores are missing)."
+        return f"{pole_label}: no comparison ({your} own or others' scores are missing)."
     if gap >= threshold:
-        return f"{pole_label}: you rate yourself {gap:.2f} higher than others do."
+        return f"{pole_label}: {you} {rate} {gap:.2f} higher than others do."
     if -gap >= threshold:
-        return f"{pole_label}: others rate you {-gap:.2f} higher than you rate yourself."
+        return f"{pole_label}: others rate {you} {-gap:.2f} higher than {you} {rate}."
     if gap > 0:
-        return f"{pole_label}: you rate yourself a little higher than others do ({gap:.2f})."
+        return f"{pole_label}: {you} {rate} a little higher than others do ({gap:.2f})."
     if gap < 0:
-        return f"{pole_label}: others rate you a little higher than you do ({-gap:.2f})."
-    return f"{pole_label}: you and others agree."
+        does = voice.pick("you do", f"{voice.name} does")
+        return f"{pole_label}: others rate {you} a little higher than {does} ({-gap:.2f})."
+    return f"{pole_label}: {you} and others agree."
 
 
-def _balance_sentence(balance: float | None, lead: str, manage: str) -> str:
+def _balance_sentence(balance: float | None, lead: str, manage: str, voice) -> str:
     if balance is None:
         return "Others' balance cannot be shown: one of the poles has no score."
     if abs(balance) < 0.005:
-        return f"Others see you as much a {lead.lower()} as a {manage.lower()}."
+        return f"Others see {voice.you} as much a {lead.lower()} as a {manage.lower()}."
     side = lead if balance > 0 else manage
-    return f"Others see you leaning towards “{side}” by {abs(balance):.2f} points."
+    return f"Others see {voice.you} leaning towards “{side}” by {abs(balance):.2f} points."
 
 
-def individual_context(document: dict) -> dict:
+def individual_context(document: dict, *, own: bool = False) -> dict:
+    """The individual PDF, written to its reader: "you" when the subject downloads their
+    own report (``own``), the subject's name in a file built for HR or a manager."""
+    voice = presentation.Voice.of(document, own=own)
     cycle = document["cycle"]
     k = cycle["min_anonymous_raters"]
     threshold = cycle["gap_threshold"]
     groups = document["groups"]
     items = {item["id"]: item for item in document["items"]}
     # The same charts as the dashboard's report page: one drawing, on screen and on paper.
-    dashboard_charts = {s["slug"]: s["chart"] for s in presentation.behaviour_sections(document)}
+    dashboard_charts = {
+        s["slug"]: s["chart"] for s in presentation.behaviour_sections(document, voice=voice)
+    }
     behaviours = []
     for behaviour in document["behaviours"]:
         slug = behaviour["behaviour"]
@@ -127,24 +125,27 @@ def individual_context(document: dict) -> dict:
             {
                 "slug": slug,
                 "title": slug.capitalize(),
+                "pair": presentation.pair_name(slug),
                 "lead_name": lead_name,
                 "manage_name": manage_name,
                 "chart": _svg_image(dashboard_charts[slug], width="62%"),
                 "balance_self": behaviour["balance"].get("self"),
                 "balance_others": behaviour["balance"].get("others"),
                 "balance_sentence": _balance_sentence(
-                    behaviour["balance"].get("others"), lead_name, manage_name
+                    behaviour["balance"].get("others"), lead_name, manage_name, voice
                 ),
                 "gap_sentences": [
                     _gap_sentence(
                         f"Leadership ({lead_name})",
                         behaviour["self_others_gap"]["leadership"],
                         threshold,
+                        voice,
                     ),
                     _gap_sentence(
                         f"Management ({manage_name})",
                         behaviour["self_others_gap"]["management"],
                         threshold,
+                        voice,
                     ),
                 ],
                 "profile": behaviour.get("profile"),
@@ -169,11 +170,11 @@ def individual_context(document: dict) -> dict:
     for group in GROUPS:
         info = groups.get(group, {"n": 0, "shown": False})
         if group == "others":
-            note = "everyone but you, pooled so that no small group stands out"
+            note = f"{voice.everyone_but}, pooled so that no small group stands out"
             if counted is not None:
                 note = f"{note}; counted={counted}, the people behind its figures"
             if boss_only:
-                note = f"{note} (your boss only)"
+                note = f"{note} ({voice.your_boss} only)"
         elif info["shown"]:
             note = "shown"
         elif info["n"] == 0:
@@ -181,24 +182,24 @@ def individual_context(document: dict) -> dict:
         elif group in ANONYMOUS:
             note = (
                 f"hidden: fewer than {k} answered; their ratings count only inside "
-                f"All others, and only where the pooled ratings reach {k}"
+                f"Others, and only where the pooled ratings reach {k}"
             )
         else:
             note = "hidden"
         group_rows.append(
             {
-                "label": GROUP_LABELS[group],
+                "label": voice.label(group),
                 "n": info["n"],
                 "shown": info["shown"],
                 "note": note,
             }
         )
-    hidden_groups = [GROUP_LABELS[g] for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k]
+    hidden_groups = [voice.label(g) for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k]
     comments: dict[str, list[dict]] = {}
     for comment in document["comments"]:
         comments.setdefault(comment["question"], []).append(
             {
-                "group": GROUP_LABELS.get(comment["group"], comment["group"]),
+                "group": voice.comment_label(comment["group"]),
                 "text": comment["text"],
             }
         )
@@ -218,7 +219,7 @@ def individual_context(document: dict) -> dict:
         ]
 
     answers_line = ", ".join(
-        f"{row['label']} {row['n']}" for row in group_rows if row["label"] != "All others"
+        f"{row['label']} {row['n']}" for row in group_rows if row["label"] != voice.label("others")
     )
     return {
         "answers_line": answers_line,
@@ -229,7 +230,16 @@ def individual_context(document: dict) -> dict:
         "groups": group_rows,
         "hidden_groups": hidden_groups,
         "counted": counted,
-        "boss_only_note": presentation.boss_only_note(document, name="All others"),
+        "boss_only_note": presentation.boss_only_note(document, voice=voice),
+        "voice": voice,
+        "summary": presentation.summary(document, voice=voice),
+        # Phrases of the template, in the reader's voice.
+        "words": {
+            "self": voice.label("self"),
+            "rates_self": voice.pick("you rate yourself", f"{voice.name} rates themself"),
+            "others_rate": f"others rate {voice.you}",
+            "you_do": voice.pick("you do", f"{voice.name} does"),
+        },
         "behaviours": behaviours,
         "blind_spots": described(document["blind_spots"]),
         "hidden_strengths": described(document["hidden_strengths"]),
@@ -242,12 +252,12 @@ def individual_context(document: dict) -> dict:
     }
 
 
-def individual_html(document: dict) -> str:
-    return render_to_string("reports/pdf/individual.html", individual_context(document))
+def individual_html(document: dict, *, own: bool = False) -> str:
+    return render_to_string("reports/pdf/individual.html", individual_context(document, own=own))
 
 
-def individual_pdf(document: dict) -> bytes:
-    return _pdf(individual_html(document))
+def individual_pdf(document: dict, *, own: bool = False) -> bytes:
+    return _pdf(individual_html(document, own=own))
 
 
 # --- Team report --------------------------------------------------------------------

@@ -1,10 +1,13 @@
-"""The section-4 document in the words and charts a subject reads.
+"""The section-4 document in the words and charts a person reads.
 
-Pure functions over the stored document (no queries): the page, and later the PDF
-export, show the same sentences.
+Pure functions over the stored document (no queries): the page and the individual PDF
+show the same sentences. Words depend on the reader (``Voice``): the subject reads "you",
+anyone else reads the subject's name.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from reports import charts
 
@@ -16,28 +19,140 @@ BEHAVIOUR_NAMES = {
     "people": ("People", "builds relationships", "builds systems and processes"),
     "development": ("Development", "coaches", "directs"),
 }
-GROUP_NAMES = {
-    "self": ("You", "you"),
-    "boss": ("Boss", "your boss"),
-    "peer": ("Peers", "peers"),
-    "direct_report": ("Direct reports", "direct reports"),
-    "other": ("Other raters", "other raters"),
-    "others": ("Everyone but you", "everyone but you"),
+# Relationship words, one per role on the report page and in the PDF, for both kinds of
+# reader: (the subject reading their own report, anyone else). "other" is a person from
+# outside the directory, asked by email: in words, someone from outside the team.
+GROUP_LABELS = {
+    # Row and column labels.
+    "self": ("You", "Self"),
+    "boss": ("Boss", "Boss"),
+    "peer": ("Peers", "Peers"),
+    "direct_report": ("Direct reports", "Direct reports"),
+    "other": ("Outside the team", "Outside the team"),
+    "others": ("Others", "Others"),
 }
-SINGULAR = {"peer": "peer", "direct_report": "direct report", "other": "other rater"}
-COMMENT_GROUPS = {
-    "self": "You",
-    "boss": "Your boss",
-    "peer": "A peer",
-    "direct_report": "A direct report",
-    "other": "Another rater",
+GROUP_PLURAL = {
+    # In a sentence, for a group of any size.
+    "peer": ("peers", "peers"),
+    "direct_report": ("direct reports", "direct reports"),
+    "other": (
+        "people you work with outside your team",
+        "people they work with outside their team",
+    ),
 }
+GROUP_SINGULAR = {
+    "peer": ("peer", "peer"),
+    "direct_report": ("direct report", "direct report"),
+    "other": (
+        "person you work with outside your team",
+        "person they work with outside their team",
+    ),
+}
+COMMENT_LABELS = {
+    "self": ("You", "Self"),
+    "boss": ("Your boss", "Boss"),
+    "peer": ("A peer", "A peer"),
+    "direct_report": ("A direct report", "A direct report"),
+    "other": (
+        "Someone you work with outside your team",
+        "Someone they work with outside their team",
+    ),
+}
+# The chart's label column holds 20 characters with the n.
+CHART_LABELS = {"other": "Outside team"}
 CHART_GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
 ANONYMOUS = ("peer", "direct_report", "other")
 
 
+HIGHLIGHTS = 3  # at most this many statements per list of the summary
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Whom the words address.
+
+    The subject reading their own report is "you". Anyone else (a manager, HR, whoever
+    opens an exported file) reads the subject's full name, as stored: no gender is
+    recorded, so never "he" or "she", and a first name cannot be told apart reliably
+    from a family name. Where a second mention would repeat the name, "they" / "their".
+    """
+
+    own: bool
+    name: str = ""
+
+    @classmethod
+    def of(cls, document: dict, *, own: bool) -> Voice:
+        return cls(own=own, name=document["subject"]["name"])
+
+    def pick(self, own: str, other: str) -> str:
+        return own if self.own else other
+
+    @property
+    def you(self) -> str:
+        return self.pick("you", self.name)
+
+    @property
+    def You(self) -> str:  # at the start of a sentence
+        return self.pick("You", self.name)
+
+    @property
+    def your(self) -> str:
+        return self.pick("your", f"{self.name}’s")
+
+    @property
+    def Your(self) -> str:  # at the start of a sentence
+        return self.pick("Your", f"{self.name}’s")
+
+    @property
+    def everyone_but(self) -> str:
+        return f"everyone but {self.you}"
+
+    @property
+    def your_boss(self) -> str:
+        return f"{self.your} boss"
+
+    def label(self, group: str) -> str:
+        return self._of(GROUP_LABELS, group)
+
+    def plural(self, group: str) -> str:
+        return self._of(GROUP_PLURAL, group)
+
+    def singular(self, group: str) -> str:
+        return self._of(GROUP_SINGULAR, group)
+
+    def comment_label(self, group: str) -> str:
+        return self._of(COMMENT_LABELS, group)
+
+    def _of(self, words: dict, group: str) -> str:
+        pair = words.get(group)
+        return group if pair is None else pair[0 if self.own else 1]
+
+
+SUBJECT = Voice(own=True)
+
+
 def behaviour_name(slug: str) -> str:
     return BEHAVIOUR_NAMES.get(slug, (slug.title(),))[0]
+
+
+def pole_name(slug: str, pole: str) -> str:
+    """The pole's own name ("visionary", "goal setter"), as the questionnaire says it."""
+    names = BEHAVIOUR_NAMES.get(slug)
+    if names is None:
+        return pole
+    return names[1] if pole == "leadership" else names[2]
+
+
+def pair_name(slug: str) -> str:
+    """The behaviour as its pair of poles: "Visionary / Goal setter"."""
+    names = BEHAVIOUR_NAMES.get(slug)
+    if names is None:
+        return slug.title()
+    return f"{_capital(names[1])} / {_capital(names[2])}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _score(value: float | None) -> str:
@@ -76,13 +191,13 @@ def others_is_boss_only(document: dict) -> bool:
     return bool(with_others) and all(item_others_is_boss_only(i) for i in with_others)
 
 
-def boss_only_note(document: dict, *, name: str = "Others") -> str | None:
+def boss_only_note(document: dict, *, name: str = "Others", voice: Voice = SUBJECT) -> str | None:
     """Says in words that ``others`` is the boss alone, and why; None otherwise."""
     if not others_is_boss_only(document):
         return None
     k = document["cycle"]["min_anonymous_raters"]
     groups = document["groups"]
-    below = [GROUP_NAMES[g][1] for g in ANONYMOUS if 0 < groups[g]["n"] < k]
+    below = [voice.plural(g) for g in ANONYMOUS if 0 < groups[g]["n"] < k]
     answered = [g for g in ANONYMOUS if groups[g]["n"] > 0]
     if not answered:
         why = "nobody else answered"
@@ -93,38 +208,42 @@ def boss_only_note(document: dict, *, name: str = "Others") -> str | None:
         )
     else:
         why = f"no other rating reached the anonymity minimum of {k}"
-    return f"“{name}” here means your boss only: {why}."
+    return f"“{name}” here means {voice.your_boss} only: {why}."
 
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def suppressed_notes(document: dict) -> list[str]:
+def suppressed_notes(document: dict, *, voice: Voice = SUBJECT) -> list[str]:
     """One plain sentence per group that answered but is not shown on its own."""
     k = document["cycle"]["min_anonymous_raters"]
     notes = []
     for group in ANONYMOUS:
         n = document["groups"][group]["n"]
         if 0 < n < k:
-            who = SINGULAR[group] if n == 1 else GROUP_NAMES[group][1]
+            who = voice.singular(group) if n == 1 else voice.plural(group)
             notes.append(
                 f"Only {n} {who} answered, fewer than {k}, so their ratings are not shown on "
-                f"their own: they are counted only inside “everyone but you”, and only for "
-                f"statements where the small groups together gave at least {k} ratings. "
+                f"their own: they are counted only inside “{voice.everyone_but}”, and only "
+                f"for statements where the small groups together gave at least {k} ratings. "
                 f"Their comments are not shown."
             )
     if document["groups"]["boss"]["n"] == 0:
-        notes.append("Your boss has not answered, so there is no boss column.")
+        notes.append(f"{voice.Your} boss has not answered, so there is no boss column.")
     if others_counted(document) is None:
         notes.append(
-            "This report was released before the number of people counted in “everyone "
-            "but you” was recorded: that number is not shown."
+            "This report was released before the number of people counted in "
+            f"“{voice.everyone_but}” was recorded: that number is not shown."
         )
     return notes
 
 
-def behaviour_sections(document: dict) -> list[dict]:
+def _group_chart_label(group: str, voice: Voice) -> str:
+    return CHART_LABELS.get(group) or voice.label(group)
+
+
+def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     """Per behaviour: a leadership-versus-management chart for every group with its n,
     the plain-words profile and the statements with their figures."""
     groups = document["groups"]
@@ -141,19 +260,21 @@ def behaviour_sections(document: dict) -> list[dict]:
             if group == "other" and n == 0:
                 continue  # external raters are optional; an empty row says nothing
             if group == "others":
-                # The chart's label column is narrow: "Others" there, spelled out in the
-                # table. Labelled with the people counted, not the surveys.
-                label = counted_label("Others", others_counted(document))
+                # Labelled with the people counted, not the surveys.
+                label = counted_label(voice.label("others"), others_counted(document))
             else:
-                label = f"{GROUP_NAMES[group][0]} (n={n})"
+                label = f"{_group_chart_label(group, voice)} (n={n})"
             rows.append((label, behaviour["leadership"][group], behaviour["management"][group]))
         sections.append(
             {
                 "slug": slug,
                 "name": name,
+                "pair": pair_name(slug),
                 "poles": f"{lead_pole} (leadership) vs {manage_pole} (management)",
                 "profile": behaviour.get("profile"),
-                "chart": charts.pole_pairs(title=f"{name}: leadership and management", rows=rows),
+                "chart": charts.pole_pairs(
+                    title=f"{pair_name(slug)}: leadership and management", rows=rows
+                ),
                 "items": [
                     {
                         "text": item["text"],
@@ -171,18 +292,17 @@ def behaviour_sections(document: dict) -> list[dict]:
     return sections
 
 
-def gap_chart(document: dict) -> str:
+def gap_chart(document: dict, *, voice: Voice = SUBJECT) -> str:
     rows = []
     for behaviour in document["behaviours"]:
         name = behaviour_name(behaviour["behaviour"])
         for pole in ("leadership", "management"):
             rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
+    rates = voice.pick("How you rate yourself", f"How {voice.name} rates themself")
     if others_is_boss_only(document):
-        title = "How you rate yourself compared with your boss (the only person counted)"
+        title = f"{rates} compared with {voice.your_boss} (the only person counted)"
     else:
-        title = counted_label(
-            "How you rate yourself compared with everyone else", others_counted(document)
-        )
+        title = counted_label(f"{rates} compared with everyone else", others_counted(document))
     return charts.gap_bars(
         title=title,
         rows=rows,
@@ -190,7 +310,7 @@ def gap_chart(document: dict) -> str:
     )
 
 
-def gap_sentences(document: dict) -> dict[str, list[str]]:
+def gap_sentences(document: dict, *, voice: Voice = SUBJECT) -> dict[str, list[str]]:
     """Blind spots and hidden strengths as sentences, each figure with its n."""
     items = {item["id"]: item for item in document["items"]}
 
@@ -201,19 +321,23 @@ def gap_sentences(document: dict) -> dict[str, list[str]]:
         where = behaviour_name(item["behaviour"]).lower()
         # Built on the boss alone: said so, not dressed up as "everyone else".
         if item_others_is_boss_only(item):
-            who, counted, they = "your boss alone", "boss only", "Your boss sees"
+            who, counted = f"{voice.your_boss} alone", "boss only"
+            they = voice.pick("Your boss sees", "The boss sees")
         else:
             who, counted, they = "everyone else", f"counted={others['n']}", "Others see"
+        start = f"“{item['text']}” ({where}, {item['pole']}): "
         if kind == "blind":
-            return (
-                f"“{item['text']}” ({where}, {item['pole']}): you rate yourself {mine:.2f}, "
-                f"{who} {others['mean']:.2f} ({counted}). {they} this in "
-                f"you less than you think."
+            return start + voice.pick(
+                f"you rate yourself {mine:.2f}, {who} {others['mean']:.2f} ({counted}). "
+                f"{they} this in you less than you think.",
+                f"{voice.name} rates themself {mine:.2f}, {who} {others['mean']:.2f} "
+                f"({counted}). {they} this less than {voice.name} does.",
             )
-        return (
-            f"“{item['text']}” ({where}, {item['pole']}): {who} rates you "
-            f"{others['mean']:.2f} ({counted}), you rate yourself {mine:.2f}. {they} "
-            f"more of this in you than you give yourself credit for."
+        return start + voice.pick(
+            f"{who} rates you {others['mean']:.2f} ({counted}), you rate yourself "
+            f"{mine:.2f}. {they} more of this in you than you give yourself credit for.",
+            f"{who} rates {voice.name} {others['mean']:.2f} ({counted}), {voice.name} "
+            f"rates themself {mine:.2f}. {they} more of this than {voice.name} does.",
         )
 
     return {
@@ -224,34 +348,113 @@ def gap_sentences(document: dict) -> dict[str, list[str]]:
     }
 
 
-def comment_groups(document: dict) -> list[dict]:
+def summary(document: dict, *, voice: Voice = SUBJECT) -> dict:
+    """What matters first: at most three strengths, three areas to develop and the three
+    largest blind spots, each list with the rule that chose it, in words.
+
+    Read only from published figures: the rounded ``others`` means and gaps of the
+    document, ties in questionnaire order, so the order says nothing the figures do not.
+    Chosen from the statements rated by at least k people besides the subject (an
+    ``others`` mean rests on the boss, on groups of at least k, or on a pool of at least
+    k, so that is every statement whose others figure is not the boss alone). When no
+    statement reaches k, everything rests on the boss: the lists then come from the
+    boss's ratings and say so.
+    """
+    k = document["cycle"]["min_anonymous_raters"]
+    threshold = document["cycle"]["gap_threshold"]
+    rated = [
+        (position, item)
+        for position, item in enumerate(document["items"])
+        if item["scores"].get("others")
+    ]
+    broad = [(p, i) for p, i in rated if i["scores"]["others"]["n"] >= k]
+    pool = broad or rated
+    boss_alone = bool(rated) and not broad
+
+    def mean(entry):
+        return entry[1]["scores"]["others"]["mean"]
+
+    strengths = sorted(pool, key=lambda e: (-mean(e), e[0]))[:HIGHLIGHTS]
+    chosen = {p for p, _ in strengths}
+    to_develop = [e for e in sorted(pool, key=lambda e: (mean(e), e[0])) if e[0] not in chosen]
+    to_develop = to_develop[:HIGHLIGHTS]
+    blind_ids = set(document["blind_spots"])
+    blind = [(p, i) for p, i in pool if i["id"] in blind_ids and i["self_others_gap"] is not None]
+    largest = sorted(blind, key=lambda e: (-e[1]["self_others_gap"], e[0]))[:HIGHLIGHTS]
+
+    if boss_alone:
+        source = (
+            f"No statement was rated by {k} or more people besides {voice.you}, so every "
+            f"list here comes from {voice.your_boss}’s ratings alone: one person’s view."
+        )
+        who, rate, do = voice.your_boss, "rates", "does"
+    else:
+        source = (
+            f"Chosen from the {len(pool)} statements rated by at least {k} people besides "
+            f"{voice.you} ({k} is the anonymity minimum); ties keep the questionnaire’s order."
+        )
+        who, rate, do = "others", "rate", "do"
+    return {
+        "source": source,
+        "strengths": [_highlight(i) for _, i in strengths],
+        "strengths_rule": f"The statements {who} {rate} highest.",
+        "to_develop": [_highlight(i) for _, i in to_develop],
+        "to_develop_rule": (
+            f"The statements {who} {rate} lowest, leaving out those already listed as strengths."
+        ),
+        "blind_spots": [_highlight(i) for _, i in largest],
+        "blind_spots_total": len(document["blind_spots"]),
+        "blind_spots_rule": voice.pick(
+            f"Where you rate yourself at least {threshold} higher than {who} {do}, "
+            "largest gap first.",
+            f"Where {voice.name} rates themself at least {threshold} higher than {who} {do}, "
+            "largest gap first.",
+        ),
+    }
+
+
+def _highlight(item: dict) -> dict:
+    others = item["scores"]["others"]
+    return {
+        "id": item["id"],
+        "text": item["text"],
+        # The pole's own name says which pair it belongs to: "Innovator (leadership)".
+        "where": f"{_capital(pole_name(item['behaviour'], item['pole']))} ({item['pole']})",
+        "others": others["mean"],
+        "counted": others["n"],
+        "boss_only": item_others_is_boss_only(item),
+        "self": (item["scores"].get("self") or {}).get("mean"),
+        "gap": item["self_others_gap"],
+    }
+
+
+def comment_groups(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     """Comments under their question, labelled by group and never by name."""
     questions: dict[str, list[dict]] = {}
     for comment in document["comments"]:
         questions.setdefault(comment["question"], []).append(
-            {
-                "group": COMMENT_GROUPS.get(comment["group"], comment["group"]),
-                "text": comment["text"],
-            }
+            {"group": voice.comment_label(comment["group"]), "text": comment["text"]}
         )
     return [{"question": q, "comments": c} for q, c in questions.items()]
 
 
-def group_counts(document: dict) -> list[dict]:
+def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     k = document["cycle"]["min_anonymous_raters"]
     rows = []
     for group in CHART_GROUPS:
         figures = document["groups"][group]
         if group == "others":
             counted = others_counted(document)
-            rule = "" if counted is None else f"counted={counted}"
+            rule = voice.everyone_but
+            if counted is not None:
+                rule = f"{rule}; counted={counted}"
             if others_is_boss_only(document):
-                rule = f"{rule} (your boss only)".strip()
+                rule = f"{rule} ({voice.your_boss} only)"
         else:
             rule = f"shown from {k} answers" if group in ANONYMOUS else ""
         rows.append(
             {
-                "name": GROUP_NAMES[group][0],
+                "name": voice.label(group),
                 "n": figures["n"],
                 "shown": figures["shown"],
                 "rule": rule,
@@ -260,14 +463,17 @@ def group_counts(document: dict) -> list[dict]:
     return rows
 
 
-def report_context(document: dict) -> dict:
+def report_context(document: dict, *, own: bool = True) -> dict:
+    voice = Voice.of(document, own=own)
     return {
         "document": document,
-        "groups": group_counts(document),
-        "notes": suppressed_notes(document),
-        "boss_only_note": boss_only_note(document),
-        "sections": behaviour_sections(document),
-        "gap_chart": gap_chart(document),
-        **gap_sentences(document),
-        "comment_groups": comment_groups(document),
+        "voice": voice,
+        "summary": summary(document, voice=voice),
+        "groups": group_counts(document, voice=voice),
+        "notes": suppressed_notes(document, voice=voice),
+        "boss_only_note": boss_only_note(document, voice=voice),
+        "sections": behaviour_sections(document, voice=voice),
+        "gap_chart": gap_chart(document, voice=voice),
+        **gap_sentences(document, voice=voice),
+        "comment_groups": comment_groups(document, voice=voice),
     }

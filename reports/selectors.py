@@ -195,6 +195,33 @@ def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackReq
     return requests.filter(subject__erased_at__isnull=True)
 
 
+# Heatmap columns a reader may sort by: the person's name, or one pole's others score.
+HEATMAP_SORT_KEYS = ("name", *(f"{b}_{p}" for b in BEHAVIOURS for p in POLE_NAMES))
+
+
+def heatmap_order(
+    requests: QuerySet[FeedbackRequest], *, key: str, descending: bool
+) -> QuerySet[FeedbackRequest]:
+    """The heatmap's rows in the reader's chosen order, in the database so the order
+    holds across pages. A score sorts by its published value (two decimals), then by
+    name: the order says nothing the figures shown do not. No score comes last."""
+    from django.db.models.functions import Round
+
+    if key not in HEATMAP_SORT_KEYS or key == "name":
+        name = F("subject__name")
+        return requests.order_by(name.desc() if descending else name.asc(), "id")
+    behaviour, pole = key.split("_", 1)
+    score = SubjectScore.objects.filter(
+        analysis__request_id=OuterRef("pk"), behaviour=behaviour, pole=pole
+    ).values("score")[:1]
+    sort_score = F("sort_score")
+    return requests.annotate(sort_score=Round(Subquery(score), 2)).order_by(
+        sort_score.desc(nulls_last=True) if descending else sort_score.asc(nulls_last=True),
+        "subject__name",
+        "id",
+    )
+
+
 def _empty_behaviours() -> dict[str, dict[str, None]]:
     return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
 

@@ -5,6 +5,7 @@ from reports import views
 urlpatterns = [
     path("reports/", views.my_reports, name="reports_mine"),
     path("reports/requests/<int:pk>/", views.report, name="report"),
+    path("reports/requests/<int:pk>/pdf/", views.report_pdf, name="report_pdf"),
     path("reports/requests/<int:pk>/remind/", views.remind, name="report_remind"),
     path(
         "reports/approvals/<int:rater_id>/<str:decision>/",

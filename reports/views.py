@@ -123,14 +123,82 @@ def report(request, pk: int):
             {"feedback_request": feedback_request, "reason": exc.detail},
             status=exc.status,
         )
-    context = presentation.report_context(document)
-    context["is_own"] = feedback_request.subject.user_id == request.user.id
+    is_own = _is_own(request, feedback_request)
+    context = presentation.report_context(document, own=is_own)
+    context["is_own"] = is_own
+    # The subject downloads their own report once released; everyone else has the
+    # exports page (a file about someone else is built in the background and audited).
+    context["can_download"] = is_own and feedback_request.cycle.status == Cycle.Status.RELEASED
+    context["feedback_request"] = feedback_request
     return render(request, "reports/report.html", context)
 
 
-def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
+def _is_own(request, feedback_request) -> bool:
+    return (
+        feedback_request.subject.user_id is not None
+        and feedback_request.subject.user_id == request.user.id
+    )
+
+
+@login_required
+def report_pdf(request, pk: int):
+    """The subject's own released report as a PDF, written to them ("you").
+
+    Only their own, only released: anything else is the same 404 as an unknown id. It is
+    rendered on the spot (about a second); a per-person limit keeps a loop of clicks
+    from tying up the web workers.
+    """
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.utils.text import slugify
+    from django_ratelimit.core import is_ratelimited
+
+    from reports import exports
+
+    feedback_request = get_object_or_404(
+        selectors.requests_with_results_visible_to(user=request.user).filter(
+            subject__user=request.user, cycle__status=Cycle.Status.RELEASED
+        ),
+        pk=pk,
+    )
+    if is_ratelimited(
+        request,
+        group="report-pdf",
+        key="user",
+        rate=settings.REPORT_PDF_RATE_PER_PERSON,
+        method=is_ratelimited.ALL,
+        increment=True,
+    ):
+        return render(
+            request,
+            "reports/report_unavailable.html",
+            {
+                "feedback_request": feedback_request,
+                "reason": "You have downloaded this report many times in the last hour: "
+                "please try again later.",
+            },
+            status=429,
+        )
+    document = services.results_read(request=feedback_request, user=request.user)
+    content = exports.individual_pdf(document, own=True)
+    response = HttpResponse(content, content_type="application/pdf")
+    # ASCII letters, digits and dashes: a name safe in any browser and file system.
+    stem = slugify(f"feedback {feedback_request.cycle.name} {feedback_request.subject.name}")
+    name = f"{stem[:150].strip('-') or 'feedback'}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+HEATMAP_PAGE_SIZE = 50
+
+
+def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dict | None:
     """The team heatmap of one readable cycle, paginated, or None. Showing it is a read
-    of the cycle's results, under the same rules and with the same mark as the API."""
+    of the cycle's results, under the same rules and with the same mark as the API.
+
+    ``sort``: a column key of ``selectors.HEATMAP_SORT_KEYS``, "-" first for descending;
+    anything else is the default, by name.
+    """
     if cycle is None:
         return None
     cycle = services.cycle_results_opened(
@@ -139,8 +207,14 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     # Rows are listed subjects; the means cover every request (erased subjects' share too).
     listed = selectors.requests_listed(requests)
-    page = Paginator(listed.values_list("id", flat=True), 50).get_page(page_number)
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in selectors.HEATMAP_SORT_KEYS:
+        key, descending = "name", False
+    ordered = selectors.heatmap_order(listed, key=key, descending=descending)
+    page = Paginator(ordered.values_list("id", flat=True), HEATMAP_PAGE_SIZE).get_page(page_number)
+    position = {request_id: index for index, request_id in enumerate(page)}
     subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
+    subjects.sort(key=lambda subject: position[subject["request"]])
     for subject in subjects:
         for behaviour in subject["behaviours"]:
             behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
@@ -150,7 +224,73 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     figures = selectors.team_figures(requests=requests)
     for behaviour in figures["behaviours"]:
         behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
-    return {"cycle": cycle, "page": page, "subjects": subjects, "figures": figures}
+        behaviour["pair"] = presentation.pair_name(behaviour["behaviour"])
+        behaviour["columns"] = [
+            _sort_column(
+                cycle=cycle,
+                key=f"{behaviour['behaviour']}_{pole}",
+                short=pole[0].upper(),
+                name=f"{presentation.pole_name(behaviour['behaviour'], pole)} ({pole})",
+                sorted_by=(key, descending),
+                # A score column sorts highest first on the first press.
+                first_descending=True,
+            )
+            for pole in ("leadership", "management")
+        ]
+    person = _sort_column(
+        cycle=cycle,
+        key="name",
+        short="Person",
+        name="person",
+        sorted_by=(key, descending),
+        first_descending=False,
+    )
+    sort_query = f"&sort={'-' if descending else ''}{key}" if key != "name" or descending else ""
+    return {
+        "cycle": cycle,
+        "page": page,
+        "subjects": subjects,
+        "figures": figures,
+        "person_column": person,
+        "sort_query": sort_query,
+    }
+
+
+def _heatmap_sort(request) -> str:
+    """``?sort=``: a heatmap column, "-" first for descending. Like every query parameter
+    of a page, a wrong one is a 400 that says so, not silently another order."""
+    from django.core.exceptions import BadRequest
+
+    from core.validation import query_text
+
+    sort = query_text(request.GET, "sort", max_length=40)
+    if sort and sort.removeprefix("-") not in selectors.HEATMAP_SORT_KEYS:
+        raise BadRequest(
+            "The “sort” parameter must name a column of the heatmap: "
+            f"{', '.join(selectors.HEATMAP_SORT_KEYS)}, with “-” first for descending."
+        )
+    return sort
+
+
+def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dict:
+    """A heatmap column's sort link: where it leads, and what the header says now
+    (aria-sort), so a screen reader hears the order and the next press."""
+    current, descending = sorted_by
+    is_sorted = current == key
+    next_descending = not descending if is_sorted else first_descending
+    order = (
+        ("Z to A" if next_descending else "A to Z")
+        if key == "name"
+        else ("highest first" if next_descending else "lowest first")
+    )
+    return {
+        "short": short,
+        "aria_sort": ("descending" if descending else "ascending") if is_sorted else None,
+        # Unsorted columns show that they sort; the words are in ``action``.
+        "arrow": ("▼" if descending else "▲") if is_sorted else "↕",
+        "href": f"?cycle={cycle.id}&sort={'-' if next_descending else ''}{key}#heatmap-title",
+        "action": f"Sort by {name}, {order}",
+    }
 
 
 @login_required
@@ -220,7 +360,12 @@ def manager_dashboard(request):
         "open_requests": open_requests,
         "released": released[:100],
         "released_cycles": released_cycles if is_manager else [],
-        "team": _team_view(user=request.user, cycle=cycle, page_number=request.GET.get("page")),
+        "team": _team_view(
+            user=request.user,
+            cycle=cycle,
+            page_number=request.GET.get("page"),
+            sort=_heatmap_sort(request),
+        ),
         "can_request": is_manager or user_is_hr(request.user),
     }
     return render(request, "reports/manager.html", context)
@@ -317,7 +462,12 @@ def hr_dashboard(request):
         "approvals": feedback_selectors.approvals_waiting_for(user=request.user)[:100],
         "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
         "readable": readable,
-        "team": _team_view(user=request.user, cycle=chosen, page_number=request.GET.get("page")),
+        "team": _team_view(
+            user=request.user,
+            cycle=chosen,
+            page_number=request.GET.get("page"),
+            sort=_heatmap_sort(request),
+        ),
     }
     return render(request, "reports/hr.html", context)
 

@@ -482,6 +482,7 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
     return {
         "report": [{"pk": pk} for pk in world.ids["requests"]],
         "report_remind": [{"pk": world.ids["requests"][0]}],
+        "report_pdf": [{"pk": pk} for pk in world.ids["requests"]],
         "reports_cycle_action": [
             {"pk": world.ids["cycles"][0], "action": "close"},
             {"pk": world.ids["cycles"][1], "action": "release"},

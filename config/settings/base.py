@@ -309,6 +309,9 @@ AXES_DISABLE_ACCESS_LOG = True
 # in the cache above); past that the page answers as if one was sent.
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="3/h")
 PASSWORD_RESET_RATE_PER_CLIENT = env("PASSWORD_RESET_RATE_PER_CLIENT", default="20/h")
+# A subject's own report as a PDF is rendered on request (about a second of CPU): at most
+# this many per person, so a loop of clicks cannot tie up the web workers.
+REPORT_PDF_RATE_PER_PERSON = env("REPORT_PDF_RATE_PER_PERSON", default="20/h")
 # django-ratelimit lists Django's own Redis cache as "not officially supported" (W001);
 # its INCR is atomic, which is what counting needs. Per-process memory is refused (E003)
 # because gunicorn workers would each count apart; the embedded default (`make run`) is

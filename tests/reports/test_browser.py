@@ -64,9 +64,11 @@ def test_the_subject_reads_their_report_on_a_phone(phone, screenshot, org, relea
     phone.get_by_role("link", name="My feedback").first.click()
     phone.get_by_role("link", name="Read your report for Spring review").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your feedback")
-    expect(phone.get_by_role("img", name="Vision: leadership and management")).to_be_visible()
+    expect(
+        phone.get_by_role("img", name="Visionary / Goal setter: leadership and management")
+    ).to_be_visible()
     expect(phone.get_by_text("Only 1 peer answered, fewer than 3")).to_be_visible()
-    expect(phone.get_by_role("heading", name="Blind spots")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Blind spots", exact=True)).to_be_visible()
     expect(phone.get_by_text("Delegate more.")).to_be_visible()
     # Nothing scrolls sideways on a 360-pixel screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -109,11 +109,16 @@ def test_the_report_page_labels_others_with_counted_and_says_it_is_the_boss(clie
 def test_the_individual_pdf_labels_others_with_counted_and_says_it_is_the_boss(org, liam, tmp_path):
     cycle, request = liam
     (document,) = services.export_documents(cycle=cycle, request_ids=[request.id])
+    # A file built for HR or a manager names Liam; the one Liam downloads says "you".
     text = words(pdf_text(exports.individual_pdf(document), tmp_path))
-    assert BOSS_ONLY.replace("“Others”", "“All others”") in text
+    assert BOSS_ONLY.replace("your boss", "Liam Chen’s boss") in text
     assert "Others (counted)" in text and "Others (n)" not in text
     assert "3.00 (boss only)" in text
-    assert "counted=1, the people behind its figures (your boss only)" in text
+    assert "counted=1, the people behind its figures (Liam Chen’s boss only)" in text
+    assert "your boss" not in text
+    own = words(pdf_text(exports.individual_pdf(document, own=True), tmp_path))
+    assert BOSS_ONLY in own
+    assert "counted=1, the people behind its figures (your boss only)" in own
 
 
 def test_the_team_files_label_others_with_counted(org, liam, tmp_path):

@@ -118,12 +118,12 @@ def test_the_individual_pdf_carries_the_figures_and_hides_the_small_group(org, c
         assert figure in text, figure
     assert "1.00" not in text  # the direct reports' ratings, below k
     # Every n and the anonymity note of the hidden group.
-    assert "Self 1, Boss 1, Peers 3, Direct reports 2, External 0" in " ".join(text.split())
+    assert "Self 1, Boss 1, Peers 3, Direct reports 2, Outside the team 0" in " ".join(text.split())
     assert "hidden: fewer than 3" in text
     # Comments: peers' (3 surveys) shown, the direct reports' (2) never; self and boss labelled.
     assert "Great listener." in text and "Needs to delegate more." in text
     assert "secret comment" not in text
-    assert "BOSS" in text and "SELF" in text and "PEERS" in text
+    assert "BOSS" in text and "SELF" in text and "A PEER" in text
     for behaviour in BEHAVIOURS:
         assert behaviour.capitalize() in text
     assert "How to read this report" in text and "Blind spots" in text
@@ -135,10 +135,16 @@ def test_the_individual_pdf_lists_blind_spots_in_plain_words(org, closed, tmp_pa
     cycle, requests = closed
     # Mallory rated herself 3, her boss 5: a hidden strength of 2.00 on every item.
     (document,) = services.export_documents(cycle=cycle, request_ids=[requests["mallory"].id])
-    text = pdf_text(exports.individual_pdf(document), tmp_path)
-    assert "others rate you 2.00 higher than you rate yourself" in text
+    # Built for HR or a manager: in Mallory's name. Downloaded by Mallory: to "you".
+    text = " ".join(pdf_text(exports.individual_pdf(document), tmp_path).split())
+    name = document["subject"]["name"]  # a formula-like name: plain text in a PDF
+    assert f"others rate {name} 2.00 higher than {name} rates themself" in text
     assert "hidden strength" in text
-    assert "None: on no statement do you rate yourself" in text
+    assert f"None: on no statement is {name}’s own rating" in text
+    assert "you rate" not in text and "others rate you" not in text
+    own = " ".join(pdf_text(exports.individual_pdf(document, own=True), tmp_path).split())
+    assert "others rate you 2.00 higher than you rate yourself" in own
+    assert "None: on no statement is your own rating" in own
 
 
 def test_the_team_xlsx_matches_the_results_api(org, closed):
