@@ -94,7 +94,23 @@ def _settings_from_form(post) -> tuple[dict, dict[str, list[str]]]:
     return values, errors
 
 
+LABELS = {
+    "name": "Name",
+    "closes_on": "Closing date",
+    "framework": "Questionnaire version",
+    "min_anonymous_raters": "Anonymity minimum",
+    "gap_threshold": "Blind-spot threshold",
+    "max_requests_per_rater": "Rater cap",
+}
+
+
 def _settings_page(request, *, cycle: Cycle | None, form: dict, errors: dict, status: int = 200):
+    # The summary at the top names each field, as a screen reader user hears it first.
+    summary = [
+        (field if field in LABELS else "", LABELS.get(field, ""), problem)
+        for field, problems in errors.items()
+        for problem in problems
+    ]
     return render(
         request,
         "feedback/cycle_settings.html",
@@ -102,6 +118,7 @@ def _settings_page(request, *, cycle: Cycle | None, form: dict, errors: dict, st
             "cycle": cycle,
             "form": form,
             "errors": errors,
+            "summary": summary,
             "frameworks": _frameworks(),
             "step": 1,
             "time_zone": timezone.get_current_timezone_name(),
@@ -267,6 +284,12 @@ def cycle_participants(request, pk: int):
     return render(request, "feedback/cycle_participants.html", context)
 
 
+RELATIONSHIP_LABELS = {
+    Relationship.BOSS: "Boss",
+    Relationship.PEER: "Peers",
+    Relationship.DIRECT_REPORT: "Direct reports",
+    Relationship.OTHER: "Others",
+}
 GROUP_WORDS = {
     Relationship.PEER: "peers",
     Relationship.DIRECT_REPORT: "direct reports",
@@ -310,6 +333,12 @@ def cycle_review(request, pk: int):
     small_groups = [
         (GROUP_WORDS[relationship], people) for relationship, people in plan.small_groups.items()
     ]
+    for proposed in plan.requests:
+        # Who is asked, by group, for HR to check before anyone is emailed.
+        groups: dict[str, list[str]] = {}
+        for relationship, person in proposed.raters[1:]:
+            groups.setdefault(RELATIONSHIP_LABELS[relationship], []).append(person.name)
+        proposed.groups = list(groups.items())
     context = {
         "cycle": cycle,
         "step": 3,
