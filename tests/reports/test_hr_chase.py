@@ -75,18 +75,26 @@ def test_hr_sees_who_owes_how_many_surveys_and_nothing_about_whom(hr_client, org
 
 
 def test_decline_reasons_are_listed_without_names_in_alphabetical_order(hr_client, org, cycle):
+    # Declined in an order that is neither alphabetical nor its reverse.
     declines = [
+        ("lead@example.com", "dev@example.com", "Busy with the launch"),
         ("peer@example.com", "dev@example.com", "Zero time this month"),
         ("vp@example.com", "lead@example.com", "Away on leave"),
         ("dev@example.com", "lead@example.com", ""),
     ]
-    for email, subject, reason in declines:
+    for minutes, (email, subject, reason) in enumerate(declines):
         Rater.objects.filter(pk=rater(cycle, email, subject).pk).update(
-            status="declined", declined_at=timezone.now(), decline_reason=reason
+            status="declined",
+            declined_at=timezone.now() - datetime.timedelta(minutes=60 - minutes),
+            decline_reason=reason,
         )
     card = chase_of(hr_client.get("/reports/hr/").content.decode(), cycle)
-    reasons = card.split("Decline reasons (3 declined)")[1].split("</details>")[0]
-    assert re.findall(r"<li>([^<]+)</li>", reasons) == ["Away on leave", "Zero time this month"]
+    reasons = card.split("Decline reasons (4 declined)")[1].split("</details>")[0]
+    assert re.findall(r"<li>([^<]+)</li>", reasons) == [
+        "Away on leave",
+        "Busy with the launch",
+        "Zero time this month",
+    ]
     assert "1 declined without a reason." in reasons
     for name in ("Pat", "Victor", "Dev", "Lena", "@example.com"):
         assert name not in reasons
