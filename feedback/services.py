@@ -599,19 +599,31 @@ class CycleRequestsCreated:
     raters: int
     # Sentences about proposals the rater cap left out, as on the review page.
     warnings: list[str] = field(default_factory=list)
+    # Raters invited at creation (``launch=True``).
+    invited: int = 0
 
 
 def cycle_requests_create(
-    *, cycle: Cycle, subjects: list[Person], requested_by
+    *, cycle: Cycle, subjects: list[Person], requested_by, launch: bool = False
 ) -> CycleRequestsCreated:
     """A request for every subject at once, raters proposed from the org chart as
     ``request_create`` proposes them, all or nothing.
 
     A fixed number of queries whatever the number of subjects (the plan's three, one
-    insert of the requests and one of the raters, in batches on SQLite): HR opening a
-    cycle for the whole company must not wait for thousands of round trips. A subject who
-    already has a request in the cycle refuses the whole batch (409), naming them.
+    insert of the requests and one of the raters, in batches of a thousand rows): HR
+    opening a cycle for the whole company must not wait for thousands of round trips. A
+    subject who already has a request in the cycle refuses the whole batch (409), naming
+    them.
+
+    ``launch``: the requests are launched as they are made, as ``request_launch`` would
+    launch them: every rater is written already invited with their link's hash (they are
+    all in the directory, so none waits for approval), and one task queued after commit
+    fans the invitations out, one email task per rater. Writing the raters invited in the
+    insert, rather than updating them after, is what keeps a 500-person cycle quick
+    (docs/decisions.md).
     """
+    from feedback.tasks import send_invitations
+
     subject_ids = [s.pk for s in subjects]
     if not user_is_hr(requested_by):
         person = person_for_user(requested_by)
@@ -639,73 +651,52 @@ def cycle_requests_create(
                 code="conflict",
             )
         plan = selectors.cycle_requests_plan(cycle=locked, subjects=subjects)
+        now = timezone.now()
         # Batches of a thousand rows keep each insert under PostgreSQL's 65,535 parameters.
         requests = FeedbackRequest.objects.bulk_create(
             [
-                FeedbackRequest(cycle=locked, subject=p.subject, requested_by=requested_by)
+                FeedbackRequest(
+                    cycle=locked,
+                    subject=p.subject,
+                    requested_by=requested_by,
+                    launched_at=now if launch else None,
+                )
                 for p in plan.requests
             ],
             batch_size=1000,
         )
-        raters = [
-            Rater(
-                request=request,
-                relationship=relationship,
-                person=person,
-                email=person.email.lower(),
-                name=person.name,
-            )
-            for request, proposed in zip(requests, plan.requests, strict=True)
-            for relationship, person in proposed.raters
-        ]
+        raters, tokens = [], []
+        for request, proposed in zip(requests, plan.requests, strict=True):
+            for relationship, person in proposed.raters:
+                rater = Rater(
+                    request=request,
+                    relationship=relationship,
+                    person=person,
+                    email=person.email.lower(),
+                    name=person.name,
+                )
+                if launch:
+                    tokens.append(_issue_token(rater, now=now))
+                    rater.status = Rater.Status.INVITED
+                raters.append(rater)
         Rater.objects.bulk_create(raters, batch_size=1000)
         audit_record(
             actor=requested_by,
             action="cycle.requests_create",
             target=locked,
-            detail={"requests": len(requests), "raters": len(raters)},
+            detail={"requests": len(requests), "raters": len(raters), "launched": launch},
         )
-    return CycleRequestsCreated(requests=requests, raters=len(raters), warnings=plan.cap_warnings)
-
-
-def requests_launch(*, request_ids: list[int]) -> int:
-    """``request_launch`` for many requests at once, in a fixed number of queries: every
-    pending rater who needs no approval gets a link, and one task queued after commit fans
-    the invitations out (one email task per rater, as a single launch queues them).
-    Returns how many raters were invited."""
-    from feedback.tasks import send_invitations
-
-    with transaction.atomic():
-        # The request rows first, as request_launch and approvals lock them.
-        locked = list(
-            FeedbackRequest.objects.select_for_update()
-            .filter(pk__in=request_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        now = timezone.now()
-        pending = list(
-            Rater.objects.filter(
-                request_id__in=locked,
-                status=Rater.Status.PENDING,
-                approval__in=(Rater.Approval.NOT_NEEDED, Rater.Approval.APPROVED),
-            ).order_by("id")
-        )
-        issued = []
-        for rater in pending:
-            issued.append((rater.pk, _issue_token(rater, now=now)))
-            rater.status = Rater.Status.INVITED
-        Rater.objects.bulk_update(
-            pending, ["token_hash", "token_issued_at", "status"], batch_size=500
-        )
-        FeedbackRequest.objects.filter(pk__in=locked, launched_at__isnull=True).update(
-            launched_at=now
-        )
-        if issued:
+        if tokens:
+            invitations = [(rater.pk, token) for rater, token in zip(raters, tokens, strict=True)]
             # One message to the broker, whatever the number of raters: the page that
             # opened the cycle answers at once.
-            transaction.on_commit(lambda: send_invitations.delay(issued))
-    return len(issued)
+            transaction.on_commit(lambda: send_invitations.delay(invitations))
+    return CycleRequestsCreated(
+        requests=requests,
+        raters=len(raters),
+        warnings=plan.cap_warnings,
+        invited=len(tokens),
+    )
 
 
 @dataclass
@@ -729,9 +720,10 @@ def cycle_open_with_participants(*, cycle: Cycle, actor) -> CycleOpened:
     opened = cycle_open(cycle=locked, actor=actor)
     if not subjects:
         return CycleOpened(cycle=opened, requests=0, invited=0)
-    created = cycle_requests_create(cycle=opened, subjects=subjects, requested_by=actor)
-    invited = requests_launch(request_ids=[r.pk for r in created.requests])
-    return CycleOpened(cycle=opened, requests=len(created.requests), invited=invited)
+    created = cycle_requests_create(
+        cycle=opened, subjects=subjects, requested_by=actor, launch=True
+    )
+    return CycleOpened(cycle=opened, requests=len(created.requests), invited=created.invited)
 
 
 # --- nomination approval (issue 11) ---------------------------------------------

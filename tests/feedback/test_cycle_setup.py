@@ -112,7 +112,9 @@ def test_it_creates_any_number_of_requests_in_the_same_number_of_queries(org):
         )
         hr_user = type(org["hr"].user).objects.get(pk=org["hr"].user_id)  # nothing cached
         with CaptureQueriesContext(connection) as queries:
-            services.cycle_requests_create(cycle=cycle, subjects=subjects, requested_by=hr_user)
+            services.cycle_requests_create(
+                cycle=cycle, subjects=subjects, requested_by=hr_user, launch=True
+            )
         inserts = [q for q in queries if q["sql"].startswith(f'INSERT INTO "{rater_table}"')]
         other_queries.append(len(queries) - len(inserts))
         rater_inserts.append(len(inserts))
@@ -247,3 +249,20 @@ def test_participants_exclude_erased_people_and_change_only_on_a_draft(org):
     assert caught.value.code == "conflict"
     with pytest.raises(DomainError):
         services.cycle_participants_remove(cycle=cycle)
+
+
+@pytest.mark.services
+def test_open_cycle_with_a_real_worker_emails_each_rater_exactly_once(
+    celery_worker, questionnaire, org, wait_for
+):
+    cycle = draft(org)
+    services.cycle_participants_add(cycle=cycle, people=[org["dev"].pk, org["lead"].pk])
+    mail.outbox.clear()
+    opened = services.cycle_open_with_participants(cycle=cycle, actor=org["hr"].user)
+    assert opened.invited == 7
+    raters = Rater.objects.filter(request__cycle=cycle)
+    # The fan-out task and its seven email tasks run on the worker.
+    wait_for(lambda: raters.filter(invited_at__isnull=False).count() == 7)
+    wait_for(lambda: len(mail.outbox) >= 7)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(raters.values_list("email", flat=True))
+    assert all(r.delivery == "sent" for r in raters)
