@@ -121,8 +121,8 @@ def test_it_creates_any_number_of_requests_in_the_same_number_of_queries(org):
     raters = Rater.objects.filter(request__subject__in=many)
     assert raters.count() == 30 * (1 + 1 + 29)  # self, boss and 29 peers each
     assert other_queries[0] == other_queries[1], other_queries
-    # The rater rows go in as few inserts as the database's parameter limit allows:
-    # one on PostgreSQL, batches of 999 parameters on SQLite.
+    # The rater rows go in batches of a thousand, or fewer where the database's parameter
+    # limit demands: one insert here on SQLite and PostgreSQL alike.
     fields = [f for f in Rater._meta.concrete_fields if not f.primary_key]
     batch = min(1000, connection.ops.bulk_batch_size(fields, list(raters)))
     assert rater_inserts == [1, -(-930 // batch)]
