@@ -116,9 +116,15 @@ def test_hr_creates_reviews_and_opens_a_cycle_for_one_team_by_clicking(
     expect(page.get_by_role("status")).to_contain_text(
         "Sales 360 is open: 2 feedback requests created and 7 survey invitations on their way."
     )
-    expect(page.get_by_text("Not answered yet: 7 surveys from 5 people")).to_be_visible()
+    page.get_by_text("Not answered yet: 7 surveys from 5 people").click()
+    expect(page.get_by_text("Sam Seller: 2 surveys")).to_be_visible()
     check(page, axe_check, screenshot, f"hr-cycle-4-opened-{size}", width)
     assert_opened_for_sales()
+    page.get_by_role("link", name="Close Sales 360…").click()
+    expect(page.get_by_text("7 surveys are still unanswered")).to_be_visible()
+    check(page, axe_check, screenshot, f"hr-cycle-5-close-confirmation-{size}", width)
+    page.get_by_role("link", name="Cancel").click()
+    assert Cycle.objects.get(name="Sales 360").status == "open"
     context.close()
 
 
