@@ -102,9 +102,14 @@ class Cycle(models.Model):
     gap_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
     max_requests_per_rater = models.PositiveSmallIntegerField(default=10)
     # Pinned when the cycle opens, so editing the questionnaire later never changes a cycle.
+    # A draft may name the version HR chose while setting it up; until it opens that
+    # version stays editable (nobody has answered it yet).
     framework = models.ForeignKey(
         Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="cycles"
     )
+    # Who HR chose while setting up a draft (the set-up pages keep their state here, so a
+    # reload or going back loses nothing); opening creates one request for each.
+    participants = models.ManyToManyField(Person, blank=True, related_name="+")
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)

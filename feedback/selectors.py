@@ -6,6 +6,8 @@ import datetime
 import functools
 import hashlib
 import hmac
+from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -37,7 +39,8 @@ def framework_current() -> Framework | None:
 
 
 def framework_is_used(*, framework: Framework) -> bool:
-    return Cycle.objects.filter(framework=framework).exists()
+    # A draft that names a version has no answers yet: the version may still be edited.
+    return Cycle.objects.filter(framework=framework).exclude(status=Cycle.Status.DRAFT).exists()
 
 
 def cycle_accepts_answers(*, cycle: Cycle, now) -> bool:
@@ -767,6 +770,16 @@ def hr_user_ids(*, user_ids) -> set[int]:
     )
 
 
+def reminded_when(*, last: datetime.datetime | None, now: datetime.datetime) -> str | None:
+    """ "today" or "yesterday" for the last reminder (outlooks only hold the past day)."""
+    from django.utils import timezone
+
+    if last is None:
+        return None
+    days = (timezone.localdate(now) - timezone.localdate(last)).days
+    return "today" if days == 0 else "yesterday"
+
+
 def remind_state(
     *,
     request: FeedbackRequest,
@@ -787,14 +800,10 @@ def remind_state(
     ``launched``: some rater has had a link; ``waiting``: raters with a working link who
     owe an answer; ``failed``: those whose last email never arrived (they need a Retry).
     """
-    from django.utils import timezone
 
     outlook = outlook or {}
     last = outlook.get("last_reminded_at")
-    reminded = None
-    if last is not None:
-        days = (timezone.localdate(now) - timezone.localdate(last)).days
-        reminded = "today" if days == 0 else "yesterday"
+    reminded = reminded_when(last=last, now=now)
     state = {
         "due": outlook.get("due", 0),
         "next_at": outlook.get("next_at"),
@@ -831,3 +840,194 @@ def remind_state(
             else "Invitations are still on their way"
         )
     return state
+
+
+# --- setting up a cycle (issue 14) -----------------------------------------------
+
+
+def cycle_participants(*, cycle: Cycle) -> QuerySet[Person]:
+    """The people chosen for a cycle being set up, by name; erased people never count."""
+    return (
+        Person.objects.filter(id__in=cycle.participants.values("id"), erased_at__isnull=True)
+        .select_related("team")
+        .order_by("name", "id")
+    )
+
+
+@dataclass
+class ProposedRequest:
+    subject: Person
+    raters: list[tuple[str, Person]]
+
+
+@dataclass
+class CyclePlan:
+    """What opening a cycle for these subjects creates: one request each, with the raters
+    the org chart proposes (the rule of ``feedback.services._proposed_raters``) less those
+    over the cycle's rater cap, and the sentences HR reads before opening."""
+
+    requests: list[ProposedRequest]
+    # One sentence per person the cap leaves out of some requests.
+    cap_warnings: list[str]
+    # relationship -> subjects whose group is above 0 and below k (pooled into others).
+    small_groups: dict[str, list[Person]]
+    # Subjects for whom nobody but themself is proposed.
+    alone: list[Person]
+
+    @property
+    def invitations(self) -> int:
+        return sum(len(r.raters) for r in self.requests)
+
+
+def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
+    """The raters proposed for every subject at once, in three queries whatever their number.
+
+    Proposals follow ``_proposed_raters`` person by person (self, boss, peers and direct
+    reports, each by name) and the cap the way ``request_create`` applies it, request after
+    request in the subjects' order: someone already asked ``max_requests_per_rater`` times
+    in the cycle is left out of the next request, and a self-assessment never counts.
+    """
+    subjects = sorted(subjects, key=lambda p: (p.name, p.id))
+    subject_ids = [s.id for s in subjects]
+    manager_ids = {s.manager_id for s in subjects if s.manager_id is not None}
+    related = list(
+        Person.objects.filter(
+            Q(id__in=manager_ids) | Q(manager_id__in=manager_ids) | Q(manager_id__in=subject_ids)
+        ).order_by("name", "id")
+    )
+    by_id = {p.id: p for p in related}
+    reports_of: dict[int, list[Person]] = {}
+    for person in related:
+        if person.manager_id is not None:
+            reports_of.setdefault(person.manager_id, []).append(person)
+    emails = {p.email for p in related}
+    counts = rater_request_counts(cycle=cycle, emails=sorted(emails)) if emails else {}
+    cap = cycle.max_requests_per_rater
+    k = cycle.min_anonymous_raters
+    planned: list[ProposedRequest] = []
+    left_out: dict[int, list[Person]] = {}
+    small_groups: dict[str, list[Person]] = {r: [] for r in ANONYMOUS_RELATIONSHIPS}
+    alone = []
+    for subject in subjects:
+        proposals: list[tuple[str, Person]] = []
+        if subject.manager_id is not None:
+            proposals.append((Relationship.BOSS, by_id[subject.manager_id]))
+            proposals += [
+                (Relationship.PEER, p)
+                for p in reports_of.get(subject.manager_id, [])
+                if p.id != subject.id
+            ]
+        proposals += [(Relationship.DIRECT_REPORT, p) for p in reports_of.get(subject.id, [])]
+        raters: list[tuple[str, Person]] = [(Relationship.SELF, subject)]
+        for relationship, person in proposals:
+            if counts.get(person.email, 0) >= cap:
+                left_out.setdefault(person.id, []).append(subject)
+                continue
+            counts[person.email] = counts.get(person.email, 0) + 1
+            raters.append((relationship, person))
+        planned.append(ProposedRequest(subject=subject, raters=raters))
+        sizes = Counter(relationship for relationship, _ in raters)
+        for relationship in ANONYMOUS_RELATIONSHIPS:
+            if 0 < sizes[relationship] < k:
+                small_groups[relationship].append(subject)
+        if len(raters) == 1:
+            alone.append(subject)
+    cap_warnings = []
+    for person_id, subjects_left in left_out.items():
+        person = by_id[person_id]
+        names = ", ".join(s.name for s in subjects_left)
+        cap_warnings.append(
+            f"{person.name} would be asked more than {cap} times (the rater cap), so is "
+            f"not proposed for {len(subjects_left)} "
+            f"{'person' if len(subjects_left) == 1 else 'people'}: {names}."
+        )
+    return CyclePlan(
+        requests=planned,
+        cap_warnings=sorted(cap_warnings),
+        small_groups={r: people for r, people in small_groups.items() if people},
+        alone=alone,
+    )
+
+
+def raters_owing_by_cycle(*, cycle_ids: list[int], limit: int = 50) -> dict[int, dict]:
+    """cycle id -> who still owes a survey, for chasing, in one query: ``people`` lists
+    ``{name, email, owes}`` (most owed first, at most ``limit``), ``people_count`` and
+    ``surveys`` the totals.
+
+    Names and counts only, never which subject or group a survey is about nor whether it
+    was started: chasing needs no more, and a list naming the requests would tell HR's
+    readers who sits in whose anonymous group.
+    """
+    rows = (
+        Rater.objects.filter(
+            request__cycle_id__in=cycle_ids,
+            status__in=(Rater.Status.INVITED, Rater.Status.STARTED),
+        )
+        .values("request__cycle_id", "email")
+        .annotate(owes=Count("id"), name=Max("name"))
+        .order_by("request__cycle_id", "-owes", "name", "email")
+    )
+    owing: dict[int, dict] = {
+        cycle_id: {"people": [], "people_count": 0, "surveys": 0} for cycle_id in cycle_ids
+    }
+    for row in rows:
+        entry = owing[row["request__cycle_id"]]
+        entry["people_count"] += 1
+        entry["surveys"] += row["owes"]
+        if len(entry["people"]) < limit:
+            entry["people"].append(
+                {"name": row["name"] or row["email"], "email": row["email"], "owes": row["owes"]}
+            )
+    return owing
+
+
+def decline_reasons_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:
+    """cycle id -> ``{reasons, without_reason}``: the reasons raters gave for declining,
+    in alphabetical order (never by date, which could be matched to who declined when),
+    with no name, subject or group; and how many declined without a reason."""
+    rows = (
+        Rater.objects.filter(request__cycle_id__in=cycle_ids, status=Rater.Status.DECLINED)
+        .values_list("request__cycle_id", "decline_reason")
+        .order_by("request__cycle_id", "decline_reason")
+    )
+    declines: dict[int, dict] = {
+        cycle_id: {"reasons": [], "without_reason": 0} for cycle_id in cycle_ids
+    }
+    for cycle_id, reason in rows:
+        if reason.strip():
+            declines[cycle_id]["reasons"].append(reason)
+        else:
+            declines[cycle_id]["without_reason"] += 1
+    return declines
+
+
+def cycle_reminder_outlook(
+    *, cycle_ids: list[int], presser, now: datetime.datetime
+) -> dict[int, dict]:
+    """cycle id -> what "Remind all" would do now: ``reminder_outlook``'s figures for every
+    request of the cycle together, in one query."""
+    from django.db.models.functions import Coalesce, Greatest
+
+    claimable = reminder_claimable(now=now)
+    request_ids = FeedbackRequest.objects.filter(cycle_id__in=cycle_ids).values("id")
+    rows = (
+        raters_to_remind(request_ids=request_ids, presser=presser)
+        .values("request__cycle_id")
+        .annotate(
+            due=Count("id", filter=claimable),
+            latest_reminder=Max("last_reminded_at", filter=Q(last_reminded_at__gt=now - ONE_DAY)),
+            last_email=Min(
+                Greatest("invited_at", Coalesce("last_reminded_at", "invited_at")),
+                filter=~claimable,
+            ),
+        )
+        .order_by()
+    )
+    return {
+        row["request__cycle_id"]: {
+            "due": row["due"],
+            "last_reminded_at": row["latest_reminder"],
+            "next_at": row["last_email"] + ONE_DAY if row["last_email"] else None,
+        }
+        for row in rows
+    }

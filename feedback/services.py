@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Person
+from accounts.selectors import person_for_user, person_line, user_is_hr
 from accounts.services import email_clean
 from core.audit import audit_record
 from core.errors import DomainError
@@ -105,7 +106,10 @@ def cycle_create(
     min_anonymous_raters: int = 3,
     gap_threshold: Decimal = Decimal("1.0"),
     max_requests_per_rater: int = 10,
+    framework: Framework | None = None,
 ) -> Cycle:
+    """A draft cycle. ``framework``: the questionnaire version it will open with (None: the
+    highest version at the moment it opens)."""
     cycle_settings_validate(
         name=name,
         closes_at=closes_at,
@@ -113,6 +117,8 @@ def cycle_create(
         gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
     )
+    if framework is not None:
+        _framework_check(framework)
     return Cycle.objects.create(
         name=name.strip(),
         closes_at=closes_at,
@@ -120,7 +126,16 @@ def cycle_create(
         min_anonymous_raters=min_anonymous_raters,
         gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
+        framework=framework,
     )
+
+
+def _framework_check(framework: Framework) -> None:
+    if not framework.items.exists():
+        raise DomainError(
+            f"Questionnaire version {framework.version} has no statements to rate.",
+            errors={"framework": ["Choose a version with statements."]},
+        )
 
 
 def cycle_settings_validate(
@@ -155,8 +170,11 @@ CYCLE_SETTINGS = (
 
 
 @transaction.atomic
-def cycle_settings_update(*, cycle: Cycle, actor=None, **settings) -> Cycle:
-    """Change a draft cycle's settings; refused (409) once the cycle has opened."""
+def cycle_settings_update(
+    *, cycle: Cycle, actor=None, framework: Framework | None = None, **settings
+) -> Cycle:
+    """Change a draft cycle's settings; refused (409) once the cycle has opened.
+    ``framework``: choose the questionnaire version it opens with (None: unchanged)."""
     unknown = set(settings) - set(CYCLE_SETTINGS)
     if unknown:
         raise ValueError(f"not cycle settings: {sorted(unknown)}")
@@ -170,8 +188,15 @@ def cycle_settings_update(*, cycle: Cycle, actor=None, **settings) -> Cycle:
     cycle_settings_validate(**values)
     for name, value in settings.items():
         setattr(locked, name, value.strip() if name == "name" else value)
-    locked.save(update_fields=list(settings))
+    fields = list(settings)
+    if framework is not None:
+        _framework_check(framework)
+        locked.framework = framework
+        fields.append("framework")
+    locked.save(update_fields=fields)
     changed = {name: str(value) for name, value in settings.items()}
+    if framework is not None:
+        changed["framework"] = str(framework.version)
     audit_record(actor=actor, action="cycle.update", target=locked, detail=changed)
     return locked
 
@@ -215,7 +240,8 @@ def cycle_open(*, cycle: Cycle, actor=None) -> Cycle:
         raise _refuse_transition(locked, verb="opened", expected="a draft")
     now = timezone.now()
     _closing_date_check(locked.closes_at, now=now)
-    framework = selectors.framework_current()
+    # The version HR chose while setting the draft up, else the newest.
+    framework = locked.framework or selectors.framework_current()
     if framework is None:
         raise DomainError("There is no questionnaire to open the cycle with.", code="conflict")
     locked.status = Cycle.Status.OPEN
@@ -527,6 +553,177 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
         for rater_id, token in issued:
             _queue_invitation(rater_id, token)
     return LaunchResult(request=locked, invited=len(issued))
+
+
+# --- setting up a cycle from the pages (issue 14) -------------------------------
+
+
+def _draft_locked(cycle: Cycle, *, doing: str) -> Cycle:
+    locked = _cycle_locked(cycle)
+    if locked.status != Cycle.Status.DRAFT:
+        raise DomainError(
+            f"{locked.name} is {locked.status}: {doing} is only for a cycle being set up.",
+            code="conflict",
+        )
+    return locked
+
+
+@transaction.atomic
+def cycle_participants_add(*, cycle: Cycle, people) -> int:
+    """Add people (a queryset or ids) to a draft's participants; returns how many were new.
+    Erased people are never added."""
+    locked = _draft_locked(cycle, doing="choosing participants")
+    ids = set(
+        Person.objects.filter(id__in=people, erased_at__isnull=True).values_list("id", flat=True)
+    )
+    new = ids - set(locked.participants.values_list("id", flat=True))
+    locked.participants.add(*new)
+    return len(new)
+
+
+@transaction.atomic
+def cycle_participants_remove(*, cycle: Cycle, people=None) -> int:
+    """Remove people (ids or a queryset; None: everyone) from a draft's participants."""
+    locked = _draft_locked(cycle, doing="choosing participants")
+    chosen = locked.participants.all()
+    if people is not None:
+        chosen = chosen.filter(id__in=people)
+    ids = list(chosen.values_list("id", flat=True))
+    locked.participants.remove(*ids)
+    return len(ids)
+
+
+@dataclass
+class CycleRequestsCreated:
+    requests: list[FeedbackRequest]
+    raters: int
+    # Sentences about proposals the rater cap left out, as on the review page.
+    warnings: list[str] = field(default_factory=list)
+    # Raters invited at creation (``launch=True``).
+    invited: int = 0
+
+
+def cycle_requests_create(
+    *, cycle: Cycle, subjects: list[Person], requested_by, launch: bool = False
+) -> CycleRequestsCreated:
+    """A request for every subject at once, raters proposed from the org chart as
+    ``request_create`` proposes them, all or nothing.
+
+    A fixed number of queries whatever the number of subjects (the plan's three, one
+    insert of the requests and one of the raters, in batches of a thousand rows): HR
+    opening a cycle for the whole company must not wait for thousands of round trips. A
+    subject who already has a request in the cycle refuses the whole batch (409), naming
+    them.
+
+    ``launch``: the requests are launched as they are made, as ``request_launch`` would
+    launch them: every rater is written already invited with their link's hash (they are
+    all in the directory, so none waits for approval), and one task queued after commit
+    fans the invitations out, one email task per rater. Writing the raters invited in the
+    insert, rather than updating them after, is what keeps a 500-person cycle quick
+    (docs/decisions.md).
+    """
+    from feedback.tasks import send_invitations
+
+    subject_ids = [s.pk for s in subjects]
+    if not user_is_hr(requested_by):
+        person = person_for_user(requested_by)
+        in_line = (
+            person_line(manager_id=person.pk).filter(id__in=subject_ids).count() if person else 0
+        )
+        if in_line != len(set(subject_ids)):
+            raise DomainError(
+                "Only HR or a manager above these people can request feedback about them.",
+                code="forbidden",
+            )
+    with transaction.atomic():
+        # The cycle lock serialises request creation, so the per-rater cap holds (as in
+        # request_create, which takes the same lock).
+        locked = _cycle_locked(cycle)
+        _require_open(locked, doing="requesting feedback")
+        existing = list(
+            FeedbackRequest.objects.filter(cycle=locked, subject_id__in=subject_ids)
+            .order_by("subject__name")
+            .values_list("subject__name", flat=True)
+        )
+        if existing:
+            raise DomainError(
+                f"There is already a feedback request in this cycle for {', '.join(existing)}.",
+                code="conflict",
+            )
+        plan = selectors.cycle_requests_plan(cycle=locked, subjects=subjects)
+        now = timezone.now()
+        # Batches of a thousand rows keep each insert under PostgreSQL's 65,535 parameters.
+        requests = FeedbackRequest.objects.bulk_create(
+            [
+                FeedbackRequest(
+                    cycle=locked,
+                    subject=p.subject,
+                    requested_by=requested_by,
+                    launched_at=now if launch else None,
+                )
+                for p in plan.requests
+            ],
+            batch_size=1000,
+        )
+        raters, tokens = [], []
+        for request, proposed in zip(requests, plan.requests, strict=True):
+            for relationship, person in proposed.raters:
+                rater = Rater(
+                    request=request,
+                    relationship=relationship,
+                    person=person,
+                    email=person.email.lower(),
+                    name=person.name,
+                )
+                if launch:
+                    tokens.append(_issue_token(rater, now=now))
+                    rater.status = Rater.Status.INVITED
+                raters.append(rater)
+        Rater.objects.bulk_create(raters, batch_size=1000)
+        audit_record(
+            actor=requested_by,
+            action="cycle.requests_create",
+            target=locked,
+            detail={"requests": len(requests), "raters": len(raters), "launched": launch},
+        )
+        if tokens:
+            invitations = [(rater.pk, token) for rater, token in zip(raters, tokens, strict=True)]
+            # One message to the broker, whatever the number of raters: the page that
+            # opened the cycle answers at once.
+            transaction.on_commit(lambda: send_invitations.delay(invitations))
+    return CycleRequestsCreated(
+        requests=requests,
+        raters=len(raters),
+        warnings=plan.cap_warnings,
+        invited=len(tokens),
+    )
+
+
+@dataclass
+class CycleOpened:
+    cycle: Cycle
+    requests: int
+    invited: int
+
+
+@transaction.atomic
+def cycle_open_with_participants(*, cycle: Cycle, actor) -> CycleOpened:
+    """HR's "Open cycle": open the draft, create a request for each participant with the
+    raters the org chart proposes, and send every survey invitation, in one transaction.
+
+    All or nothing: any refusal (a past closing date, no questionnaire, a request that
+    exists) leaves the draft as it was and sends nothing. The emails go out after commit.
+    """
+    # Locked before reading the participants: a second tab changing them waits.
+    locked = _cycle_locked(cycle)
+    subjects = list(selectors.cycle_participants(cycle=locked))
+    opened = cycle_open(cycle=locked, actor=actor)
+    if not subjects:
+        return CycleOpened(cycle=opened, requests=0, invited=0)
+    created = cycle_requests_create(
+        cycle=opened, subjects=subjects, requested_by=actor, launch=True
+    )
+    return CycleOpened(cycle=opened, requests=len(created.requests), invited=created.invited)
 
 
 # --- nomination approval (issue 11) ---------------------------------------------

@@ -38,6 +38,16 @@ def send_invitation(rater_id: int, token: str) -> None:
     )
 
 
+@shared_task(acks_late=True)
+def send_invitations(invitations: list) -> int:
+    # A whole cycle's launch, queued as one message so the page that opened it answers at
+    # once: one email task per rater from here. Running twice sends nothing twice, since
+    # each invitation goes out once per token (``send_invitation``).
+    for rater_id, token in invitations:
+        send_invitation.delay(rater_id, token)
+    return len(invitations)
+
+
 @shared_task(base=RaterEmailTask, **email_task_options())
 def send_reminder_link(rater_id: int, token: str) -> None:
     # A reminder a person asked for: the link was claimed when they pressed (the one-a-day

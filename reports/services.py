@@ -481,6 +481,35 @@ def request_remind(
     return Reminded(sent=sent, outlook=outlook.get(request.pk, NOTHING_TO_REMIND))
 
 
+def cycle_remind(*, cycle: Cycle, presser, now: datetime.datetime | None = None) -> Reminded:
+    """HR's "Remind all": ``request_remind`` for every request of the cycle at once.
+
+    Each rater goes through the same one-a-day claim (``feedback.services.rater_remind``),
+    so a press reminds only those whose last email is a day old, and a manager's Remind
+    the same morning counts: nobody gets two emails in a day whoever presses. Someone who
+    rates several people in the cycle gets one email per survey they owe.
+    """
+    from feedback.selectors import cycle_reminder_outlook, raters_to_remind, reminder_claimable
+    from feedback.services import rater_remind
+
+    if cycle.status != Cycle.Status.OPEN:
+        raise DomainError(
+            f"The cycle is {cycle.status}: reminders need an open cycle.", code="conflict"
+        )
+    now = now or timezone.now()
+    request_ids = FeedbackRequest.objects.filter(cycle=cycle).values("id")
+    # Only the raters a claim can take: each of the others would cost an UPDATE that
+    # matches nothing. The claim re-checks the rule, so a race changes nothing.
+    waiting = list(
+        raters_to_remind(request_ids=request_ids, presser=presser)
+        .filter(reminder_claimable(now=now))
+        .order_by("id")
+    )
+    sent = sum(rater_remind(rater=rater, now=now) for rater in waiting)
+    outlook = cycle_reminder_outlook(cycle_ids=[cycle.pk], presser=presser, now=now)
+    return Reminded(sent=sent, outlook=outlook.get(cycle.pk, NOTHING_TO_REMIND))
+
+
 # --- Exports (issue 6) ------------------------------------------------------------------
 
 

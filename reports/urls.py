@@ -19,6 +19,12 @@ urlpatterns = [
     ),
     path("reports/manager/", views.manager_dashboard, name="reports_manager"),
     path("reports/hr/", views.hr_dashboard, name="reports_hr"),
+    # Before the generic action below, which would take "remind-all" for an action name.
+    path(
+        "reports/hr/cycles/<int:pk>/remind-all/",
+        views.hr_cycle_remind,
+        name="reports_cycle_remind",
+    ),
     path(
         "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
     ),

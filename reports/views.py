@@ -11,6 +11,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from core.errors import DomainError
 from core.validation import int_strict, query_int, text_problem
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
-from feedback.models import Cycle, FeedbackRequest, Relationship
+from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
 from reports import charts, presentation, selectors, services
 from reports.models import Export
 
@@ -371,6 +372,12 @@ def manager_dashboard(request):
     return render(request, "reports/manager.html", context)
 
 
+def _remind_outlook(outlook: dict, *, now) -> dict:
+    """The Remind all button's words: how many a press reminds, and when the next is possible."""
+    last = outlook.get("last_reminded_at")
+    return {**outlook, "reminded": feedback_selectors.reminded_when(last=last, now=now)}
+
+
 def _home_of(request, feedback_request) -> str:
     # The requester's requests are on the manager page; anyone else who may act is HR.
     if feedback_request.requested_by_id == request.user.id:
@@ -450,6 +457,7 @@ def hr_dashboard(request):
     for cycle in cycles:
         cycle.team_rates = rates.get(cycle.id, [])
         cycle.actions = ACTIONS_BY_STATUS.get(cycle.status, [])
+    _hr_chase(cycles, presser=request.user)
     readable = [c for c in cycles if c.status in (Cycle.Status.CLOSED, Cycle.Status.RELEASED)]
     cycle_id = query_int(request.GET, "cycle")
     chosen = next((c for c in readable if c.id == cycle_id), None)
@@ -459,7 +467,10 @@ def hr_dashboard(request):
     chosen = chosen or (released[0] if released else None)
     context = {
         "cycles": cycles,
-        "approvals": feedback_selectors.approvals_waiting_for(user=request.user)[:100],
+        # Who nominated each rater and whether they made the request: why the rater is there.
+        "approvals": feedback_selectors.approvals_waiting_for(user=request.user).select_related(
+            "nominated_by__person", "request__requested_by"
+        )[:100],
         "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
         "readable": readable,
         "team": _team_view(
@@ -470,6 +481,59 @@ def hr_dashboard(request):
         ),
     }
     return render(request, "reports/hr.html", context)
+
+
+def _hr_chase(cycles: list[Cycle], *, presser) -> None:
+    """What HR needs to chase each open cycle, in three queries for all of them: who still
+    owes surveys (names and counts only), decline reasons (no names), "Remind all"."""
+    open_ids = [c.id for c in cycles if c.status == Cycle.Status.OPEN]
+    if not open_ids:
+        return
+    now = timezone.now()
+    owing = feedback_selectors.raters_owing_by_cycle(cycle_ids=open_ids)
+    declines = feedback_selectors.decline_reasons_by_cycle(cycle_ids=open_ids)
+    outlook = feedback_selectors.cycle_reminder_outlook(
+        cycle_ids=open_ids, presser=presser, now=now
+    )
+    for cycle in cycles:
+        if cycle.id in owing:
+            cycle.owing = owing[cycle.id]
+            cycle.declines = declines[cycle.id]
+            cycle.remind = _remind_outlook(
+                outlook.get(cycle.id, services.NOTHING_TO_REMIND), now=now
+            )
+
+
+@login_required
+@require_POST
+def hr_cycle_remind(request, pk: int):
+    """HR's "Remind all": every rater of the cycle who owes a survey, one email a day at most."""
+    _require_hr(request)
+    cycle = get_object_or_404(Cycle, pk=pk)
+    try:
+        reminded = services.cycle_remind(cycle=cycle, presser=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
+    next_at = reminded.outlook["next_at"]
+    later = (
+        f" The others had an email less than a day ago: next reminder possible on "
+        f"{date_format(timezone.localtime(next_at), 'D j M, H:i')}."
+        if next_at
+        else ""
+    )
+    if reminded.sent:
+        messages.success(
+            request,
+            f"{cycle.name}: reminder sent for {reminded.sent} "
+            f"survey{'s' if reminded.sent != 1 else ''}, each with a fresh link.{later}",
+        )
+    else:
+        messages.info(
+            request,
+            f"{cycle.name}: no reminder sent: each rater gets at most one email a day.{later}",
+        )
+    return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
 
 
 # action: (service, button label, what it does, in plain words)
@@ -516,10 +580,22 @@ def cycle_action(request, pk: int, action: str):
         else:
             messages.success(request, f"{cycle.name} is now {cycle.status}.")
         return redirect("reports_hr")
+    unanswered = None
+    if action == "close":
+        # Surveys given a link and neither submitted nor declined: closing ends them.
+        unanswered = cycle.requests.filter(
+            raters__status__in=(Rater.Status.INVITED, Rater.Status.STARTED)
+        ).aggregate(surveys=Count("raters"), people=Count("raters__email", distinct=True))
     return render(
         request,
         "reports/cycle_confirm.html",
-        {"cycle": cycle, "action": action, "label": label, "consequence": consequence},
+        {
+            "cycle": cycle,
+            "action": action,
+            "label": label,
+            "consequence": consequence,
+            "unanswered": unanswered,
+        },
     )
 
 

@@ -214,6 +214,11 @@ def build_world() -> World:
     results_read(request=released_request, user=hr.user)
     closed = open_cycle(k=2)
     Cycle.objects.filter(pk=closed.pk).update(status=Cycle.Status.CLOSED)
+    # A draft HR is setting up from the pages (issue 14), one participant chosen.
+    draft = feedback_services.cycle_create(
+        name="Draft", closes_at=timezone.now() + datetime.timedelta(days=30), created_by=hr.user
+    )
+    feedback_services.cycle_participants_add(cycle=draft, people=[sam.id])
     export = Export.objects.create(
         kind=Export.Kind.TEAM_CSV,
         cycle=released,
@@ -226,6 +231,7 @@ def build_world() -> World:
             "cycles": [cycle.id, closed.id, released.id],
             "requests": [request.id, released_request.id],
             "exports": [export.id],
+            "drafts": [draft.id],
         },
         token=tokens[survey_rater.id],
         rater_id=survey_rater.id,
@@ -501,6 +507,11 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "request_launch": [{"pk": world.ids["requests"][0]}],
         "request_rater_add": [{"pk": world.ids["requests"][0]}],
         "request_rater_remove": [{"pk": world.ids["requests"][0], "rater_id": world.rater_id}],
+        # The set-up pages of a draft, and of an open cycle (whose set-up is over).
+        "cycle_settings": [{"pk": world.ids["drafts"][0]}, {"pk": world.ids["cycles"][0]}],
+        "cycle_participants": [{"pk": world.ids["drafts"][0]}, {"pk": world.ids["cycles"][0]}],
+        "cycle_review": [{"pk": world.ids["drafts"][0]}],
+        "reports_cycle_remind": [{"pk": world.ids["cycles"][0]}],
     }
 
 
