@@ -16,15 +16,14 @@ from accounts.models import Person
 from accounts.selectors import person_for_user, person_line, user_is_hr
 from core.errors import DomainError
 from feedback.models import (
-    ANONYMOUS_RELATIONSHIPS,
     Cycle,
     FeedbackRequest,
     Framework,
     Item,
     Question,
     Rater,
-    Relationship,
 )
+from feedback.vocabulary import ANONYMOUS, GROUP_WORDS, RELATIONSHIPS, Relationship
 
 # Longer than any token we issue; anything beyond is not worth hashing.
 TOKEN_MAX_LENGTH = 128
@@ -491,28 +490,21 @@ def rater_request_counts(*, cycle: Cycle, emails: list[str]) -> dict[str, int]:
     return {row["email"]: row["n"] for row in rows}
 
 
-GROUP_PLURALS = {
-    Relationship.PEER: ("peer", "peers"),
-    Relationship.DIRECT_REPORT: ("direct report", "direct reports"),
-    Relationship.OTHER: ("other rater", "other raters"),
-}
-
-
 def request_warnings(*, request: FeedbackRequest) -> list[str]:
     """One sentence per anonymous group too small to be shown on its own."""
     k = request.cycle.min_anonymous_raters
     counts = dict(
         request.raters.exclude(status=Rater.Status.DECLINED)
         .exclude(approval=Rater.Approval.REJECTED)  # refused nominations are never asked
-        .filter(relationship__in=ANONYMOUS_RELATIONSHIPS)
+        .filter(relationship__in=ANONYMOUS)
         .values_list("relationship")
         .annotate(n=Count("id"))
     )
     warnings = []
-    for relationship in ANONYMOUS_RELATIONSHIPS:
+    for relationship in ANONYMOUS:
         n = counts.get(relationship, 0)
         if 0 < n < k:
-            singular, plural = GROUP_PLURALS[relationship]
+            singular, plural = GROUP_WORDS[relationship]
             warnings.append(
                 f"Only {n} {singular if n == 1 else plural}: fewer than {k}, so their ratings "
                 f"will not be shown on their own, only pooled into 'others'."
@@ -527,7 +519,7 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
     """Counts per relationship and status in one query; the rater list only when asked."""
     counts = {
         relationship: dict.fromkeys((*PROGRESS_STATUSES, "failed"), 0)
-        for relationship in Relationship.values
+        for relationship in RELATIONSHIPS
     }
     # A refused nomination was never asked: it is no rater of any status.
     raters = request.raters.exclude(approval=Rater.Approval.REJECTED)

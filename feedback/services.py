@@ -32,8 +32,8 @@ from feedback.models import (
     Question,
     Rater,
     Rating,
-    Relationship,
 )
+from feedback.vocabulary import Relationship
 
 DECLINE_REASON_MAX_LENGTH = Rater._meta.get_field("decline_reason").max_length
 

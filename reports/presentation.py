@@ -6,38 +6,33 @@ export, show the same sentences.
 
 from __future__ import annotations
 
+from feedback.vocabulary import (
+    ANONYMOUS,
+    BEHAVIOUR_LABELS,
+    GROUP_WORDS,
+    LEADERSHIP,
+    MANAGEMENT,
+    OTHER,
+    OTHERS,
+    POLE_NAMES,
+    POLES,
+    behaviour_label,
+)
+from feedback.vocabulary import COMMENT_AUTHORS as COMMENT_GROUPS
+from feedback.vocabulary import GROUPS as CHART_GROUPS
+from feedback.vocabulary import SUBJECT_GROUP_NAMES as GROUP_NAMES
 from reports import charts
 
+# behaviour: (name, leadership pole, management pole), the poles as read inside a sentence.
 BEHAVIOUR_NAMES = {
-    # behaviour: (name, leadership pole, management pole), from the seed questionnaire.
-    "vision": ("Vision", "visionary", "goal setter"),
-    "change": ("Change", "innovator", "sticks with what works"),
-    "risk": ("Risk", "risk taker", "risk minimiser"),
-    "people": ("People", "builds relationships", "builds systems and processes"),
-    "development": ("Development", "coaches", "directs"),
+    slug: (BEHAVIOUR_LABELS[slug], lead.lower(), manage.lower())
+    for slug, (lead, manage) in POLE_NAMES.items()
 }
-GROUP_NAMES = {
-    "self": ("You", "you"),
-    "boss": ("Boss", "your boss"),
-    "peer": ("Peers", "peers"),
-    "direct_report": ("Direct reports", "direct reports"),
-    "other": ("Other raters", "other raters"),
-    "others": ("Everyone but you", "everyone but you"),
-}
-SINGULAR = {"peer": "peer", "direct_report": "direct report", "other": "other rater"}
-COMMENT_GROUPS = {
-    "self": "You",
-    "boss": "Your boss",
-    "peer": "A peer",
-    "direct_report": "A direct report",
-    "other": "Another rater",
-}
-CHART_GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
-ANONYMOUS = ("peer", "direct_report", "other")
+SINGULAR = {group: one for group, (one, _) in GROUP_WORDS.items()}
 
 
 def behaviour_name(slug: str) -> str:
-    return BEHAVIOUR_NAMES.get(slug, (slug.title(),))[0]
+    return behaviour_label(slug)
 
 
 def _score(value: float | None) -> str:
@@ -138,15 +133,15 @@ def behaviour_sections(document: dict) -> list[dict]:
         rows = []
         for group in CHART_GROUPS:
             n = groups[group]["n"]
-            if group == "other" and n == 0:
+            if group == OTHER and n == 0:
                 continue  # external raters are optional; an empty row says nothing
-            if group == "others":
+            if group == OTHERS:
                 # The chart's label column is narrow: "Others" there, spelled out in the
                 # table. Labelled with the people counted, not the surveys.
                 label = counted_label("Others", others_counted(document))
             else:
                 label = f"{GROUP_NAMES[group][0]} (n={n})"
-            rows.append((label, behaviour["leadership"][group], behaviour["management"][group]))
+            rows.append((label, behaviour[LEADERSHIP][group], behaviour[MANAGEMENT][group]))
         sections.append(
             {
                 "slug": slug,
@@ -175,7 +170,7 @@ def gap_chart(document: dict) -> str:
     rows = []
     for behaviour in document["behaviours"]:
         name = behaviour_name(behaviour["behaviour"])
-        for pole in ("leadership", "management"):
+        for pole in POLES:
             rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
     if others_is_boss_only(document):
         title = "How you rate yourself compared with your boss (the only person counted)"
@@ -242,7 +237,7 @@ def group_counts(document: dict) -> list[dict]:
     rows = []
     for group in CHART_GROUPS:
         figures = document["groups"][group]
-        if group == "others":
+        if group == OTHERS:
             counted = others_counted(document)
             rule = "" if counted is None else f"counted={counted}"
             if others_is_boss_only(document):

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, ResponseCount, SubjectScore
 
@@ -149,10 +150,6 @@ def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = No
 
 # --- team report -------------------------------------------------------------------------
 
-BEHAVIOURS = ("vision", "change", "risk", "people", "development")
-POLE_NAMES = ("leadership", "management")
-RATE_RELATIONSHIPS = ("self", "boss", "peer", "direct_report", "other")
-
 
 def team_report_cycle_in_reach(*, user, cycle_id: int):
     """The cycle a team report is asked about, if it is in the reader's reach
@@ -196,7 +193,7 @@ def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackReq
 
 
 def _empty_behaviours() -> dict[str, dict[str, None]]:
-    return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
+    return {b: dict.fromkeys(POLES) for b in BEHAVIOURS}
 
 
 def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict]:
@@ -248,7 +245,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                                 "score": r2(figures[behaviour][pole]),
                                 "percentile": percentiles.get((row["id"], behaviour, pole)),
                             }
-                            for pole in POLE_NAMES
+                            for pole in POLES
                         },
                     }
                     for behaviour in BEHAVIOURS
@@ -321,15 +318,13 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
     """Invited (given a link), submitted and declined surveys per relationship.
     Raters never sent a link (pending) are not counted as invited."""
     rows = survey_counts(by=["relationship"], request__in=requests.values("id"))
-    rates = {
-        r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RATE_RELATIONSHIPS
-    }
+    rates = {r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RELATIONSHIPS}
     for row in rows:
         rates[row["relationship"]].update(
             invited=row["invited"], submitted=row["submitted"], declined=row["declined"]
         )
     total = {
-        key: sum(rates[r][key] for r in RATE_RELATIONSHIPS)
+        key: sum(rates[r][key] for r in RELATIONSHIPS)
         for key in ("invited", "submitted", "declined")
     }
     total["rate"] = None
@@ -467,9 +462,8 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
     values and rounded once, not averaged from rounded figures."""
     import json
 
-    from reports.sql import GROUPS
-
-    start = 3 * GROUPS.index("others")
+    # Each cell lists count, sum and sum of squares per group, in the vocabulary's order.
+    start = 3 * GROUPS.index(OTHERS)
     means: dict[int, dict[int, Fraction]] = {}
     for request_id, raw in GapAnalysis.objects.filter(
         request_id__in=request_ids, cells__isnull=False

@@ -25,7 +25,8 @@ from core.errors import DomainError
 from core.validation import int_strict, query_int, text_problem
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
-from feedback.models import Cycle, FeedbackRequest, Relationship
+from feedback.models import Cycle, FeedbackRequest
+from feedback.vocabulary import POLES, Relationship
 from reports import charts, presentation, selectors, services
 from reports.models import Export
 
@@ -132,7 +133,7 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     for subject in subjects:
         for behaviour in subject["behaviours"]:
             behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
-            for pole in ("leadership", "management"):
+            for pole in POLES:
                 figure = behaviour[pole]
                 behaviour[f"{pole}_colour"] = charts.heat_colour(figure and figure["score"])
     figures = selectors.team_figures(requests=requests)
