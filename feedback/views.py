@@ -145,11 +145,7 @@ def _survey(request, token):
             return redirect("survey", token=token)
     except DomainError as exc:
         rater = _rater_or_404(request, token)
-        missing = {
-            int(key.removeprefix("ratings."))
-            for key, msgs in exc.errors.items()
-            if msgs == ["Unanswered."]
-        }
+        missing = set(exc.unanswered) if isinstance(exc, services.SurveyIncomplete) else set()
         # Keep what the person typed on the page, even where it was not saved.
         answers = None
         if exc.code == "invalid" and not missing:

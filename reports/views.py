@@ -150,7 +150,7 @@ def manager_dashboard(request):
     if not is_manager and not followed.exists():
         raise Http404
     open_requests = list(followed.exclude(cycle__status=Cycle.Status.RELEASED)[:100])
-    progress = selectors.progress_by_request(request_ids=[r.id for r in open_requests])
+    progress = feedback_selectors.requests_progress(request_ids=[r.id for r in open_requests])
     # Reminders and retries are the requester's: only their own open requests get buttons.
     own_open = [
         r.id
