@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
-from feedback.models import Cycle, Framework
+from feedback.models import Cycle, Framework, Rater
 
 BENCH_EMAILS = "bench%@bench.example.com"  # a LIKE pattern, passed as a parameter
 
@@ -76,15 +76,21 @@ def answered_panels(
         cur.execute(
             f"""
             INSERT INTO feedback_rater (request_id, relationship, email, name, status,
-                                        invitation_sent_hash, decline_reason, submitted_at, created_at)
+                                        invitation_sent_hash, decline_reason, submitted_at, created_at,
+                                        approval)
             SELECT rq.id, p.rel, 'r' || rq.id || '-' || p.rel || '-' || s || '@bench.example.com', '',
-                   'submitted', '', '', now() - (random() * %s * interval '1 day'), now()
+                   'submitted', '', '', now() - (random() * %s * interval '1 day'), now(), %s
             FROM feedback_feedbackrequest rq
             CROSS JOIN (VALUES {panel_values}) AS p(rel, count)
             CROSS JOIN LATERAL generate_series(1, p.count) s
             WHERE rq.cycle_id = %s
             """,  # noqa: S608 - placeholders only
-            [submitted_over_days, *(part for pair in panel for part in pair), cycle.id],
+            [
+                submitted_over_days,
+                Rater.Approval.NOT_NEEDED,
+                *(part for pair in panel for part in pair),
+                cycle.id,
+            ],
         )
         cur.execute(
             """
