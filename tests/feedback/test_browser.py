@@ -140,8 +140,10 @@ def test_answers_are_autosaved_without_pressing_save(
     # saves stored instead (the comment goes once typing pauses).
     rater = Rater.objects.get(email="lead@example.com")
     wait_for(
-        lambda: rater.comments.filter(text="Clear about priorities.").exists()
-        and rater.ratings.filter(value__isnull=True).exists()
+        lambda: (
+            rater.comments.filter(text="Clear about priorities.").exists()
+            and rater.ratings.filter(value__isnull=True).exists()
+        )
     )
     screenshot(phone, "survey-phone-autosaved")
     phone.goto(link)  # closing the tab and coming back
