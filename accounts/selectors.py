@@ -31,25 +31,20 @@ def person_for_user(user: AbstractBaseUser | AnonymousUser) -> Person | None:
         return None
 
 
-def _line_ids_sql() -> str:
-    # UNION (not UNION ALL) stops the recursion even if a loop slipped into the data.
-    table = Person._meta.db_table
-    return (
-        f"WITH RECURSIVE line(id) AS ("
-        f" SELECT id FROM {table} WHERE manager_id = %s"
-        f" UNION SELECT p.id FROM {table} p JOIN line ON p.manager_id = line.id"
-        f") SELECT id FROM line"
-    )
+# Composed once: the only word put in is the model's own table name; the manager is a
+# parameter. UNION (not UNION ALL) stops the recursion even if a loop slipped into the data.
+_LINE_IDS_SQL = (
+    "WITH RECURSIVE line(id) AS ("  # noqa: S608 - the model's table name; values are parameters
+    f" SELECT id FROM {Person._meta.db_table} WHERE manager_id = %s"
+    f" UNION SELECT p.id FROM {Person._meta.db_table} p JOIN line ON p.manager_id = line.id"
+    ") SELECT id FROM line"
+)
 
 
 def person_line(*, manager_id: int) -> QuerySet[Person]:
     """Everyone who reports to the manager, directly or through others, in one query."""
     # The only value is bound as a parameter; the table name comes from the model.
-    return Person.objects.filter(id__in=RawSQL(_line_ids_sql(), [manager_id]))  # noqa: S611
-
-
-def person_is_in_line(*, manager_id: int, person_id: int) -> bool:
-    return person_line(manager_id=manager_id).filter(id=person_id).exists()
+    return Person.objects.filter(id__in=RawSQL(_LINE_IDS_SQL, [manager_id]))  # noqa: S611
 
 
 def person_has_reports(*, person_id: int) -> bool:

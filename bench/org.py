@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
-from feedback.models import Cycle, Framework
+from feedback.models import Cycle, Framework, Rater
 
-BENCH_EMAILS = "bench%%@bench.example.com"  # a LIKE pattern, %-escaped for the driver
+BENCH_EMAILS = "bench%@bench.example.com"  # a LIKE pattern, passed as a parameter
 
 
 def reset() -> None:
@@ -22,7 +22,7 @@ def reset() -> None:
             "TRUNCATE reports_export, reports_subjectscore, reports_gapanalysis, feedback_comment,"
             " feedback_rating, feedback_rater, feedback_feedbackrequest, feedback_cycle CASCADE"
         )
-        cur.execute(f"DELETE FROM accounts_person WHERE email LIKE '{BENCH_EMAILS}'")
+        cur.execute("DELETE FROM accounts_person WHERE email LIKE %s", [BENCH_EMAILS])
 
 
 def cycle(*, status: str, closes_in_days: float = 0) -> Cycle:
@@ -50,12 +50,12 @@ def subjects(cycle: Cycle, count: int, *, team_id: int | None = None) -> list[in
             [team_id, count],
         )
         cur.execute(
-            f"""
+            """
             INSERT INTO feedback_feedbackrequest (cycle_id, subject_id, created_at, launched_at)
-            SELECT %s, id, now(), now() FROM accounts_person WHERE email LIKE '{BENCH_EMAILS}'
+            SELECT %s, id, now(), now() FROM accounts_person WHERE email LIKE %s
             ORDER BY id
             """,
-            [cycle.id],
+            [cycle.id, BENCH_EMAILS],
         )
         cur.execute(
             "SELECT id FROM feedback_feedbackrequest WHERE cycle_id = %s ORDER BY id", [cycle.id]
@@ -70,20 +70,27 @@ def answered_panels(
     relationship and count) with every statement rated 1-5, one in ten "can't say".
     ``submitted_over_days`` spreads the submission times over that many past days.
     Returns the number of ratings written."""
-    panel_values = ",".join(f"('{relationship}', {count})" for relationship, count in panel)
+    # The panel's pairs as parameters: only placeholders are written into the statement.
+    panel_values = ", ".join(["(%s, CAST(%s AS integer))"] * len(panel))
     with connection.cursor() as cur:
         cur.execute(
             f"""
             INSERT INTO feedback_rater (request_id, relationship, email, name, status,
-                                        invitation_sent_hash, decline_reason, submitted_at, created_at)
+                                        invitation_sent_hash, decline_reason, submitted_at, created_at,
+                                        approval)
             SELECT rq.id, p.rel, 'r' || rq.id || '-' || p.rel || '-' || s || '@bench.example.com', '',
-                   'submitted', '', '', now() - (random() * %s * interval '1 day'), now()
+                   'submitted', '', '', now() - (random() * %s * interval '1 day'), now(), %s
             FROM feedback_feedbackrequest rq
             CROSS JOIN (VALUES {panel_values}) AS p(rel, count)
             CROSS JOIN LATERAL generate_series(1, p.count) s
             WHERE rq.cycle_id = %s
-            """,
-            [submitted_over_days, cycle.id],
+            """,  # noqa: S608 - placeholders only
+            [
+                submitted_over_days,
+                Rater.Approval.NOT_NEEDED,
+                *(part for pair in panel for part in pair),
+                cycle.id,
+            ],
         )
         cur.execute(
             """

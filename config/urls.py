@@ -26,7 +26,6 @@ urlpatterns = [
     path("dev/outbox/<str:name>/", core_views.outbox_detail, name="outbox_message"),
     path("", include("reports.urls")),
     path("", include("feedback.urls")),
-    path("", include("reports.urls")),
     path("", include("accounts.urls")),
 ]
 

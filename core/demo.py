@@ -172,7 +172,7 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
     the self view runs a little high, so the results show blind spots and balances.
     """
     from feedback import selectors, services
-    from feedback.models import Relationship
+    from feedback.vocabulary import Relationship
 
     raters = list(request.raters.order_by("relationship", "email"))
     identified = [r for r in raters if r.relationship in (Relationship.SELF, Relationship.BOSS)]
@@ -207,7 +207,9 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
 def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: bool) -> int | None:
     if not is_self and (position * 7 + number * 3) % 17 == 0:
         return None  # "can't say" now and then
-    strong = "leadership" if leaning % 2 == 0 else "management"
+    from feedback.vocabulary import LEADERSHIP, MANAGEMENT
+
+    strong = LEADERSHIP if leaning % 2 == 0 else MANAGEMENT
     value = 4 if pole == strong else 3
     value += ((position + number) % 3) - 1  # -1, 0 or +1: raters disagree a little
     if is_self:

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.mail import deliver, header_text
-from feedback.models import Rater, Relationship
+from feedback.models import Rater
+from feedback.vocabulary import ANONYMOUS, Relationship
 
 
 def survey_link(*, token: str) -> str:
@@ -23,8 +24,7 @@ def _context(rater: Rater, token: str) -> dict:
         "subject_name": subject_person.name,
         "is_self": is_self,
         "relationship": rater.get_relationship_display().lower(),
-        "anonymous": rater.relationship
-        in (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER),
+        "anonymous": rater.relationship in ANONYMOUS,
         "cycle_name": request.cycle.name,
         "deadline": date_format(timezone.localtime(request.cycle.closes_at), "l j F Y, H:i T"),
         "link": survey_link(token=token),

@@ -6,32 +6,10 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Person
+from feedback.vocabulary import ANONYMOUS, Behaviour, Pole, Relationship
 
-
-class Behaviour(models.TextChoices):
-    # Declaration order is the contract's order: vision, change, risk, people, development.
-    VISION = "vision", "Vision"
-    CHANGE = "change", "Change"
-    RISK = "risk", "Risk"
-    PEOPLE = "people", "People"
-    DEVELOPMENT = "development", "Development"
-
-
-class Pole(models.TextChoices):
-    LEADERSHIP = "leadership", "Leadership"
-    MANAGEMENT = "management", "Management"
-
-
-class Relationship(models.TextChoices):
-    SELF = "self", "Self"
-    BOSS = "boss", "Boss"
-    PEER = "peer", "Peer"
-    DIRECT_REPORT = "direct_report", "Direct report"
-    OTHER = "other", "Other"
-
-
-# Groups whose members are never named next to their answers.
-ANONYMOUS_RELATIONSHIPS = (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER)
+# Older name of the vocabulary's anonymous groups, kept for existing importers.
+ANONYMOUS_RELATIONSHIPS = ANONYMOUS
 
 
 class Framework(models.Model):

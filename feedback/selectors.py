@@ -18,15 +18,14 @@ from accounts.models import Person
 from accounts.selectors import person_for_user, person_line, user_is_hr
 from core.errors import DomainError
 from feedback.models import (
-    ANONYMOUS_RELATIONSHIPS,
     Cycle,
     FeedbackRequest,
     Framework,
     Item,
     Question,
     Rater,
-    Relationship,
 )
+from feedback.vocabulary import ANONYMOUS, GROUP_WORDS, RELATIONSHIPS, Relationship
 
 # Longer than any token we issue; anything beyond is not worth hashing.
 TOKEN_MAX_LENGTH = 128
@@ -165,7 +164,9 @@ def token_hash(*, token: str) -> str:
 # The token lookup runs on every survey request, so its SQL is written once per process
 # instead of compiled by the ORM each time (0.85 -> 0.31 ms of CPU per lookup, BENCHMARKS.md).
 # The columns come from the models and values go through the ORM's own converters, so a
-# field added to a model is read here too, on PostgreSQL and SQLite alike.
+# field added to a model is read here too, on PostgreSQL and SQLite alike. Measured again
+# for issue 13: the same lookup through ``select_related`` cost the survey's save and submit
+# more than 10 % of their throughput (BENCHMARKS.md), so it stays.
 def _joined(subject: bool) -> list[tuple[type, str]]:
     tables = [(Rater, "r"), (FeedbackRequest, "q"), (Cycle, "c")]
     return [*tables, (Person, "p")] if subject else tables
@@ -181,7 +182,7 @@ def _token_lookup_sql(*, lock: bool, subject: bool) -> str:
     )
     table = {model: quote(model._meta.db_table) for model, _ in _joined(subject)}
     sql = (
-        f"SELECT {columns} FROM {table[Rater]} r"
+        f"SELECT {columns} FROM {table[Rater]} r"  # noqa: S608 - the models' own names, composed once; the token is a parameter
         f" JOIN {table[FeedbackRequest]} q ON q.id = r.request_id"
         f" JOIN {table[Cycle]} c ON c.id = q.cycle_id"
     )
@@ -520,28 +521,21 @@ def rater_request_counts(*, cycle: Cycle, emails: list[str]) -> dict[str, int]:
     return {row["email"]: row["n"] for row in rows}
 
 
-GROUP_PLURALS = {
-    Relationship.PEER: ("peer", "peers"),
-    Relationship.DIRECT_REPORT: ("direct report", "direct reports"),
-    Relationship.OTHER: ("other rater", "other raters"),
-}
-
-
 def request_warnings(*, request: FeedbackRequest) -> list[str]:
     """One sentence per anonymous group too small to be shown on its own."""
     k = request.cycle.min_anonymous_raters
     counts = dict(
         request.raters.exclude(status=Rater.Status.DECLINED)
         .exclude(approval=Rater.Approval.REJECTED)  # refused nominations are never asked
-        .filter(relationship__in=ANONYMOUS_RELATIONSHIPS)
+        .filter(relationship__in=ANONYMOUS)
         .values_list("relationship")
         .annotate(n=Count("id"))
     )
     warnings = []
-    for relationship in ANONYMOUS_RELATIONSHIPS:
+    for relationship in ANONYMOUS:
         n = counts.get(relationship, 0)
         if 0 < n < k:
-            singular, plural = GROUP_PLURALS[relationship]
+            singular, plural = GROUP_WORDS[relationship]
             warnings.append(
                 f"Only {n} {singular if n == 1 else plural}: fewer than {k}, so their ratings "
                 f"will not be shown on their own, only pooled into 'others'."
@@ -552,24 +546,44 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
 PROGRESS_STATUSES = ("pending", "invited", "started", "submitted", "declined")
 
 
-def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
-    """Counts per relationship and status in one query; the rater list only when asked."""
-    counts = {
-        relationship: dict.fromkeys((*PROGRESS_STATUSES, "failed"), 0)
-        for relationship in Relationship.values
-    }
-    # A refused nomination was never asked: it is no rater of any status.
-    raters = request.raters.exclude(approval=Rater.Approval.REJECTED)
-    rows = raters.values("relationship", "status").annotate(
-        n=Count("id"), failed=Count("id", filter=Rater.delivery_failed_condition())
+def requests_progress(*, request_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+    """request id -> relationship -> raters per status, ``total``, ``failed`` (invited or
+    started, but their last email never arrived) and ``waiting`` (invited or started, and
+    it did), in one query. Only relationships with raters appear.
+
+    The one count of a request's raters, for the API's progress and the manager's page
+    alike. A refused nomination was never asked: it is no rater of any status.
+    """
+    failed = Rater.delivery_failed_condition()
+    rows = (
+        Rater.objects.filter(request_id__in=request_ids)
+        .exclude(approval=Rater.Approval.REJECTED)
+        .values("request_id", "relationship")
+        .annotate(
+            total=Count("id"),
+            **{status: Count("id", filter=Q(status=status)) for status in PROGRESS_STATUSES},
+            failed=Count("id", filter=failed),
+            waiting=Count(
+                "id",
+                filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED]) & ~failed,
+            ),
+        )
+        .order_by()
     )
+    progress: dict[int, dict[str, dict[str, int]]] = {}
     for row in rows:
-        group = counts[row["relationship"]]
-        group[row["status"]] = row["n"]
-        # Raters among the invited and started whose last email never arrived.
-        group["failed"] += row["failed"]
-    for group in counts.values():
-        group["total"] = sum(group[s] for s in PROGRESS_STATUSES)
+        request_id, relationship = row.pop("request_id"), row.pop("relationship")
+        progress.setdefault(request_id, {})[relationship] = row
+    return progress
+
+
+def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
+    """Counts per relationship and status (``requests_progress``), every relationship
+    listed; the rater list only when asked."""
+    counted = requests_progress(request_ids=[request.pk]).get(request.pk, {})
+    empty = dict.fromkeys((*PROGRESS_STATUSES, "failed", "total"), 0)
+    counts = {relationship: counted.get(relationship, empty) for relationship in RELATIONSHIPS}
+    raters = request.raters.exclude(approval=Rater.Approval.REJECTED)
     progress = {"request": request.pk, "relationships": counts}
     if with_raters:
         # Statuses and delivery only: answers are never part of progress.
@@ -906,7 +920,7 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
     k = cycle.min_anonymous_raters
     planned: list[ProposedRequest] = []
     left_out: dict[int, list[Person]] = {}
-    small_groups: dict[str, list[Person]] = {r: [] for r in ANONYMOUS_RELATIONSHIPS}
+    small_groups: dict[str, list[Person]] = {r: [] for r in ANONYMOUS}
     alone = []
     for subject in subjects:
         proposals: list[tuple[str, Person]] = []
@@ -927,7 +941,7 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
             raters.append((relationship, person))
         planned.append(ProposedRequest(subject=subject, raters=raters))
         sizes = Counter(relationship for relationship, _ in raters)
-        for relationship in ANONYMOUS_RELATIONSHIPS:
+        for relationship in ANONYMOUS:
             if 0 < sizes[relationship] < k:
                 small_groups[relationship].append(subject)
         if len(raters) == 1:

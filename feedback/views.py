@@ -10,13 +10,8 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError
 from core.validation import int_strict
 from feedback import selectors, services, throttle
-from feedback.models import ANONYMOUS_RELATIONSHIPS, Behaviour, Rater, Relationship
-
-GROUP_NAMES = {
-    Relationship.PEER: "peers",
-    Relationship.DIRECT_REPORT: "direct reports",
-    Relationship.OTHER: "other raters",
-}
+from feedback.models import Rater
+from feedback.vocabulary import ANONYMOUS, BEHAVIOUR_LABELS, GROUP_WORDS, Relationship
 
 
 class _SlowedDown(Exception):
@@ -81,11 +76,10 @@ def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
         answers = survey["answers"]
     ratings = {str(k): v for k, v in answers["ratings"].items()}
     comments = {str(k): v for k, v in answers["comments"].items()}
-    labels = dict(Behaviour.choices)
     groups: dict[str, dict] = {}
     for number, item in enumerate(survey["items"], start=1):
         group = groups.setdefault(
-            item["behaviour"], {"label": labels[item["behaviour"]], "items": []}
+            item["behaviour"], {"label": BEHAVIOUR_LABELS[item["behaviour"]], "items": []}
         )
         key = str(item["id"])
         value = ratings.get(key, "") if key in ratings else ""
@@ -115,8 +109,8 @@ def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
         "cycle": cycle,
         "is_self": rater.relationship == Relationship.SELF,
         "is_boss": rater.relationship == Relationship.BOSS,
-        "is_anonymous": rater.relationship in ANONYMOUS_RELATIONSHIPS,
-        "group_name": GROUP_NAMES.get(rater.relationship, ""),
+        "is_anonymous": rater.relationship in ANONYMOUS,
+        "group_name": GROUP_WORDS.get(rater.relationship, ("", ""))[1],
         "k": cycle.min_anonymous_raters,
         "groups": list(groups.values()),
         "questions": questions,
@@ -151,11 +145,7 @@ def _survey(request, token):
             return redirect("survey", token=token)
     except DomainError as exc:
         rater = _rater_or_404(request, token)
-        missing = {
-            int(key.removeprefix("ratings."))
-            for key, msgs in exc.errors.items()
-            if msgs == ["Unanswered."]
-        }
+        missing = set(exc.unanswered) if isinstance(exc, services.SurveyIncomplete) else set()
         # Keep what the person typed on the page, even where it was not saved.
         answers = None
         if exc.code == "invalid" and not missing:

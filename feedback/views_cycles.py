@@ -29,6 +29,8 @@ from core.errors import DomainError
 from core.validation import int_strict, query_text
 from feedback import selectors, services
 from feedback.models import Cycle, Framework, Relationship
+from feedback.vocabulary import ANONYMOUS, READER_GROUP_LABELS
+from feedback.vocabulary import GROUP_WORDS as VOCABULARY_WORDS
 
 SEARCH_LIMIT = 50
 # The largest numbers the form takes; the database columns could hold more, nobody needs it.
@@ -285,16 +287,10 @@ def cycle_participants(request, pk: int):
 
 
 RELATIONSHIP_LABELS = {
-    Relationship.BOSS: "Boss",
-    Relationship.PEER: "Peers",
-    Relationship.DIRECT_REPORT: "Direct reports",
-    Relationship.OTHER: "Others",
+    relationship: READER_GROUP_LABELS[relationship]
+    for relationship in (Relationship.BOSS, *ANONYMOUS)
 }
-GROUP_WORDS = {
-    Relationship.PEER: "peers",
-    Relationship.DIRECT_REPORT: "direct reports",
-    Relationship.OTHER: "other raters",
-}
+GROUP_WORDS = {relationship: plural for relationship, (_, plural) in VOCABULARY_WORDS.items()}
 
 
 @login_required

@@ -26,16 +26,11 @@ from core.errors import DomainError
 from core.validation import int_strict, query_int, query_text, text_problem
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
+from feedback.vocabulary import READER_GROUP_LABELS, RELATIONSHIPS
 
 SEARCH_MAX_LENGTH = Person._meta.get_field("email").max_length
 PEOPLE_SHOWN = 50
-GROUPS = [
-    (Relationship.SELF, "Self"),
-    (Relationship.BOSS, "Boss"),
-    (Relationship.PEER, "Peers"),
-    (Relationship.DIRECT_REPORT, "Direct reports"),
-    (Relationship.OTHER, "Others"),
-]
+GROUPS = [(relationship, READER_GROUP_LABELS[relationship]) for relationship in RELATIONSHIPS]
 # What a directory colleague can be to the subject ("self" is only ever the subject).
 DIRECTORY_RELATIONSHIPS = [
     (value, label) for value, label in Relationship.choices if value != Relationship.SELF

@@ -17,18 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-SELF, BOSS, PEER, DIRECT_REPORT, OTHER, OTHERS = (
-    "self",
-    "boss",
-    "peer",
-    "direct_report",
-    "other",
-    "others",
-)
-RATER_GROUPS = (SELF, BOSS, PEER, DIRECT_REPORT, OTHER)
-ANONYMOUS_GROUPS = (PEER, DIRECT_REPORT, OTHER)
-PUBLISHED_GROUPS = (*RATER_GROUPS, OTHERS)
-POLES = ("leadership", "management")
+from feedback.vocabulary import ANONYMOUS as ANONYMOUS_GROUPS
+from feedback.vocabulary import BOSS, LEADERSHIP, MANAGEMENT, OTHERS, POLES, SELF
+from feedback.vocabulary import GROUPS as PUBLISHED_GROUPS
+from feedback.vocabulary import RELATIONSHIPS as RATER_GROUPS
 
 # Profile cut-offs on the others' pole scores (1..5 scale), documented in docs/gap-analysis.md.
 STRONG_POLE = Fraction(7, 2)  # 3.5: "usually" or better
@@ -220,16 +212,16 @@ def document(
 
     behaviour_docs = []
     for behaviour in behaviours_in_order:
-        lead, manage = pole_scores[behaviour, "leadership"], pole_scores[behaviour, "management"]
+        lead, manage = pole_scores[behaviour, LEADERSHIP], pole_scores[behaviour, MANAGEMENT]
         behaviour_docs.append(
             {
                 "behaviour": behaviour,
-                "leadership": {g: r2(lead[g]) for g in PUBLISHED_GROUPS},
-                "management": {g: r2(manage[g]) for g in PUBLISHED_GROUPS},
+                LEADERSHIP: {g: r2(lead[g]) for g in PUBLISHED_GROUPS},
+                MANAGEMENT: {g: r2(manage[g]) for g in PUBLISHED_GROUPS},
                 "balance": {g: r2(_diff(lead[g], manage[g])) for g in PUBLISHED_GROUPS},
                 "self_others_gap": {
-                    "leadership": r2(_diff(lead[SELF], lead[OTHERS])),
-                    "management": r2(_diff(manage[SELF], manage[OTHERS])),
+                    LEADERSHIP: r2(_diff(lead[SELF], lead[OTHERS])),
+                    MANAGEMENT: r2(_diff(manage[SELF], manage[OTHERS])),
                 },
                 "profile": profile(lead[OTHERS], manage[OTHERS]),
             }

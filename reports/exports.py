@@ -16,21 +16,23 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from feedback.vocabulary import (
+    ANONYMOUS,
+    BEHAVIOUR_LABELS,
+    BEHAVIOURS,
+    GROUPS,
+    LEADERSHIP,
+    MANAGEMENT,
+    POLE_NAMES,
+    POLES,
+    READER_GROUP_LABELS,
+)
 from reports import charts, presentation
 from reports.analysis import round_half_away
 
-BEHAVIOURS = ("vision", "change", "risk", "people", "development")
-POLES = ("leadership", "management")
-# The seed article's names for each pole, shown next to the behaviour.
-POLE_NAMES = {
-    "vision": ("Visionary", "Goal setter"),
-    "change": ("Innovator", "Sticks with what works"),
-    "risk": ("Risk taker", "Risk minimiser"),
-    "people": ("Builds relationships", "Builds systems and processes"),
-    "development": ("Coaches", "Directs"),
-}
-GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
-ANONYMOUS = ("peer", "direct_report", "other")
+# Exports are read by HR and managers as well as the subject: groups are named from the
+# outside ("Self"), where the subject's own pages say "You" (reports.presentation).
+GROUP_LABELS = READER_GROUP_LABELS
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
 # carriage return, as a way to smuggle one in): OWASP's CSV-injection list.
@@ -124,7 +126,7 @@ def individual_context(document: dict, *, own: bool = False) -> dict:
         behaviours.append(
             {
                 "slug": slug,
-                "title": slug.capitalize(),
+                "title": BEHAVIOUR_LABELS[slug],
                 "pair": presentation.pair_name(slug),
                 "lead_name": lead_name,
                 "manage_name": manage_name,
@@ -137,13 +139,13 @@ def individual_context(document: dict, *, own: bool = False) -> dict:
                 "gap_sentences": [
                     _gap_sentence(
                         f"Leadership ({lead_name})",
-                        behaviour["self_others_gap"]["leadership"],
+                        behaviour["self_others_gap"][LEADERSHIP],
                         threshold,
                         voice,
                     ),
                     _gap_sentence(
                         f"Management ({manage_name})",
-                        behaviour["self_others_gap"]["management"],
+                        behaviour["self_others_gap"][MANAGEMENT],
                         threshold,
                         voice,
                     ),
@@ -152,7 +154,7 @@ def individual_context(document: dict, *, own: bool = False) -> dict:
                 "items": [
                     {
                         "text": item["text"],
-                        "pole": lead_name if item["pole"] == "leadership" else manage_name,
+                        "pole": lead_name if item["pole"] == LEADERSHIP else manage_name,
                         "self": (item["scores"].get("self") or {}).get("mean"),
                         "others": item["scores"].get("others"),
                         "boss_only": presentation.item_others_is_boss_only(item),
@@ -350,11 +352,11 @@ def team_xlsx(report: dict) -> bytes:
     for cell in summary[header_row]:
         cell.font, cell.fill = bold, header_fill
     for behaviour in BEHAVIOURS:
-        lead = report["means"].get((behaviour, "leadership"), {})
-        manage = report["means"].get((behaviour, "management"), {})
+        lead = report["means"].get((behaviour, LEADERSHIP), {})
+        manage = report["means"].get((behaviour, MANAGEMENT), {})
         summary.append(
             [
-                behaviour.capitalize(),
+                BEHAVIOUR_LABELS[behaviour],
                 lead.get("mean"),
                 lead.get("subjects", 0),
                 manage.get("mean"),
@@ -401,7 +403,8 @@ def team_xlsx(report: dict) -> bytes:
     people = workbook.create_sheet("People by behaviour")
     columns = [(b, p) for b in BEHAVIOURS for p in POLES]
     people.append(
-        ["Name", "Title", "Team", "Others counted"] + [f"{b.capitalize()} {p}" for b, p in columns]
+        ["Name", "Title", "Team", "Others counted"]
+        + [f"{BEHAVIOUR_LABELS[b]} {p}" for b, p in columns]
     )
     for cell in people[1]:
         cell.font, cell.fill = bold, header_fill
@@ -492,8 +495,8 @@ def team_pdf(report: dict) -> bytes:
     for behaviour in BEHAVIOURS:
         pair = []
         for pole, colour in (
-            ("leadership", charts.LEADERSHIP_COLOUR),
-            ("management", charts.MANAGEMENT_COLOUR),
+            (LEADERSHIP, charts.LEADERSHIP_COLOUR),
+            (MANAGEMENT, charts.MANAGEMENT_COLOUR),
         ):
             values = [
                 v
@@ -511,23 +514,23 @@ def team_pdf(report: dict) -> bytes:
                     ),
                 }
             )
-        distributions.append({"title": behaviour.capitalize(), "poles": pair})
+        distributions.append({"title": BEHAVIOUR_LABELS[behaviour], "poles": pair})
     html = render_to_string(
         "reports/pdf/team.html",
         {
             "report": report,
             "columns": [
-                {"behaviour": b.capitalize(), "pole": "L" if p == "leadership" else "M"}
+                {"behaviour": BEHAVIOUR_LABELS[b], "pole": "L" if p == LEADERSHIP else "M"}
                 for b, p in columns
             ],
-            "behaviour_names": [b.capitalize() for b in BEHAVIOURS],
+            "behaviour_names": [BEHAVIOUR_LABELS[b] for b in BEHAVIOURS],
             "rows": rows,
             "distributions": distributions,
             "means": [
                 {
-                    "behaviour": b.capitalize(),
-                    "leadership": report["means"].get((b, "leadership"), {}),
-                    "management": report["means"].get((b, "management"), {}),
+                    "behaviour": BEHAVIOUR_LABELS[b],
+                    LEADERSHIP: report["means"].get((b, LEADERSHIP), {}),
+                    MANAGEMENT: report["means"].get((b, MANAGEMENT), {}),
                 }
                 for b in BEHAVIOURS
             ],

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
 
-from feedback.models import Behaviour, Cycle, FeedbackRequest, Pole
+from feedback.models import Cycle, FeedbackRequest
+from feedback.vocabulary import Behaviour, Pole
 
 
 class GapAnalysis(models.Model):

@@ -9,59 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feedback.vocabulary import (
+    ANONYMOUS,
+    BEHAVIOUR_LABELS,
+    GROUP_WORDS,
+    LEADERSHIP,
+    MANAGEMENT,
+    OTHER,
+    OTHERS,
+    POLE_NAMES,
+    POLES,
+    behaviour_label,
+)
+from feedback.vocabulary import CHART_SHORT_LABELS as CHART_LABELS
+from feedback.vocabulary import GROUPS as CHART_GROUPS
+from feedback.vocabulary import VOICE_COMMENT_LABELS as COMMENT_LABELS
+from feedback.vocabulary import VOICE_GROUP_LABELS as GROUP_LABELS
+from feedback.vocabulary import VOICE_GROUP_PLURAL as GROUP_PLURAL
+from feedback.vocabulary import VOICE_GROUP_SINGULAR as GROUP_SINGULAR
 from reports import charts
 
+# behaviour: (name, leadership pole, management pole), the poles as read inside a sentence.
 BEHAVIOUR_NAMES = {
-    # behaviour: (name, leadership pole, management pole), from the seed questionnaire.
-    "vision": ("Vision", "visionary", "goal setter"),
-    "change": ("Change", "innovator", "sticks with what works"),
-    "risk": ("Risk", "risk taker", "risk minimiser"),
-    "people": ("People", "builds relationships", "builds systems and processes"),
-    "development": ("Development", "coaches", "directs"),
+    slug: (BEHAVIOUR_LABELS[slug], lead.lower(), manage.lower())
+    for slug, (lead, manage) in POLE_NAMES.items()
 }
-# Relationship words, one per role on the report page and in the PDF, for both kinds of
-# reader: (the subject reading their own report, anyone else). "other" is a person from
-# outside the directory, asked by email: in words, someone from outside the team.
-GROUP_LABELS = {
-    # Row and column labels.
-    "self": ("You", "Self"),
-    "boss": ("Boss", "Boss"),
-    "peer": ("Peers", "Peers"),
-    "direct_report": ("Direct reports", "Direct reports"),
-    "other": ("Outside the team", "Outside the team"),
-    "others": ("Others", "Others"),
-}
-GROUP_PLURAL = {
-    # In a sentence, for a group of any size.
-    "peer": ("peers", "peers"),
-    "direct_report": ("direct reports", "direct reports"),
-    "other": (
-        "people you work with outside your team",
-        "people they work with outside their team",
-    ),
-}
-GROUP_SINGULAR = {
-    "peer": ("peer", "peer"),
-    "direct_report": ("direct report", "direct report"),
-    "other": (
-        "person you work with outside your team",
-        "person they work with outside their team",
-    ),
-}
-COMMENT_LABELS = {
-    "self": ("You", "Self"),
-    "boss": ("Your boss", "Boss"),
-    "peer": ("A peer", "A peer"),
-    "direct_report": ("A direct report", "A direct report"),
-    "other": (
-        "Someone you work with outside your team",
-        "Someone they work with outside their team",
-    ),
-}
-# The chart's label column holds 20 characters with the n.
-CHART_LABELS = {"other": "Outside team"}
-CHART_GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
-ANONYMOUS = ("peer", "direct_report", "other")
+SINGULAR = {group: one for group, (one, _) in GROUP_WORDS.items()}
 
 
 HIGHLIGHTS = 3  # at most this many statements per list of the summary
@@ -132,11 +105,11 @@ SUBJECT = Voice(own=True)
 
 
 def behaviour_name(slug: str) -> str:
-    return BEHAVIOUR_NAMES.get(slug, (slug.title(),))[0]
+    return behaviour_label(slug)
 
 
 def pole_name(slug: str, pole: str) -> str:
-    """The pole's own name ("visionary", "goal setter"), as the questionnaire says it."""
+    """The pole's own name in lower case, as the questionnaire says it."""
     names = BEHAVIOUR_NAMES.get(slug)
     if names is None:
         return pole
@@ -257,14 +230,14 @@ def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
         rows = []
         for group in CHART_GROUPS:
             n = groups[group]["n"]
-            if group == "other" and n == 0:
+            if group == OTHER and n == 0:
                 continue  # external raters are optional; an empty row says nothing
-            if group == "others":
+            if group == OTHERS:
                 # Labelled with the people counted, not the surveys.
-                label = counted_label(voice.label("others"), others_counted(document))
+                label = counted_label(voice.label(OTHERS), others_counted(document))
             else:
                 label = f"{_group_chart_label(group, voice)} (n={n})"
-            rows.append((label, behaviour["leadership"][group], behaviour["management"][group]))
+            rows.append((label, behaviour[LEADERSHIP][group], behaviour[MANAGEMENT][group]))
         sections.append(
             {
                 "slug": slug,
@@ -296,7 +269,7 @@ def gap_chart(document: dict, *, voice: Voice = SUBJECT) -> str:
     rows = []
     for behaviour in document["behaviours"]:
         name = behaviour_name(behaviour["behaviour"])
-        for pole in ("leadership", "management"):
+        for pole in POLES:
             rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
     rates = voice.pick("How you rate yourself", f"How {voice.name} rates themself")
     if others_is_boss_only(document):
@@ -443,7 +416,7 @@ def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     rows = []
     for group in CHART_GROUPS:
         figures = document["groups"][group]
-        if group == "others":
+        if group == OTHERS:
             counted = others_counted(document)
             rule = voice.everyone_but
             if counted is not None:

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, CumeDist
 
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, ResponseCount, SubjectScore
 
@@ -88,10 +89,6 @@ def stale_request_ids(*, requests: QuerySet[FeedbackRequest]) -> list[int]:
     return list(stale.values_list("id", flat=True))
 
 
-def gap_analysis_for(*, request: FeedbackRequest) -> GapAnalysis | None:
-    return GapAnalysis.objects.filter(request=request, computed_at__isnull=False).first()
-
-
 def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
     """Whose results the user may ask for: HR all; a person their own and their line's.
 
@@ -111,19 +108,6 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
         return requests.none()
     return requests.filter(
         Q(subject=person) | Q(subject__in=person_line(manager_id=person.id).values("id"))
-    )
-
-
-def team_scores(*, cycle_id: int, team: str | None = None) -> list[dict]:
-    """Per behaviour and pole: the mean of subjects' ``others`` scores, each subject
-    weighing the same, with the number of subjects. The whole organisation when team is None."""
-    scores = SubjectScore.objects.filter(cycle_id=cycle_id)
-    if team is not None:
-        scores = scores.filter(team_name__iexact=team)
-    return list(
-        scores.values("behaviour", "pole")
-        .annotate(mean=Avg("score"), subjects=Count("id"))
-        .order_by("behaviour", "pole")
     )
 
 
@@ -148,10 +132,6 @@ def subject_percentiles(*, cycle_id: int, request_ids: Sequence[int] | None = No
 
 
 # --- team report -------------------------------------------------------------------------
-
-BEHAVIOURS = ("vision", "change", "risk", "people", "development")
-POLE_NAMES = ("leadership", "management")
-RATE_RELATIONSHIPS = ("self", "boss", "peer", "direct_report", "other")
 
 
 def team_report_cycle_in_reach(*, user, cycle_id: int):
@@ -196,7 +176,7 @@ def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackReq
 
 
 # Heatmap columns a reader may sort by: the person's name, or one pole's others score.
-HEATMAP_SORT_KEYS = ("name", *(f"{b}_{p}" for b in BEHAVIOURS for p in POLE_NAMES))
+HEATMAP_SORT_KEYS = ("name", *(f"{b}_{p}" for b in BEHAVIOURS for p in POLES))
 
 
 def heatmap_order(
@@ -223,7 +203,7 @@ def heatmap_order(
 
 
 def _empty_behaviours() -> dict[str, dict[str, None]]:
-    return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
+    return {b: dict.fromkeys(POLES) for b in BEHAVIOURS}
 
 
 def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict]:
@@ -275,7 +255,7 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
                                 "score": r2(figures[behaviour][pole]),
                                 "percentile": percentiles.get((row["id"], behaviour, pole)),
                             }
-                            for pole in POLE_NAMES
+                            for pole in POLES
                         },
                     }
                     for behaviour in BEHAVIOURS
@@ -285,22 +265,36 @@ def team_report_subjects(*, cycle_id: int, requests: Sequence[int]) -> list[dict
     return subjects
 
 
-def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
-    """Mean of the subjects' others' pole scores (each subject weighs the same) with the
-    number of subjects, over exactly the subjects the reader may see: a team mean that
-    mixed in subjects outside a manager's line could be unpicked into their scores."""
+def subject_score_means(
+    *, requests: QuerySet[FeedbackRequest] | Sequence[int]
+) -> dict[tuple[str, str], dict]:
+    """(behaviour, pole) -> the mean of the subjects' ``others`` pole scores (each subject
+    weighs the same, rounded once) and the number of subjects with a score, in one GROUP BY.
+
+    The one team mean, for the team report, its pages and its files. Always over exactly
+    the subjects the reader may see: a team mean that mixed in subjects outside a
+    manager's line could be unpicked into their scores.
+    """
+    if isinstance(requests, QuerySet):
+        requests = requests.values("id")
     rows = (
-        SubjectScore.objects.filter(analysis__request__in=requests.values("id"))
+        SubjectScore.objects.filter(analysis__request_id__in=requests)
         .values("behaviour", "pole")
         .annotate(mean=Avg("score"), subjects=Count("id"))
         .order_by()
     )
+    return {
+        (row["behaviour"], row["pole"]): {"mean": r2(row["mean"]), "subjects": row["subjects"]}
+        for row in rows
+    }
+
+
+def team_figures(*, requests: QuerySet[FeedbackRequest]) -> dict:
+    """The team report's means (``subject_score_means``) per behaviour, every pole listed,
+    with the number of subjects in the scope."""
     figures = _empty_behaviours()
-    for row in rows:
-        figures[row["behaviour"]][row["pole"]] = {
-            "mean": r2(row["mean"]),
-            "subjects": row["subjects"],
-        }
+    for (behaviour, pole), mean in subject_score_means(requests=requests).items():
+        figures[behaviour][pole] = mean
     return {
         "subjects": requests.count(),
         "behaviours": [{"behaviour": b, **figures[b]} for b in BEHAVIOURS],
@@ -348,15 +342,13 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
     """Invited (given a link), submitted and declined surveys per relationship.
     Raters never sent a link (pending) are not counted as invited."""
     rows = survey_counts(by=["relationship"], request__in=requests.values("id"))
-    rates = {
-        r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RATE_RELATIONSHIPS
-    }
+    rates = {r: {"invited": 0, "submitted": 0, "declined": 0, "rate": None} for r in RELATIONSHIPS}
     for row in rows:
         rates[row["relationship"]].update(
             invited=row["invited"], submitted=row["submitted"], declined=row["declined"]
         )
     total = {
-        key: sum(rates[r][key] for r in RATE_RELATIONSHIPS)
+        key: sum(rates[r][key] for r in RELATIONSHIPS)
         for key in ("invited", "submitted", "declined")
     }
     total["rate"] = None
@@ -386,35 +378,6 @@ def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
         .select_related("cycle", "subject__team")
         .order_by("-cycle__created_at", "subject__name", "id")
     )
-
-
-def progress_by_request(*, request_ids: Sequence[int]) -> dict[int, dict[str, dict[str, int]]]:
-    """request id -> relationship -> {total, submitted, declined, waiting, failed}, one
-    query. ``failed``: raters who owe an answer but whose last email never arrived; they
-    are not counted as waiting, which would say they had their link."""
-    failed = Rater.delivery_failed_condition()
-    rows = (
-        Rater.objects.filter(request_id__in=request_ids)
-        .exclude(approval=Rater.Approval.REJECTED)  # a refused nomination was never asked
-        .values("request_id", "relationship")
-        .annotate(
-            total=Count("id"),
-            submitted=Count("id", filter=Q(status=SUBMITTED)),
-            declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
-            waiting=Count(
-                "id",
-                filter=Q(status__in=[Rater.Status.INVITED, Rater.Status.STARTED]) & ~failed,
-            ),
-            failed=Count("id", filter=failed),
-        )
-        .order_by()
-    )
-    progress: dict[int, dict[str, dict[str, int]]] = defaultdict(dict)
-    for row in rows:
-        progress[row["request_id"]][row["relationship"]] = {
-            key: row[key] for key in ("total", "submitted", "declined", "waiting", "failed")
-        }
-    return progress
 
 
 def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]:
@@ -495,9 +458,8 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
     values and rounded once, not averaged from rounded figures."""
     import json
 
-    from reports.sql import GROUPS
-
-    start = 3 * GROUPS.index("others")
+    # Each cell lists count, sum and sum of squares per group, in the vocabulary's order.
+    start = 3 * GROUPS.index(OTHERS)
     means: dict[int, dict[int, Fraction]] = {}
     for request_id, raw in GapAnalysis.objects.filter(
         request_id__in=request_ids, cells__isnull=False
@@ -508,14 +470,3 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
             if numbers[start]
         }
     return means
-
-
-def scope_scores(*, request_ids: Sequence[int]) -> list[dict]:
-    """Like ``team_scores`` for any set of subjects: the mean of the subjects' ``others``
-    pole scores per behaviour and pole, each subject weighing the same, in one GROUP BY."""
-    return list(
-        SubjectScore.objects.filter(analysis__request_id__in=request_ids)
-        .values("behaviour", "pole")
-        .annotate(mean=Avg("score"), subjects=Count("id"))
-        .order_by("behaviour", "pole")
-    )

@@ -847,10 +847,7 @@ def team_report(*, export) -> dict:
     ]
     invited = sum(counts["invited"] for counts in responses.values())
     submitted = sum(counts["submitted"] for counts in responses.values())
-    means = {
-        (row["behaviour"], row["pole"]): {"mean": r2(row["mean"]), "subjects": row["subjects"]}
-        for row in selectors.scope_scores(request_ids=request_ids)
-    }
+    means = selectors.subject_score_means(requests=request_ids)
     if export.team_id:
         scope = f"Team {export.team.name}"
     elif export.line_of_id:

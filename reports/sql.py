@@ -22,25 +22,52 @@ ratings of the item form a pool, counted inside ``others`` when it holds at leas
 The statements are written once for PostgreSQL and SQLite: only the JSON functions
 differ. Python never loops over ratings, and holds nothing per subject, so a worker's
 memory does not grow with the size of the cycle.
+
+How the SQL is built: each statement is composed once per database and scope (a cycle,
+or a list of requests) from fixed text. The only words put into it are the vocabulary's
+group slugs (``feedback.vocabulary``: column prefixes and literals, checked to be plain
+identifiers below) and a dialect's function names; every value (the cycle, the requests,
+the time) is a query parameter, the list of requests as one JSON array.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import json
+from typing import NamedTuple
 
 from django.db import connection
 
-SUBMITTED = "submitted"
+from feedback.vocabulary import ANONYMOUS, BOSS, GROUPS, IDENTIFIED, OTHERS, SELF
+
 WORK_MEM = "64MB"
+# The only word of the data put into the statements: a rater's status.
+SUBMITTED = "submitted"
+
+# Every word formatted into the SQL below is one of these; each is a plain identifier, so
+# none can carry a quote or a comment into a statement.
+for _word in (*GROUPS, SUBMITTED):
+    if not _word.isidentifier():
+        raise ValueError(f"{_word!r} cannot be written into SQL")
 
 _DIALECT = {
-    "postgresql": {"object_agg": "jsonb_object_agg", "string_agg": "string_agg"},
-    "sqlite": {"object_agg": "json_group_object", "string_agg": "group_concat"},
+    "postgresql": {
+        "object_agg": "jsonb_object_agg",
+        "string_agg": "string_agg",
+        "empty": "'{}'::jsonb",
+        # The requests to compute arrive as one parameter, a JSON array of ids.
+        "request_ids": "SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(CAST(%s AS jsonb))",
+    },
+    "sqlite": {
+        "object_agg": "json_group_object",
+        "string_agg": "group_concat",
+        "empty": "'{}'",
+        "request_ids": "SELECT value FROM json_each(%s)",
+    },
 }
 
-# Rater groups in the order the cells list them, ``others`` last.
-GROUPS = ("self", "boss", "peer", "direct_report", "other", "others")
-ANONYMOUS = ("peer", "direct_report", "other")
+COLUMNS = ("n", "s", "ss")  # count, sum and sum of squares of a group's ratings
 
 
 def _per_group(group: str) -> str:
@@ -63,47 +90,58 @@ def _pooled(column: str) -> str:
 def _others(column: str) -> str:
     # others = boss + every shown anonymous group + the pool when it holds k ratings.
     shown = " + ".join(_shown(g, column) for g in ANONYMOUS)
-    return f"boss_{column} + {shown} + CASE WHEN pool_n >= k THEN pool_{column} ELSE 0 END"
+    return f"{BOSS}_{column} + {shown} + CASE WHEN pool_n >= k THEN pool_{column} ELSE 0 END"
+
+
+def _inside_others() -> str:
+    """A rating is inside the item's ``others`` mean when its rater is the boss, when its
+    group is shown for the item, or when it is in the item's pool and the pool counts."""
+    shown = " OR ".join(f"(ra.relationship = '{g}' AND c.{g}_n > 0)" for g in ANONYMOUS)
+    anonymous = ", ".join(f"'{g}'" for g in ANONYMOUS)
+    return (
+        f"(ra.relationship = '{BOSS}' OR {shown}"
+        f" OR (ra.relationship IN ({anonymous}) AND c.pool_counted = 1))"
+    )
+
+
+def _cell_json() -> str:
+    """One item's cell as JSON text: ``"<item id>":[self n, sum, sum of squares, ...]``,
+    the groups in the vocabulary's order (``reports.services._cells`` reads them so, and
+    frozen results keep it: never reorder ``GROUPS``)."""
+    numbers = " || ',' || ".join(f"{g}_{c}" for g in GROUPS for c in COLUMNS)
+    return f"'\"' || item_id || '\":[' || {numbers} || ']'"
 
 
 # One row per request and item: one pass over the ratings, pivoted by group, then the
 # rules as plain arithmetic on each row.
-_CELLS = f"""
+_CELLS = """
 CREATE TEMP TABLE gap_cells AS
 WITH req AS (
     SELECT rq.id AS request_id, c.min_anonymous_raters AS k
     FROM feedback_feedbackrequest rq
     JOIN feedback_cycle c ON c.id = rq.cycle_id
-    WHERE {{where}}
+    WHERE {scope_rq}
 ),
 agg AS (
     SELECT ra.request_id, rt.item_id, req.k,
-           {", ".join(_per_group(g) for g in GROUPS[:-1])}
+           {per_group}
     FROM feedback_rating rt
     JOIN feedback_rater ra ON ra.id = rt.rater_id
     JOIN req ON req.request_id = ra.request_id
-    WHERE ra.status = 'submitted' AND rt.value IS NOT NULL
+    WHERE ra.status = '{submitted}' AND rt.value IS NOT NULL
     GROUP BY ra.request_id, rt.item_id, req.k
 ),
 pooled AS (
-    SELECT agg.*, {_pooled("n")} AS pool_n, {_pooled("s")} AS pool_s, {_pooled("ss")} AS pool_ss
+    SELECT agg.*, {pool_n} AS pool_n, {pool_s} AS pool_s, {pool_ss} AS pool_ss
     FROM agg
 )
 SELECT request_id, item_id,
-       self_n, self_s, self_ss, boss_n, boss_s, boss_ss,
-       {", ".join(f"{_shown(g, c)} AS {g}_{c}" for g in ANONYMOUS for c in ("n", "s", "ss"))},
-       {", ".join(f"{_others(c)} AS others_{c}" for c in ("n", "s", "ss"))},
+       {identified},
+       {anonymous_shown},
+       {others},
        CASE WHEN pool_n >= k THEN 1 ELSE 0 END AS pool_counted
 FROM pooled
 """
-
-# A rating is inside the item's ``others`` mean when its rater is the boss, when its
-# group is shown for the item, or when it is in the item's pool and the pool counts.
-_INSIDE_OTHERS = """(ra.relationship = 'boss'
-    OR (ra.relationship = 'peer' AND c.peer_n > 0)
-    OR (ra.relationship = 'direct_report' AND c.direct_report_n > 0)
-    OR (ra.relationship = 'other' AND c.other_n > 0)
-    OR (ra.relationship IN ('peer', 'direct_report', 'other') AND c.pool_counted = 1))"""
 
 _UPSERT = """
 INSERT INTO reports_gapanalysis
@@ -117,7 +155,7 @@ SELECT rq.id,
 FROM feedback_feedbackrequest rq
 LEFT JOIN (
     -- Plain text concatenation: building jsonb here cost more than the aggregation itself.
-    SELECT request_id, '{{' || {string_agg}(CELL_JSON, ',') || '}}' AS cells
+    SELECT request_id, '{{' || {string_agg}({cell_json}, ',') || '}}' AS cells
     FROM gap_cells GROUP BY request_id
 ) AS cell_docs ON cell_docs.request_id = rq.id
 LEFT JOIN (
@@ -126,8 +164,8 @@ LEFT JOIN (
     FROM (
         SELECT request_id, relationship, COUNT(*) AS surveys, MAX(submitted_at) AS last_at
         FROM feedback_rater
-        WHERE status = 'submitted' AND request_id IN (
-            SELECT rq2.id FROM feedback_feedbackrequest rq2 WHERE {where2})
+        WHERE status = '{submitted}' AND request_id IN (
+            SELECT rq2.id FROM feedback_feedbackrequest rq2 WHERE {scope_rq2})
         GROUP BY request_id, relationship
     ) AS per_group
     GROUP BY request_id
@@ -139,14 +177,14 @@ LEFT JOIN (
     SELECT ra.request_id, COUNT(*) AS counted
     FROM feedback_rater ra
     JOIN feedback_feedbackrequest rq3 ON rq3.id = ra.request_id
-    WHERE {where3} AND ra.status = 'submitted' AND ra.relationship <> 'self'
+    WHERE {scope_rq3} AND ra.status = '{submitted}' AND ra.relationship <> '{self}'
       AND EXISTS (
         SELECT 1 FROM gap_cells c
         JOIN feedback_rating rt ON rt.rater_id = ra.id AND rt.item_id = c.item_id
-        WHERE c.request_id = ra.request_id AND rt.value IS NOT NULL AND INSIDE_OTHERS)
+        WHERE c.request_id = ra.request_id AND rt.value IS NOT NULL AND {inside_others})
     GROUP BY ra.request_id
 ) AS counted_docs ON counted_docs.request_id = rq.id
-WHERE {where}
+WHERE {scope_rq}
 ON CONFLICT (request_id) DO UPDATE SET
     cells = excluded.cells,
     surveys = excluded.surveys,
@@ -156,22 +194,17 @@ ON CONFLICT (request_id) DO UPDATE SET
     last_submitted_at = excluded.last_submitted_at,
     others_counted = excluded.others_counted
 WHERE reports_gapanalysis.frozen_at IS NULL
-""".replace("INSIDE_OTHERS", _INSIDE_OTHERS).replace(
-    "CELL_JSON",
-    "'\"' || item_id || '\":[' || "
-    + " || ',' || ".join(f"{g}_{c}" for g in GROUPS for c in ("n", "s", "ss"))
-    + " || ']'",
-)
+"""
 
 _SCORES_DELETE = """
 DELETE FROM reports_subjectscore WHERE analysis_id IN (
     SELECT g.id FROM reports_gapanalysis g
     JOIN feedback_feedbackrequest rq ON rq.id = g.request_id
-    WHERE {where} AND g.frozen_at IS NULL)
+    WHERE {scope_rq} AND g.frozen_at IS NULL)
 """
 
 # A pole score is the mean of the item means (each item weighs the same).
-_SCORES_INSERT = """
+SCORES_INSERT = """
 INSERT INTO reports_subjectscore (analysis_id, cycle_id, team_name, behaviour, pole, score)
 SELECT g.id, rq.cycle_id, COALESCE(t.name, ''), i.behaviour, i.pole,
        AVG(CAST(c.others_s AS FLOAT) / c.others_n)
@@ -186,31 +219,72 @@ GROUP BY g.id, rq.cycle_id, t.name, i.behaviour, i.pole
 """
 
 
-def _where(*, cycle_id: int | None, request_ids: list[int] | None, alias: str) -> tuple[str, list]:
-    if cycle_id is not None:
-        return f"{alias}.cycle_id = %s", [cycle_id]
-    placeholders = ", ".join(["%s"] * len(request_ids))
-    return f"{alias}.id IN ({placeholders})", list(request_ids)
+class Statements(NamedTuple):
+    cells: str
+    upsert: str
+    scores_delete: str
+
+
+@functools.cache
+def statements(vendor: str, *, by_cycle: bool) -> Statements:
+    """The statements for one database and one kind of scope, composed once per process.
+
+    Each ``{scope_*}`` holds exactly one placeholder: the cycle's id, or the JSON array
+    of the requests' ids.
+    """
+    dialect = _DIALECT[vendor]
+
+    def scope(alias: str) -> str:
+        if by_cycle:
+            return f"{alias}.cycle_id = %s"
+        return f"{alias}.id IN ({dialect['request_ids']})"
+
+    words = {
+        "submitted": SUBMITTED,
+        "self": SELF,
+        "scope_rq": scope("rq"),
+        "scope_rq2": scope("rq2"),
+        "scope_rq3": scope("rq3"),
+    }
+    # Formatted only with the vocabulary, the dialect's names and placeholders (see above).
+    cells = _CELLS.format(
+        **words,
+        per_group=", ".join(_per_group(g) for g in GROUPS if g != OTHERS),
+        pool_n=_pooled("n"),
+        pool_s=_pooled("s"),
+        pool_ss=_pooled("ss"),
+        identified=", ".join(f"{g}_{c}" for g in IDENTIFIED for c in COLUMNS),
+        anonymous_shown=", ".join(f"{_shown(g, c)} AS {g}_{c}" for g in ANONYMOUS for c in COLUMNS),
+        others=", ".join(f"{_others(c)} AS {OTHERS}_{c}" for c in COLUMNS),
+    )
+    upsert = _UPSERT.format(
+        **words,
+        **dialect,
+        cell_json=_cell_json(),
+        inside_others=_inside_others(),
+    )
+    scores_delete = _SCORES_DELETE.format(**words)
+    return Statements(cells, upsert, scores_delete)
 
 
 def recompute(
     *, now: datetime.datetime, cycle_id: int | None = None, request_ids: list[int] | None = None
 ) -> None:
     """Recompute the cells of a whole cycle, or of some requests. Call inside a transaction."""
-    dialect = _DIALECT[connection.vendor]
-    where, params = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq")
-    where2, params2 = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq2")
-    where3, params3 = _where(cycle_id=cycle_id, request_ids=request_ids, alias="rq3")
-    empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
+    by_cycle = cycle_id is not None
+    sql = statements(connection.vendor, by_cycle=by_cycle)
+    scope = cycle_id if by_cycle else json.dumps([int(i) for i in request_ids])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Enough memory for the aggregates to stay off disk; this transaction only.
-            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            cursor.execute(
+                f"SET LOCAL work_mem = '{WORK_MEM}'"
+            )  # a constant: SET takes no parameter
             # The counted subquery's per-rater probes are estimated dear enough to make
             # PostgreSQL compile the statements (JIT): that took longer than running them.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute("DROP TABLE IF EXISTS gap_cells")
-        cursor.execute(_CELLS.format(where=where), params)
+        cursor.execute(sql.cells, [scope])
         # The counted subquery looks up one request's cells per rater.
         cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
         if connection.vendor == "postgresql":
@@ -218,11 +292,11 @@ def recompute(
             # are planned for an empty table.
             cursor.execute("ANALYZE gap_cells")
         cursor.execute(
-            _UPSERT.format(where=where, where2=where2, where3=where3, empty=empty, **dialect),
+            sql.upsert,
             # Adapted as the ORM would store it: on SQLite a datetime is text, and the
             # render step matches rows by computed_at.
-            [connection.ops.adapt_datetimefield_value(now), *params2, *params3, *params],
+            [connection.ops.adapt_datetimefield_value(now), scope, scope, scope],
         )
-        cursor.execute(_SCORES_DELETE.format(where=where), params)
-        cursor.execute(_SCORES_INSERT)
+        cursor.execute(sql.scores_delete, [scope])
+        cursor.execute(SCORES_INSERT)
         cursor.execute("DROP TABLE gap_cells")

@@ -26,7 +26,8 @@ from core.errors import DomainError
 from core.validation import int_strict, query_int, text_problem
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
-from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
+from feedback.models import Cycle, FeedbackRequest, Rater
+from feedback.vocabulary import POLES, Relationship
 from reports import charts, presentation, selectors, services
 from reports.models import Export
 
@@ -219,7 +220,7 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
     for subject in subjects:
         for behaviour in subject["behaviours"]:
             behaviour["name"] = presentation.behaviour_name(behaviour["behaviour"])
-            for pole in ("leadership", "management"):
+            for pole in POLES:
                 figure = behaviour[pole]
                 behaviour[f"{pole}_colour"] = charts.heat_colour(figure and figure["score"])
     figures = selectors.team_figures(requests=requests)
@@ -303,7 +304,7 @@ def manager_dashboard(request):
         raise Http404
     open_requests = list(followed.exclude(cycle__status=Cycle.Status.RELEASED)[:100])
     ids = [r.id for r in open_requests]
-    progress = selectors.progress_by_request(request_ids=ids)
+    progress = feedback_selectors.requests_progress(request_ids=ids)
     # Reminders, retries and the request page are the requester's (or HR's), as in the
     # API: feedback.selectors.requests_manageable_by. Buttons only on those, while open.
     manageable = set(

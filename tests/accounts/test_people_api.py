@@ -155,7 +155,11 @@ def test_it_lists_people_in_a_fixed_number_of_queries(org, api_as, django_assert
     client = api_as(org["hr"])
     client.get("/api/v1/people/")  # warm the auth caches
     with django_assert_max_num_queries(4) as small:
-        client.get("/api/v1/people/")
+        before = client.get("/api/v1/people/")
+    assert before.status_code == 200
     PersonFactory.create_batch(30, manager=org["lead"])
     with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get("/api/v1/people/")
+        after = client.get("/api/v1/people/")
+    # The same queries listed 30 more people: a refusal (403, few queries) would not pass.
+    assert after.status_code == 200
+    assert after.json()["count"] == before.json()["count"] + 30

@@ -132,7 +132,9 @@ def test_an_outsider_added_by_email_waits_for_approval_and_launch_says_so(
     shown = text(response)
     assert "olga@mail.example added as other rater." in shown
     assert "HR or Dev must approve them" in shown
-    assert "Others (1) Olga Out olga@mail.example Waiting for approval Added by you" in shown
+    assert (
+        "Outside the team (1) Olga Out olga@mail.example Waiting for approval Added by you" in shown
+    )
     # The approvers (HR and Dev) were emailed; nobody else yet.
     assert sorted(m.to[0] for m in mail.outbox) == ["dev@example.com", "hr@example.com"]
 

@@ -4,7 +4,7 @@ Real processes: a Celery worker sending through SMTP to a port where nothing lis
 then a real SMTP server (aiosmtpd) started on that port while the worker retries.
 """
 
-import time
+import re
 
 import pytest
 
@@ -33,12 +33,20 @@ def processes(postgres, transactional_db):
 MESSAGE_MARK = "---------- MESSAGE FOLLOWS ----------"
 
 
+def tasks_logged(log, outcome: str) -> set[str]:
+    """Ids of the invitation tasks the worker logged with this outcome (``retry``,
+    ``succeeded``): what the worker did, read from its own log."""
+    return set(re.findall(rf"send_invitation\[([0-9a-f-]+)\] {outcome}", log.read_text()))
+
+
 def test_it_retries_invitations_until_smtp_is_back_and_sends_each_once(
     processes, real_broker, questionnaire, org, wait_for, tmp_path
 ):
     smtp_port = free_port()
-    processes.start(
-        celery_worker_argv(),
+    worker_log = tmp_path / "worker.log"
+    processes.start_logged(
+        celery_worker_argv(loglevel="INFO"),
+        worker_log,
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DEBUG": "0",
@@ -57,14 +65,17 @@ def test_it_retries_invitations_until_smtp_is_back_and_sends_each_once(
     raters = Rater.objects.filter(request=request).count()
     services.request_launch(request=request)  # queued after commit; SMTP is down
 
-    time.sleep(4)  # the worker has tried and failed at least once
+    # Evidence that the worker tried every invitation while SMTP was down (and retried it),
+    # not merely that nothing happened yet.
+    wait_for(lambda: len(tasks_logged(worker_log, "retry")) >= raters, timeout=60)
     assert not Rater.objects.filter(request=request).exclude(invitation_sent_hash="").exists()
 
     received = tmp_path / "smtp.log"
     processes.start_logged(python("-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}"), received)
     wait_for_port(smtp_port)
     wait_for(lambda: received.read_text().count(MESSAGE_MARK) >= raters, timeout=120)
-    time.sleep(5)  # any duplicate would arrive now
+    # Every task has finished: no retry is left that could send a duplicate later.
+    wait_for(lambda: tasks_logged(worker_log, "succeeded") >= tasks_logged(worker_log, "retry"))
     log = received.read_text()
     assert log.count(MESSAGE_MARK) == raters
     for rater in Rater.objects.filter(request=request):

@@ -113,7 +113,9 @@ def test_it_names_every_bad_field(launched):
 @pytest.mark.django_db
 def test_it_accepts_a_comment_of_exactly_5000_characters(launched):
     q1 = question_ids()[0]
-    services.survey_save_draft(token=launched["peer"], comments={str(q1): "x" * 5000})
+    receipt = services.survey_save_draft(token=launched["peer"], comments={str(q1): "x" * 5000})
+    # Stored whole, not cut: the limit is inclusive.
+    assert selectors.survey_answers(rater=receipt.rater)["comments"] == {q1: "x" * 5000}
 
 
 @pytest.mark.django_db
@@ -132,6 +134,9 @@ def test_it_refuses_to_submit_with_unanswered_items_and_lists_them(launched):
         f"ratings.{ids[4]}": ["Unanswered."],
         f"ratings.{ids[29]}": ["Unanswered."],
     }
+    # Pages mark the statements from this field, never from the wording of a message.
+    assert isinstance(error, services.SurveyIncomplete)
+    assert error.unanswered == (ids[4], ids[29])
     assert Rater.objects.get(relationship="self").status == "started"
 
 

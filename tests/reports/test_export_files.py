@@ -175,10 +175,9 @@ def test_the_team_xlsx_matches_the_results_api(org, closed):
     means = {
         row[0]: row for row in summary if row and row[0] in [b.capitalize() for b in BEHAVIOURS]
     }
-    team = {
-        (r["behaviour"], r["pole"]): r
-        for r in selectors.team_scores(cycle_id=cycle.id, team="Product")
-    }
+    team = selectors.subject_score_means(
+        requests=cycle.requests.filter(subject__team__name="Product")
+    )
     for behaviour in BEHAVIOURS:
         row = means[behaviour.capitalize()]
         by_hand = (3.5 + 5.0) / 2

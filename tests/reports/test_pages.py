@@ -107,6 +107,23 @@ def test_the_manager_page_shows_progress_and_reminds_who_has_not_answered(
     assert mail.outbox[0].to == [waiting.email]
 
 
+def test_the_manager_page_does_not_count_a_refused_nomination(client, org):
+    cycle = open_cycle(k=3)
+    request = new_request(cycle, subject=org["sam"])
+    request.requested_by = org["boss"].user
+    request.save()
+    invited(request, "peer")
+    Rater.objects.create(
+        request=request,
+        relationship="peer",
+        email="refused@mail.example",
+        approval=Rater.Approval.REJECTED,
+    )
+    html = page(client, org["boss"], "/reports/manager/").content.decode()
+    # One peer was asked; the refused nomination never was (as in the API's progress).
+    assert "0 of 1" in html and "0 of 2" not in html
+
+
 def test_nobody_else_can_remind(client, org):
     cycle = open_cycle(k=3)
     request = new_request(cycle, subject=org["sam"])

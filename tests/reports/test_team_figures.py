@@ -1,9 +1,11 @@
-"""Team and organisation figures: subjects weigh the same; percentiles against the organisation."""
+"""Team and organisation figures (``subject_score_means``, the one team mean of the team
+report, its pages and its files): subjects weigh the same; percentiles against the
+organisation."""
 
 import pytest
 
 from accounts.models import Team
-from reports.selectors import subject_percentiles, team_scores
+from reports.selectors import subject_percentiles, subject_score_means
 from reports.services import cycle_recompute
 from tests.factories import PersonFactory
 from tests.reports.builders import items_of, new_request, open_cycle, respond
@@ -26,8 +28,14 @@ def subject_rated(cycle, team: str, vision_leadership: list[int], boss_count: in
     return request
 
 
-def by_pole(rows):
-    return {(r["behaviour"], r["pole"]): (round(r["mean"], 4), r["subjects"]) for r in rows}
+def means(cycle, team: str | None = None) -> dict:
+    requests = cycle.requests.all()
+    if team is not None:
+        requests = requests.filter(subject__team__name=team)
+    return {
+        key: (figure["mean"], figure["subjects"])
+        for key, figure in subject_score_means(requests=requests).items()
+    }
 
 
 def test_it_weighs_each_subject_the_same_in_a_team_mean(cycle):
@@ -38,10 +46,9 @@ def test_it_weighs_each_subject_the_same_in_a_team_mean(cycle):
     subject_rated(cycle, "Sales", [4, 4, 4])
     cycle_recompute(cycle_id=cycle.id)
 
-    product = by_pole(team_scores(cycle_id=cycle.id, team="product"))
-    assert product == {("vision", "leadership"): (3.5, 2)}
-    organisation = by_pole(team_scores(cycle_id=cycle.id))
-    assert organisation == {("vision", "leadership"): (round(11 / 3, 4), 3)}
+    assert means(cycle, team="Product") == {("vision", "leadership"): (3.5, 2)}
+    # (5 + 2 + 4) / 3 = 3.666..., rounded once: 3.67.
+    assert means(cycle) == {("vision", "leadership"): (3.67, 3)}
 
 
 def test_it_ranks_each_subject_against_the_organisation(cycle):
@@ -65,6 +72,4 @@ def test_it_leaves_out_subjects_without_an_others_score(cycle):
     silent = new_request(cycle, subject=PersonFactory(team=Team.objects.get(name="Product")))
     respond(silent, "peer", {items_of(cycle)[0].id: 5})  # one peer: below k, nothing shown
     cycle_recompute(cycle_id=cycle.id)
-    assert by_pole(team_scores(cycle_id=cycle.id, team="Product")) == {
-        ("vision", "leadership"): (4.0, 1)
-    }
+    assert means(cycle, team="Product") == {("vision", "leadership"): (4.0, 1)}

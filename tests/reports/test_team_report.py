@@ -30,9 +30,13 @@ def everything(cycle, value):
 
 @pytest.fixture
 def cycle(org):
-    """Ann's boss rates every item 4, Ben's 2, Cal's 3: others' pole scores are those values."""
+    """Ann's boss rates every item 4, Ben's 2, Cal's 5: others' pole scores are those values.
+
+    Product (Ann, Ben) means 3.0; the organisation (with Cal, Sales) 11/3 = 3.67: a mean
+    that let Cal in where he is out of scope would show, not only in the subject count.
+    """
     cycle = open_cycle(k=2)
-    for name, value in (("ann", 4), ("ben", 2), ("cal", 3)):
+    for name, value in (("ann", 4), ("ben", 2), ("cal", 5)):
         request = new_request(cycle, subject=org[name])
         respond(request, "boss", everything(cycle, value))
         respond(request, "self", everything(cycle, 5))
@@ -66,9 +70,9 @@ def test_it_gives_hr_every_subject_with_scores_percentiles_and_n(org, cycle):
     by_name = {s["subject"]["name"]: s for s in body["results"]}
     assert list(by_name) == ["Ann", "Ben", "Cal"]
     # Three subjects: the highest is at or above all three (100%), the lowest one third.
-    assert pole(by_name["Ann"], "vision", "leadership") == {"score": 4.0, "percentile": 100.0}
+    assert pole(by_name["Cal"], "vision", "leadership") == {"score": 5.0, "percentile": 100.0}
     assert pole(by_name["Ben"], "risk", "management") == {"score": 2.0, "percentile": 33.3}
-    assert pole(by_name["Cal"], "people", "leadership") == {"score": 3.0, "percentile": 66.7}
+    assert pole(by_name["Ann"], "people", "leadership") == {"score": 4.0, "percentile": 66.7}
     assert by_name["Ann"]["others_n"] == 1
     assert by_name["Cal"]["subject"]["team"] == "Sales"
 
@@ -78,7 +82,8 @@ def test_it_gives_team_means_over_subjects_and_response_rates(org, cycle):
     body = get(org["hr"], cycle).json()
     vision = body["team_figures"]["behaviours"][0]
     assert vision["behaviour"] == "vision"
-    assert vision["leadership"] == {"mean": 3.0, "subjects": 3}
+    # (4 + 2 + 5) / 3 = 3.666..., each subject weighing the same.
+    assert vision["leadership"] == {"mean": 3.67, "subjects": 3}
     assert body["team_figures"]["subjects"] == 3
     rates = body["response_rates"]
     assert rates["relationships"]["boss"] == {
