@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.mail import deliver, header_text
-from feedback.models import Rater, Relationship
+from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_AS_TO_SUBJECT, Rater, Relationship
 
 
 def survey_link(*, token: str) -> str:
@@ -22,7 +22,8 @@ def _context(rater: Rater, token: str) -> dict:
         "name": rater.name or rater.email,
         "subject_name": subject_person.name,
         "is_self": is_self,
-        "relationship": rater.get_relationship_display().lower(),
+        # Plain words, as on the survey page: "as someone they work with outside their team".
+        "as_phrase": RELATIONSHIP_AS[rater.relationship],
         "anonymous": rater.relationship
         in (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER),
         "cycle_name": request.cycle.name,
@@ -78,7 +79,13 @@ def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater
         "is_subject": not is_hr,
         "cycle_name": request.cycle.name,
         "nominees": [
-            {"name": r.name, "email": r.email, "relationship": r.get_relationship_display()}
+            {
+                "name": r.name,
+                "email": r.email,
+                "as_phrase": (RELATIONSHIP_AS if is_hr else RELATIONSHIP_AS_TO_SUBJECT)[
+                    r.relationship
+                ],
+            }
             for r in raters
         ],
         "nominators": ", ".join(nominators) or "the requester",

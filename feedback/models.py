@@ -30,6 +30,31 @@ class Relationship(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# How a rater's role reads in a sentence, the same on the survey page, in its emails and
+# on the "Surveys to answer" list: "you were asked as <as_phrase>", "averages of the
+# <group>' ratings". The slugs and the short labels above stay what the API and the
+# files say; these are only the words a person reads.
+RELATIONSHIP_AS = {
+    "self": "yourself",
+    "boss": "their boss",
+    "peer": "their peer",
+    "direct_report": "someone who reports to them",
+    "other": "someone they work with outside their team",
+}
+# The same roles told to the subject themself (an approval email about their own feedback).
+RELATIONSHIP_AS_TO_SUBJECT = {
+    "self": "yourself",
+    "boss": "your boss",
+    "peer": "your peer",
+    "direct_report": "someone who reports to you",
+    "other": "someone you work with outside your team",
+}
+RELATIONSHIP_GROUP = {
+    "peer": "peers",
+    "direct_report": "people who report to them",
+    "other": "people they work with outside their team",
+}
+
 # Groups whose members are never named next to their answers.
 ANONYMOUS_RELATIONSHIPS = (Relationship.PEER, Relationship.DIRECT_REPORT, Relationship.OTHER)
 
@@ -294,6 +319,20 @@ class Rater(models.Model):
         if self.invitation_sent_hash == self.token_hash:
             return "sent"
         return "sending"
+
+
+class SupersededToken(models.Model):
+    """The sha256 of a survey link that a newer one replaced (reminder, resend, a link
+    opened from "Surveys to answer"), so the old link can say that a newer one was sent
+    instead of "not found". Never a working credential: the survey only accepts the
+    rater's current ``token_hash``."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="+")
+    superseded_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"link replaced on {self.superseded_at:%Y-%m-%d %H:%M}"
 
 
 class Rating(models.Model):

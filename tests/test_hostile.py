@@ -492,6 +492,7 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         ],
         "report_rater_resend": [{"pk": world.ids["requests"][0], "rater_id": world.rater_id}],
         "my_data_download": [{"token": UNKNOWN_TOKEN}],
+        "survey_open": [{"rater_id": world.rater_id}, {"rater_id": 999999}],
     }
 
 
