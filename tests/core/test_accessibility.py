@@ -102,9 +102,12 @@ def pages_for(role, page, demo, settings):
         ]
         report = first_report_link(page, "/reports/manager/") or report
     if role == "hr":
-        from feedback.models import Cycle
+        from feedback.models import Cycle, FeedbackRequest
 
         open_cycle = Cycle.objects.filter(status="open").first()
+        # HR reads any released report (by its address: the HR page lists cycles, not people).
+        released = FeedbackRequest.objects.filter(cycle__status="released").order_by("id").first()
+        report = report or f"/reports/requests/{released.pk}/"
         common += [
             ("cycles", "/reports/hr/"),
             ("cycle-confirm", f"/reports/hr/cycles/{open_cycle.pk}/close/"),
