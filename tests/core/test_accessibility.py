@@ -206,3 +206,20 @@ def test_the_api_docs_keep_the_content_security_policy(width, browser, live_serv
     finally:
         context.close()
     assert not csp_violations, f"content security policy violations: {csp_violations}"
+
+
+def test_hr_reads_every_response_rate_on_a_phone_without_scrolling(demo, browser, live_server):
+    """The rates table fits a 390-pixel phone: the last column's percentage is on screen."""
+    context, page, _ = open_screen(browser, live_server, "phone")
+    try:
+        log_in(page, DEMO["hr"])
+        page.goto("/reports/hr/")
+        for wrap in page.locator(".table-wrap:has(table.rates)").all():
+            # One pixel of slack for sub-pixel rounding.
+            assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "it scrolls"
+        rates = page.locator("table.rates td:last-child")
+        assert rates.count() >= 2
+        for cell in rates.all():
+            assert re.fullmatch(r"\d+%", cell.inner_text().strip())
+    finally:
+        context.close()
