@@ -21,10 +21,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed
 
+# PORT goes to every command: links in emails and the printed survey link follow it
+# (SITE_URL, unless set). The demo logins are written to a file and printed by runserver
+# once it is listening, so they are the last thing on the screen.
+DEMO_SUMMARY := var/demo-logins.txt
 run: $(VENV)/.run-installed
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v 0
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/python manage.py migrate --noinput -v 0
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/python manage.py seed_demo --summary-file $(DEMO_SUMMARY)
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT) --then-print $(DEMO_SUMMARY)
 
 # PYTEST_ADDOPTS passes extra flags, e.g. PYTEST_ADDOPTS="-k import".
 test: $(VENV)/.dev-installed

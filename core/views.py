@@ -65,6 +65,21 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request, exception=None):
+    """403 on the site's own layout (JSON under /api/, where DRF answers most itself)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "You do not have permission to do this.", "errors": {}}, status=403
+        )
+    return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (an old tab, cookies blocked): the site's layout and
+    what to do, instead of Django's bare page. The reason is for logs, not for the reader."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request):
     """500: JSON under /api/; a plain page elsewhere (rendered without the request, whose
     context processors may be what failed)."""

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.mail import deliver, header_text
-from feedback.models import Rater
+from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_AS_TO_SUBJECT, Rater
 from feedback.vocabulary import ANONYMOUS, Relationship
 
 
@@ -23,7 +23,8 @@ def _context(rater: Rater, token: str) -> dict:
         "name": rater.name or rater.email,
         "subject_name": subject_person.name,
         "is_self": is_self,
-        "relationship": rater.get_relationship_display().lower(),
+        # Plain words, as on the survey page: "as someone they work with outside their team".
+        "as_phrase": RELATIONSHIP_AS[rater.relationship],
         "anonymous": rater.relationship in ANONYMOUS,
         "cycle_name": request.cycle.name,
         "deadline": date_format(timezone.localtime(request.cycle.closes_at), "l j F Y, H:i T"),
@@ -78,7 +79,13 @@ def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater
         "is_subject": not is_hr,
         "cycle_name": request.cycle.name,
         "nominees": [
-            {"name": r.name, "email": r.email, "relationship": r.get_relationship_display()}
+            {
+                "name": r.name,
+                "email": r.email,
+                "as_phrase": (RELATIONSHIP_AS if is_hr else RELATIONSHIP_AS_TO_SUBJECT)[
+                    r.relationship
+                ],
+            }
             for r in raters
         ],
         "nominators": ", ".join(nominators) or "the requester",

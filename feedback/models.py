@@ -6,7 +6,15 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Person
-from feedback.vocabulary import ANONYMOUS, Behaviour, Pole, Relationship
+from feedback.vocabulary import (  # noqa: F401 - the role words, re-exported for importers
+    ANONYMOUS,
+    RELATIONSHIP_AS,
+    RELATIONSHIP_AS_TO_SUBJECT,
+    RELATIONSHIP_GROUP,
+    Behaviour,
+    Pole,
+    Relationship,
+)
 
 # Older name of the vocabulary's anonymous groups, kept for existing importers.
 ANONYMOUS_RELATIONSHIPS = ANONYMOUS
@@ -277,6 +285,20 @@ class Rater(models.Model):
         if self.invitation_sent_hash == self.token_hash:
             return "sent"
         return "sending"
+
+
+class SupersededToken(models.Model):
+    """The sha256 of a survey link that a newer one replaced (reminder, resend, a link
+    opened from "Surveys to answer"), so the old link can say that a newer one was sent
+    instead of "not found". Never a working credential: the survey only accepts the
+    rater's current ``token_hash``."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="+")
+    superseded_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"link replaced on {self.superseded_at:%Y-%m-%d %H:%M}"
 
 
 class Rating(models.Model):

@@ -18,12 +18,14 @@ from accounts.models import Person
 from accounts.selectors import person_for_user, person_line, user_is_hr
 from core.errors import DomainError
 from feedback.models import (
+    RELATIONSHIP_AS,
     Cycle,
     FeedbackRequest,
     Framework,
     Item,
     Question,
     Rater,
+    SupersededToken,
 )
 from feedback.vocabulary import ANONYMOUS, GROUP_WORDS, RELATIONSHIPS, Relationship
 
@@ -253,6 +255,70 @@ def rater_for_token(*, token: str, lock: bool = False) -> Rater:
         request.subject = parts[3]
     rater.request = request
     return rater
+
+
+def token_superseded(*, token: str) -> bool:
+    """Was this a survey link that a newer one replaced? Asked only after the lookup
+    failed, so the survey's hot path never pays for it."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return False
+    return SupersededToken.objects.filter(token_hash=token_hash(token=token)).exists()
+
+
+SURVEY_STATE_LABELS = {
+    "to_do": "To do",
+    "draft": "Draft saved",
+    "submitted": "Submitted",
+    "declined": "Declined",
+    "closed": "Closed",
+}
+
+
+def raters_of_person(*, person: Person) -> QuerySet[Rater]:
+    """Every rater row that is this person's: linked to them, or asked by their email
+    (someone added by address before they were in the directory)."""
+    return Rater.objects.filter(Q(person=person) | Q(email=person.email.strip().lower()))
+
+
+def surveys_to_answer(*, person: Person, now) -> list[dict]:
+    """Every survey this person was invited to, across cycles, with its state: to do,
+    draft saved, submitted, declined or closed (the cycle takes no more answers). Those
+    that can still be answered come first. One query."""
+    raters = (
+        raters_of_person(person=person)
+        .exclude(status=Rater.Status.PENDING)  # not invited (yet): no survey to show
+        .exclude(request__cycle__status=Cycle.Status.DRAFT)
+        .select_related("request__subject", "request__cycle")
+        .order_by("-request__cycle__closes_at", "request__subject__name", "id")
+    )
+    surveys = []
+    for rater in raters:
+        cycle = rater.request.cycle
+        if rater.status == Rater.Status.SUBMITTED:
+            state = "submitted"
+        elif rater.status == Rater.Status.DECLINED:
+            state = "declined"
+        elif not cycle_accepts_answers(cycle=cycle, now=now):
+            state = "closed"
+        elif rater.status == Rater.Status.STARTED:
+            state = "draft"
+        else:
+            state = "to_do"
+        surveys.append(
+            {
+                "rater": rater,
+                "subject": rater.request.subject,
+                "cycle": cycle,
+                "is_self": rater.relationship == Relationship.SELF,
+                "as_phrase": RELATIONSHIP_AS[rater.relationship],
+                "state": state,
+                "state_label": SURVEY_STATE_LABELS[state],
+                "can_open": state in ("to_do", "draft"),
+            }
+        )
+    # Stable: within each half the newest cycle stays first.
+    surveys.sort(key=lambda survey: not survey["can_open"])
+    return surveys
 
 
 def survey_items(*, rater: Rater) -> QuerySet[Item]:

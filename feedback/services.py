@@ -33,6 +33,7 @@ from feedback.models import (
     Question,
     Rater,
     Rating,
+    SupersededToken,
 )
 from feedback.vocabulary import Relationship
 
@@ -514,7 +515,16 @@ def _new_token() -> tuple[str, str]:
     return token, selectors.token_hash(token=token)
 
 
+def _supersede(rater_id: int, old_hash: str | None, *, now: datetime.datetime) -> None:
+    """Remember a replaced link's hash, so that opening it says a newer link was sent."""
+    if old_hash:
+        SupersededToken.objects.get_or_create(
+            token_hash=old_hash, defaults={"rater_id": rater_id, "superseded_at": now}
+        )
+
+
 def _issue_token(rater: Rater, *, now: datetime.datetime) -> str:
+    _supersede(rater.pk, rater.token_hash, now=now)
     token, rater.token_hash = _new_token()
     rater.token_issued_at = now
     return token
@@ -902,6 +912,58 @@ def rater_link_issue(*, rater: Rater) -> str:
     return token
 
 
+def rater_link_issue_for_person(*, rater_id: int, person: Person, actor) -> str:
+    """A fresh survey link for a signed-in person's own survey ("Surveys to answer"),
+    returned for a redirect rather than emailed: no hunting for the email.
+
+    Only a rater row that is theirs (``selectors.raters_of_person``), not yet answered,
+    in a cycle that takes answers. The previous link stops working, as with a reminder;
+    the draft is kept (answers belong to the rater, not the link). The new link reached
+    its owner, so it counts as delivered: no "sending" or "failed" is left on the
+    requester's page. Audited (who, which rater row, never the link).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            selectors.raters_of_person(person=person)
+            .select_for_update()
+            .select_related("request__cycle")
+            .filter(pk=rater_id)
+            .first()
+        )
+        if locked is None:
+            raise DomainError("No such survey of yours.", code="not_found")
+        if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
+            raise DomainError(
+                f"This survey is {locked.get_status_display().lower()}: there is nothing "
+                "left to answer.",
+                code="conflict",
+            )
+        if not selectors.cycle_accepts_answers(cycle=locked.request.cycle, now=now):
+            raise DomainError(
+                "This survey is closed: answers are no longer accepted.", code="conflict"
+            )
+        token = _issue_token(locked, now=now)
+        locked.invitation_sent_hash = locked.token_hash
+        locked.delivery_failed_at, locked.delivery_error = None, ""
+        locked.save(
+            update_fields=[
+                "token_hash",
+                "token_issued_at",
+                "invitation_sent_hash",
+                "delivery_failed_at",
+                "delivery_error",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="survey.link_issued",
+            target=locked,
+            detail={"via": "surveys to answer"},
+        )
+    return token
+
+
 def invitation_mark_sent(*, rater_id: int, token: str, send, reminder: bool = False) -> bool:
     """Call ``send(rater)`` once per token: not for a replaced token, not twice for the same one.
 
@@ -1013,10 +1075,18 @@ def _reminder_claim(rater_id: int, *, now: datetime.datetime, sent: bool) -> str
     fields = {"token_hash": digest, "token_issued_at": now, "last_reminded_at": now}
     if sent:
         fields["invitation_sent_hash"] = digest
+    # The row lock first, to know which link this claim replaces: a concurrent claim waits
+    # here, then finds last_reminded_at fresh in the UPDATE below and claims nothing.
+    old_hash = (
+        Rater.objects.select_for_update().filter(pk=rater_id).values_list("token_hash", flat=True)
+    ).first()
     claimed = Rater.objects.filter(selectors.reminder_claimable(now=now), pk=rater_id).update(
         **fields
     )
-    return token if claimed else None
+    if not claimed:
+        return None
+    _supersede(rater_id, old_hash, now=now)
+    return token
 
 
 def _reminder_refusal(rater: Rater) -> str:

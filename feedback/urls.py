@@ -24,4 +24,6 @@ urlpatterns = [
         name="cycle_participants",
     ),
     path("cycles/<int:pk>/review/", views_cycles.cycle_review, name="cycle_review"),
+    path("surveys/", views.surveys_mine, name="surveys_mine"),
+    path("surveys/<int:rater_id>/open/", views.survey_open, name="survey_open"),
 ]

@@ -1,17 +1,20 @@
 """The survey page at /s/<token>/: server-rendered, no login, the same services as the API."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.selectors import person_for_user
 from core.errors import DomainError
 from core.validation import int_strict
 from feedback import selectors, services, throttle
-from feedback.models import Rater
-from feedback.vocabulary import ANONYMOUS, BEHAVIOUR_LABELS, GROUP_WORDS, Relationship
+from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_GROUP, Rater
+from feedback.vocabulary import ANONYMOUS, BEHAVIOUR_LABELS, Relationship
 
 
 class _SlowedDown(Exception):
@@ -21,10 +24,17 @@ class _SlowedDown(Exception):
         self.retry_after = retry_after
 
 
+class _Replaced(Exception):
+    """View-internal signal: the link was real once, and a newer one replaced it."""
+
+
 def _rater_or_404(request, token: str) -> Rater:
     try:
         return selectors.rater_for_token(token=token)
     except DomainError as exc:
+        # A replaced link is not a guess: it says so, and costs the client nothing.
+        if selectors.token_superseded(token=token):
+            raise _Replaced from None
         retry_after = throttle.guessing_record_miss(request)
         if retry_after is not None:
             raise _SlowedDown(retry_after) from None
@@ -70,11 +80,15 @@ def _state(rater: Rater, survey: dict) -> str:
     return "form"
 
 
-def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
+def _context(rater: Rater, *, answers=None, missing=(), errors=None, show_unanswered=False) -> dict:
     survey = selectors.survey_for_rater(rater=rater, now=timezone.now())
     if answers is None:
         answers = survey["answers"]
     ratings = {str(k): v for k, v in answers["ratings"].items()}
+    if show_unanswered and survey["accepts_answers"]:
+        # After a submit that found gaps (POST, then redirect here): the saved draft says
+        # which statements still need an answer.
+        missing = {item["id"] for item in survey["items"] if str(item["id"]) not in ratings}
     comments = {str(k): v for k, v in answers["comments"].items()}
     groups: dict[str, dict] = {}
     for number, item in enumerate(survey["items"], start=1):
@@ -110,12 +124,16 @@ def _context(rater: Rater, *, answers=None, missing=(), errors=None) -> dict:
         "is_self": rater.relationship == Relationship.SELF,
         "is_boss": rater.relationship == Relationship.BOSS,
         "is_anonymous": rater.relationship in ANONYMOUS,
-        "group_name": GROUP_WORDS.get(rater.relationship, ("", ""))[1],
+        "as_phrase": RELATIONSHIP_AS[rater.relationship],
+        "group_name": RELATIONSHIP_GROUP.get(rater.relationship, ""),
         "k": cycle.min_anonymous_raters,
         "groups": list(groups.values()),
         "questions": questions,
         "scale": [p for p in survey["scale"] if p["value"] is not None],
         "missing_count": len(missing),
+        # "12 of 30 answered": a rating or "can't say" counts, as it does for submitting.
+        "answered_count": sum(1 for item in survey["items"] if str(item["id"]) in ratings),
+        "item_count": len(survey["items"]),
     }
 
 
@@ -126,12 +144,19 @@ def survey(request, token):
         return _survey(request, token)
     except _SlowedDown as exc:
         return _slowed_down_page(request, exc.retry_after)
+    except _Replaced:
+        # 410 Gone: this link will never work again. The page names nobody and no cycle:
+        # whoever holds an old link learns only that a newer one exists.
+        return render(request, "feedback/link_replaced.html", status=410)
 
 
 def _survey(request, token):
     rater = _rater_or_404(request, token)
     if request.method == "GET":
-        return render(request, "feedback/survey.html", _context(rater))
+        context = _context(rater, show_unanswered="unanswered" in request.GET)
+        if context["missing_count"]:
+            context["error"] = "Some statements are still unanswered."
+        return render(request, "feedback/survey.html", context)
 
     action = request.POST.get("action")
     ratings, comments = _answers_from_form(request.POST)
@@ -146,6 +171,10 @@ def _survey(request, token):
     except DomainError as exc:
         rater = _rater_or_404(request, token)
         missing = set(exc.unanswered) if isinstance(exc, services.SurveyIncomplete) else set()
+        if missing and action == "submit":
+            # The draft was saved before the submit found gaps: POST, redirect, GET, so a
+            # refresh shows the same list instead of asking to send the form again.
+            return redirect(f"{reverse('survey', kwargs={'token': token})}?unanswered#problem")
         # Keep what the person typed on the page, even where it was not saved.
         answers = None
         if exc.code == "invalid" and not missing:
@@ -156,4 +185,36 @@ def _survey(request, token):
     messages.success(
         request, "Draft saved. You can close this page and come back with the same link."
     )
+    return redirect("survey", token=token)
+
+
+@login_required
+@require_GET
+def surveys_mine(request):
+    """ "Surveys to answer": every survey the signed-in person was invited to."""
+    person = person_for_user(request.user)
+    surveys = (
+        [] if person is None else selectors.surveys_to_answer(person=person, now=timezone.now())
+    )
+    return render(request, "feedback/surveys_mine.html", {"surveys": surveys})
+
+
+@never_cache
+@login_required
+@require_POST
+def survey_open(request, rater_id: int):
+    """Open one of my surveys with a fresh link (the one in the email stops working).
+    POST only: issuing a link replaces the old one, which a prefetching GET must not do."""
+    person = person_for_user(request.user)
+    if person is None:
+        raise Http404
+    try:
+        token = services.rater_link_issue_for_person(
+            rater_id=rater_id, person=person, actor=request.user
+        )
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        messages.error(request, exc.detail)
+        return redirect("surveys_mine")
     return redirect("survey", token=token)

@@ -139,3 +139,29 @@ VOICE_COMMENT_LABELS: dict[str, tuple[str, str]] = {
 }
 # A chart's label column holds 20 characters with the n.
 CHART_SHORT_LABELS: dict[str, str] = {OTHER: "Outside team"}
+
+
+# How a rater's role reads in a sentence, the same on the survey page, in its emails and
+# on the "Surveys to answer" list: "you were asked as <as_phrase>", "averages of the
+# <group>' ratings". The slugs and the short labels stay what the API and the files say;
+# these are only the words a person reads.
+RELATIONSHIP_AS: dict[str, str] = {
+    SELF: "yourself",
+    BOSS: "their boss",
+    PEER: "their peer",
+    DIRECT_REPORT: "someone who reports to them",
+    OTHER: "someone they work with outside their team",
+}
+# The same roles told to the subject themself (an approval email about their own feedback).
+RELATIONSHIP_AS_TO_SUBJECT: dict[str, str] = {
+    SELF: "yourself",
+    BOSS: "your boss",
+    PEER: "your peer",
+    DIRECT_REPORT: "someone who reports to you",
+    OTHER: "someone you work with outside your team",
+}
+RELATIONSHIP_GROUP: dict[str, str] = {
+    PEER: "peers",
+    DIRECT_REPORT: "people who report to them",
+    OTHER: "people they work with outside their team",
+}

@@ -512,6 +512,7 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "cycle_participants": [{"pk": world.ids["drafts"][0]}, {"pk": world.ids["cycles"][0]}],
         "cycle_review": [{"pk": world.ids["drafts"][0]}],
         "reports_cycle_remind": [{"pk": world.ids["cycles"][0]}],
+        "survey_open": [{"rater_id": world.rater_id}, {"rater_id": 999999}],
     }
 
 

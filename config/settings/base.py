@@ -17,7 +17,9 @@ DEBUG = env.bool("DEBUG", default=False)
 # None here: each environment module decides whether a default is acceptable.
 SECRET_KEY = env("SECRET_KEY", default=None)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The base of every link in emails. Unset, it follows PORT (`make run PORT=8001` passes
+# it), so the links printed and emailed by a development server on another port work.
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 
 # Unset DATABASE_URL means the embedded default: a SQLite file in the checkout.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -34,6 +36,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
+    # First of all apps with commands: its runserver (staticfiles' own, plus printing the
+    # demo logins once the server is up) must win over staticfiles' runserver.
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,7 +53,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_ratelimit",
-    "core",
     "accounts",
     "feedback",
     "reports",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A refused form gets the site's own page with what to do (core.views.csrf_failure).
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -19,6 +19,18 @@
     if (error) error.remove();
   });
 
+  // "12 of 30 answered", counted from the page as ratings are chosen (the server writes
+  // the same count into the page, so it is right without JavaScript too).
+  var answered = document.getElementById("answered-count");
+  function countAnswered() {
+    var names = {};
+    form.querySelectorAll("fieldset.item input[type=radio]:checked").forEach(function (radio) {
+      names[radio.name] = true;
+    });
+    answered.textContent = Object.keys(names).length;
+  }
+  form.addEventListener("change", countAnswered);
+
   // Autosave: every answer is saved a moment after it is given, so closing the tab
   // loses nothing; "Save draft" still works without JavaScript.
   function save() {

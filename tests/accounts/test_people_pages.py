@@ -71,3 +71,20 @@ def test_it_shows_a_manager_their_line_on_the_people_page(client):
     client.force_login(boss.user)
     content = client.get("/people/").content.decode()
     assert "Rae Report" in content and "Oz Other" not in content
+
+
+def test_it_shows_invited_until_the_person_has_signed_in_once(hr_client):
+    from django.test import Client
+
+    waiting = person_with_login(email="waiting@example.com", name="Wanda Waiting")
+    active = person_with_login(email="active@example.com", name="Andy Active")
+    Client().force_login(active.user)  # signs in once: Django records last_login
+    html = hr_client.get("/people/").content.decode()
+
+    def badge(name):
+        row = html.split(name, 1)[1].split("</tr>", 1)[0]
+        return row.split('class="badge', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+    assert badge("Wanda Waiting") == "invited"
+    assert badge("Andy Active") == "has login"
+    assert waiting.user.last_login is None

@@ -248,7 +248,9 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
 
     manager.get_by_role("link", name="Liam Chen").click()
     progress = manager.get_by_role("region", name="Answers so far")
-    expect(progress.get_by_role("row").filter(has_text="Outside the team")).to_contain_text("1 of 1")
+    expect(progress.get_by_role("row").filter(has_text="Outside the team")).to_contain_text(
+        "1 of 1"
+    )
     expect(progress).to_contain_text("Reminded today. Next reminder possible on")
     step(manager, "9-request-progress", axe_check, shots=shots)
     statuses = dict(request.raters.values_list("email", "status"))

@@ -26,7 +26,7 @@ def test_it_shows_who_it_is_about_and_what_they_will_see(client, launched):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Feedback for Dev Eloper" in html
-    assert "<strong>peer</strong>" in html
+    assert "You were asked as <strong>their peer</strong>" in html
     assert "Will not see:" in html and "your name next to anything" in html
     assert "only if at least 3 peers answered" in html
     assert html.count("<legend>") >= 5 + 30 + 1
@@ -79,8 +79,12 @@ def test_it_saves_a_draft_and_shows_it_again(client, launched):
 def test_it_refuses_submit_and_lists_the_unanswered_items(client, launched):
     url = f"/s/{launched['peer']}/"
     response = client.post(url, {"action": "submit", **all_answers(skip={3, 10})})
-    assert response.status_code == 400
-    html = response.content.decode()
+    # POST, redirect, GET: a refresh re-reads the list instead of re-sending the form.
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?unanswered#problem"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
     assert "2 statements are still unanswered" in html
     assert "4. Sets clear, measurable goals for the team" in html
     assert html.count('aria-invalid="true"') == 2
@@ -146,3 +150,38 @@ def test_it_needs_csrf_on_the_page_form(launched):
     client = Client(enforce_csrf_checks=True)
     response = client.post(f"/s/{launched['peer']}/", {"action": "save"})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_it_counts_the_answered_statements_without_javascript(client, launched):
+    url = f"/s/{launched['peer']}/"
+    assert (
+        '<strong id="answered-count">0</strong> of 30 answered' in client.get(url).content.decode()
+    )
+    first, second, third = item_ids()[:3]
+    client.post(
+        url,
+        {
+            "action": "save",
+            f"rating_{first}": "4",
+            f"rating_{second}": "na",
+            f"rating_{third}": "1",
+        },
+    )
+    # "Can't say" is an answer, as it is for submitting.
+    assert (
+        '<strong id="answered-count">3</strong> of 30 answered' in client.get(url).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_a_closed_survey_shows_when_it_closed_and_no_date_to_answer_by(
+    client, launched, open_cycle
+):
+    url = f"/s/{launched['peer']}/"
+    assert "Answer by" in client.get(url).content.decode()
+    services.cycle_close(cycle=open_cycle)
+    html = client.get(url).content.decode()
+    assert "Answer by" not in html
+    open_cycle.refresh_from_db()
+    assert f"closed on {open_cycle.closed_at:%-d %B %Y}" in html

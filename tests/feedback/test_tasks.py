@@ -59,7 +59,9 @@ def test_it_emails_each_rater_once_with_subject_deadline_and_link(
     own = by_to["dev@example.com"]
     assert own.subject.startswith("Your own view")
     assert "Your own view" in own.body and "Your own view" in own.alternatives[0][0]
-    assert "Your answers are shown to Dev Eloper as the boss" in by_to["lead@example.com"].body
+    assert (
+        "shown to Dev Eloper as their boss's view, with your name" in by_to["lead@example.com"].body
+    )
 
 
 @pytest.mark.django_db

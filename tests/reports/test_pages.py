@@ -220,3 +220,19 @@ def test_the_hr_heatmap_of_a_closed_cycle_is_a_read_and_is_shown_only_when_asked
     assert "Sam" in html and "heatmap" in html
     cycle.refresh_from_db()
     assert cycle.results_read_at is not None
+
+
+def test_hr_sees_when_a_released_cycle_closed_never_a_future_closing_date(client, org, released):
+    import datetime
+
+    from django.utils import timezone
+
+    closed = timezone.now() - datetime.timedelta(days=3)
+    cycle = released.cycle
+    Cycle.objects.filter(pk=cycle.pk).update(closed_at=closed, released_at=timezone.now())
+    cycle.refresh_from_db()
+    assert cycle.closes_at > timezone.now()  # HR closed it before its planned date
+    html = page(client, org["hr"], "/reports/hr/").content.decode()
+    card = html.split(f"<h3>{cycle.name}", 1)[1].split("</article>", 1)[0]
+    assert f"Closed on {closed:%-d %b %Y}, released on" in card
+    assert "Closes" not in card
