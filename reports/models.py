@@ -39,6 +39,28 @@ class GapAnalysis(models.Model):
         return f"gap analysis of request {self.request_id}"
 
 
+class RecomputeMark(models.Model):
+    """A subject's result queued for a recompute after a submission (coalescing).
+
+    Written by the first submission of a burst, inside its transaction, and deleted when
+    the recompute starts: the rest of the burst finds it and queues nothing more
+    (``reports.services.gap_analysis_mark``). Its own narrow table, owned by results:
+    one primary-key upsert on the survey's hot path, and feedback's rows stay feedback's.
+    """
+
+    request = models.OneToOneField(
+        FeedbackRequest, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        # Named here because reports.sql writes it with a plain upsert.
+        db_table = "reports_recompute_mark"
+
+    def __str__(self):
+        return f"recompute of request {self.request_id} queued at {self.queued_at}"
+
+
 class SubjectScore(models.Model):
     """One subject's ``others`` pole score per behaviour, kept narrow so team and
     organisation figures (means, percentiles) are computed in SQL."""

@@ -17,10 +17,10 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.errors import DomainError
 from feedback.models import Cycle, FeedbackRequest
-from reports import selectors, sql
+from reports import selectors, sql, tasks
 from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
-from reports.models import GapAnalysis
+from reports.models import GapAnalysis, RecomputeMark
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
     ids = _lock_requests(FeedbackRequest.objects.filter(id__in=list(request_ids)))
     if ids:
         # Cleared before reading: a submission committed from now on marks and queues again.
-        FeedbackRequest.objects.filter(id__in=ids, recompute_queued_at__isnull=False).update(
-            recompute_queued_at=None
-        )
+        RecomputeMark.objects.filter(request_id__in=ids).delete()
         sql.recompute(now=timezone.now(), request_ids=ids)
     return len(ids)
 
@@ -77,9 +75,7 @@ def cycle_recompute(*, cycle_id: int) -> int:
     """Recompute every request of a cycle in one pass inside the database."""
     ids = _lock_requests(FeedbackRequest.objects.filter(cycle_id=cycle_id))
     if ids:
-        FeedbackRequest.objects.filter(cycle_id=cycle_id, recompute_queued_at__isnull=False).update(
-            recompute_queued_at=None
-        )
+        RecomputeMark.objects.filter(request__cycle_id=cycle_id).delete()
         sql.recompute(now=timezone.now(), cycle_id=cycle_id)
     return len(ids)
 
@@ -157,18 +153,14 @@ def gap_analysis_documents(*, request_ids: Sequence[int]) -> dict[int, dict]:
 def gap_analysis_mark(*, request_id: int, now: datetime.datetime) -> bool:
     """Mark one subject's result for a recompute; False if a recent mark already stands.
 
-    Called inside the submission's transaction, so the mark and the answer commit
-    together; the caller queues the task (``gap_analysis_queue``) after the commit, and
-    only when this returns True: a burst of submissions queues one recompute. The
-    recompute clears the mark when it starts; a mark older than a few coalescing periods
-    (its task lost with the broker) no longer holds anyone back.
+    Called inside the submission's transaction (``reports.receivers``), so the mark and
+    the answer commit together; the task is queued (``gap_analysis_queue``) after the
+    commit, and only when this returns True: a burst of submissions queues one
+    recompute. The recompute clears the mark when it starts; a mark older than a few
+    coalescing periods (its task lost with the broker) no longer holds anyone back.
     """
     coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
-    return bool(
-        FeedbackRequest.objects.filter(pk=request_id)
-        .filter(Q(recompute_queued_at__isnull=True) | Q(recompute_queued_at__lt=now - coalesce))
-        .update(recompute_queued_at=now)
-    )
+    return sql.recompute_mark(request_id=request_id, now=now, older_than=now - coalesce)
 
 
 def gap_analysis_queue(*, request_id: int) -> None:
@@ -177,9 +169,7 @@ def gap_analysis_queue(*, request_id: int) -> None:
     If the broker is down the answer is already saved: the mark stays and the periodic
     sweep (``gap_analyses_sweep``) recomputes the stale result once the broker is back.
     """
-    from reports.tasks import recompute_request
-
-    _queue(recompute_request, request_id, countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS)
+    _queue(tasks.recompute_request, request_id, countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS)
 
 
 def _queue(task, *args, countdown: float | None = None) -> bool:
@@ -195,15 +185,11 @@ def _queue(task, *args, countdown: float | None = None) -> bool:
 
 
 def cycle_recompute_schedule(*, cycle_id: int) -> None:
-    from reports.tasks import recompute_cycle
-
-    _queue(recompute_cycle, cycle_id)
+    _queue(tasks.recompute_cycle, cycle_id)
 
 
 def cycle_results_freeze_schedule(*, cycle_id: int) -> None:
-    from reports.tasks import freeze_cycle
-
-    _queue(freeze_cycle, cycle_id)
+    _queue(tasks.freeze_cycle, cycle_id)
 
 
 def gap_analyses_sweep() -> int:
@@ -605,9 +591,7 @@ def export_open(*, export, user):
 
 def _export_queue(export_id: int) -> None:
     from reports.models import Export
-    from reports.tasks import build_export
-
-    if not _queue(build_export, export_id):
+    if not _queue(tasks.build_export, export_id):
         Export.objects.filter(pk=export_id).update(
             status=Export.Status.FAILED,
             error="The export could not be started (the task queue is down): ask again.",
@@ -857,7 +841,6 @@ def _bundle_start(export) -> None:
     import os
 
     from reports.models import Export
-    from reports.tasks import build_bundle_part
 
     ids = _scope_request_ids(export)
     size = max(1, settings.EXPORT_BUNDLE_PART_SIZE)
@@ -865,7 +848,7 @@ def _bundle_start(export) -> None:
     os.makedirs(_parts_dir(export.id), exist_ok=True)
     Export.objects.filter(pk=export.pk).update(items_total=len(ids), items_done=0, progress=1)
     for index, part in enumerate(parts):
-        build_bundle_part.delay(export.id, index, len(parts), part)
+        tasks.build_bundle_part.delay(export.id, index, len(parts), part)
 
 
 def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Sequence[int]) -> str:
