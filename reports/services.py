@@ -591,6 +591,7 @@ def export_open(*, export, user):
 
 def _export_queue(export_id: int) -> None:
     from reports.models import Export
+
     if not _queue(tasks.build_export, export_id):
         Export.objects.filter(pk=export_id).update(
             status=Export.Status.FAILED,

@@ -37,9 +37,7 @@ def test_it_recomputes_a_subject_after_a_submission(celery_worker, wait_for, set
     request = new_request(cycle)
     _, token = invited(request, "boss")
     submit(cycle, token, value=2)
-    analysis = wait_for(
-        lambda: GapAnalysis.objects.filter(request=request, submitted_count=1).first()
-    )
+    wait_for(lambda: GapAnalysis.objects.filter(request=request, submitted_count=1).first())
     data = gap_analysis_documents(request_ids=[request.id])[request.id]
     assert data["items"][0]["scores"]["boss"] == {"mean": 2.0, "n": 1, "sd": None}
     assert not RecomputeMark.objects.filter(request=request).exists()  # cleared by the recompute
