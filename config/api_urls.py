@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import AuthTokenView, MyExportView, PersonViewSet
+from accounts.api import AuthTokenView, PersonViewSet
 from feedback.api import (
     ApprovalListView,
     CycleViewSet,
@@ -12,6 +12,7 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
+from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
 from reports.api import ExportDownloadView, ExportViewSet, RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
@@ -30,5 +31,14 @@ urlpatterns = [
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
     path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
+    # Privacy acts on people and cycles; its views live in the privacy app (the top layer),
+    # so the people and cycles endpoints never import it. Names as the router gave them.
+    path("people/<int:pk>/export/", PersonExportView.as_view(), name="person-export"),
+    path("people/<int:pk>/erase/", PersonEraseView.as_view(), name="person-erase"),
+    path(
+        "cycles/<int:pk>/purge-answers/",
+        CycleAnswersPurgeView.as_view(),
+        name="cycle-purge-answers",
+    ),
     *router.urls,
 ]

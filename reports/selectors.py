@@ -100,7 +100,7 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
     from accounts.selectors import person_for_user, person_line, user_is_hr
 
     # An erased subject's report is gone for everyone; only their anonymous share of
-    # released team figures remains (accounts.privacy.person_erase).
+    # released team figures remains (privacy.services.person_erase).
     requests = FeedbackRequest.objects.select_related("cycle", "subject").filter(
         subject__erased_at__isnull=True
     )

@@ -258,7 +258,7 @@ def cycle_results_freeze(*, cycle_id: int) -> int:
 
 
 # --- Erasure (issue 11) -------------------------------------------------------------------
-# Called by accounts.privacy.person_erase inside its transaction.
+# Called by privacy.services.person_erase inside its transaction.
 
 
 def subject_results_erase(*, request_ids: Sequence[int]) -> None:
