@@ -8,12 +8,13 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 
-from accounts.models import Person
-from accounts.selectors import person_for_user, person_line, user_is_hr
+from accounts.models import HR_GROUP_NAME, Person
+from accounts.selectors import person_for_user, person_has_reports, person_line, user_is_hr
 from core.errors import DomainError
 from feedback.models import (
     ANONYMOUS_RELATIONSHIPS,
@@ -318,8 +319,6 @@ def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle
     reports. Anyone else: none. A draft, and a closed cycle until HR releases it, are HR's
     alone; to anyone else they do not exist, so no state error (409) confirms them.
     """
-    from accounts.selectors import person_has_reports
-
     if user_is_hr(user):
         return Cycle.objects.all()
     person = person_for_user(user)
@@ -435,10 +434,6 @@ def approvers_of(*, request: FeedbackRequest, rater: Rater) -> list[tuple[str, b
     HR users (superusers have every HR right) and the subject if they have a login, less the
     nominator and the requester. One query for HR, none more for the subject.
     """
-    from django.contrib.auth import get_user_model
-
-    from accounts.models import HR_GROUP_NAME
-
     excluded = {rater.nominated_by_id, request.requested_by_id} - {None}
     hr_users = (
         get_user_model()
