@@ -33,7 +33,7 @@ MAX_LENGTHS = {
     "manager_email": Person._meta.get_field("email").max_length,
 }
 # Apps whose models HR manages through the admin.
-HR_APPS = ("accounts", "feedback", "reports")
+HR_APPS = ("accounts", "feedback", "reports", "exports")
 
 
 def hr_group_ensure() -> Group:

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, PersonViewSet
+from exports.api import ExportDownloadView, ExportViewSet
 from feedback.api import (
     ApprovalListView,
     CycleViewSet,
@@ -13,7 +14,7 @@ from feedback.api import (
     SurveyView,
 )
 from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
-from reports.api import ExportDownloadView, ExportViewSet, RequestResultsView, TeamReportView
+from reports.api import RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("feedback.urls")),
     path("", include("reports.urls")),
     path("", include("accounts.urls")),
+    path("", include("exports.urls")),
     path("", include("privacy.urls")),
 ]
 

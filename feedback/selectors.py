@@ -310,6 +310,14 @@ def cycles_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cyc
     return Cycle.objects.none()
 
 
+def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
+    """The requests shown as rows (heatmaps, team report pages, files): all but erased
+    subjects, whose frozen share of a released cycle's team figures stays in the means,
+    subject counts and response rates computed over every request of the scope. Here,
+    below results and exports, because both list rows by it."""
+    return requests.filter(subject__erased_at__isnull=True)
+
+
 def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle]:
     """The cycles a user may name by id where a manager acts: requesting feedback, team
     reports and exports.

@@ -34,6 +34,7 @@ from accounts.models import Person, PersonExportLink
 from core.audit import audit_record
 from core.errors import DomainError
 from core.models import AuditEvent
+from exports import services as exports_services
 from feedback.models import Comment, Cycle, FeedbackRequest, Rater, Rating
 from privacy import tasks
 from reports import services as reports_services
@@ -249,7 +250,7 @@ def person_erase(*, person: Person, actor=None) -> None:
     )
     Comment.objects.filter(rater__in=their_raters).delete()
     reports_services.comments_erase(comments=removed)
-    reports_services.exports_erase(cycle_ids=sorted(touched_cycles), line_of_id=person.pk)
+    exports_services.exports_erase(cycle_ids=sorted(touched_cycles), line_of_id=person.pk)
 
     # Feedback about them.
     released = list(

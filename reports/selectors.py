@@ -188,13 +188,6 @@ def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[F
     return requests.order_by("subject__name", "id")
 
 
-def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
-    """The requests shown as rows (heatmaps, team report pages, files): all but erased
-    subjects, whose frozen share of a released cycle's team figures stays in the means,
-    subject counts and response rates computed over every request of the scope."""
-    return requests.filter(subject__erased_at__isnull=True)
-
-
 def _empty_behaviours() -> dict[str, dict[str, None]]:
     return {b: dict.fromkeys(POLE_NAMES) for b in BEHAVIOURS}
 
@@ -413,41 +406,6 @@ def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]
             }
         )
     return rates
-
-
-# --- Exports ------------------------------------------------------------------------
-
-
-def exports_visible_to(*, user) -> QuerySet:
-    """HR sees every export still kept; anyone else the exports they started."""
-    from django.utils import timezone
-
-    from accounts.selectors import user_is_hr
-    from reports.models import Export
-
-    exports = Export.objects.filter(expires_at__gt=timezone.now()).select_related(
-        "cycle", "team", "request__subject"
-    )
-    if user_is_hr(user):
-        return exports
-    if not user.is_authenticated:
-        return exports.none()
-    return exports.filter(requested_by=user)
-
-
-def requests_in_reach(
-    *, cycle_id: int, team_id: int | None = None, line_of_id: int | None = None
-) -> QuerySet[FeedbackRequest]:
-    """The requests a team or bundle export covers: a cycle, optionally one team, and for a
-    manager only the people in their line (at any depth)."""
-    from accounts.selectors import person_line
-
-    requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
-    if team_id is not None:
-        requests = requests.filter(subject__team_id=team_id)
-    if line_of_id is not None:
-        requests = requests.filter(subject__in=person_line(manager_id=line_of_id).values("id"))
-    return requests
 
 
 def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:

@@ -21,5 +21,4 @@ urlpatterns = [
     path(
         "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
     ),
-    path("reports/exports/", views.exports_page, name="exports"),
 ]

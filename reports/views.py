@@ -1,4 +1,4 @@
-"""Dashboards: the subject's report, the manager's page, HR's page and the exports page.
+"""Dashboards: the subject's report, the manager's page and HR's page.
 
 Thin: the same selectors and services as the API decide who sees what, and anything out
 of the reader's reach is a 404, as in the API.
@@ -19,15 +19,13 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Team
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
-from core.validation import int_strict, query_int, text_problem
+from core.validation import query_int
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Relationship
 from reports import charts, presentation, selectors, services
-from reports.models import Export
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
 
@@ -126,7 +124,7 @@ def _team_view(*, user, cycle: Cycle | None, page_number) -> dict | None:
     )
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     # Rows are listed subjects; the means cover every request (erased subjects' share too).
-    listed = selectors.requests_listed(requests)
+    listed = feedback_selectors.requests_listed(requests)
     page = Paginator(listed.values_list("id", flat=True), 50).get_page(page_number)
     subjects = selectors.team_report_subjects(cycle_id=cycle.id, requests=list(page))
     for subject in subjects:
@@ -174,7 +172,7 @@ def manager_dashboard(request):
             outlook.get(feedback_request.id, services.NOTHING_TO_REMIND), now=now
         )
         feedback_request.failed_raters = failed[feedback_request.id]
-    released = selectors.requests_listed(
+    released = feedback_selectors.requests_listed(
         followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
     )
     # Released cycles are in every manager's reach (feedback.selectors.cycles_in_reach).
@@ -347,43 +345,4 @@ def cycle_action(request, pk: int, action: str):
         request,
         "reports/cycle_confirm.html",
         {"cycle": cycle, "action": action, "label": label, "consequence": consequence},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def exports_page(request):
-    if request.method == "POST":
-        team = request.POST.get("team", "").strip()
-        try:
-            if text_problem(team, max_length=Team._meta.get_field("name").max_length):
-                raise ValueError("team")
-            services.export_create(
-                user=request.user,
-                kind=request.POST.get("kind", ""),
-                cycle_id=int_strict(request.POST.get("cycle") or "0"),
-                team=team or None,
-                request_id=int_strict(request.POST["request"])
-                if request.POST.get("request")
-                else None,
-            )
-        except (DomainError, ValueError) as error:
-            text = " ".join(error.messages()) if isinstance(error, DomainError) else "Bad input."
-            messages.error(request, text)
-        else:
-            messages.success(request, "Your file is being built: it appears below when ready.")
-        return redirect("exports")
-    # Only cycles the reader could export: HR's closed and released ones, a manager's
-    # released ones, nobody else's (their names are not for everyone).
-    cycles = feedback_selectors.cycles_in_reach(user=request.user).filter(
-        status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED]
-    )
-    return render(
-        request,
-        "reports/exports.html",
-        {
-            "exports": selectors.exports_visible_to(user=request.user)[:50],
-            "kinds": Export.Kind.choices,
-            "cycles": cycles,
-        },
     )

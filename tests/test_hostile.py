@@ -170,9 +170,9 @@ class World:
 
 
 def build_world() -> World:
+    from exports.models import Export
     from feedback import services as feedback_services
     from feedback.models import Cycle, Framework, Rater
-    from reports.models import Export
     from reports.services import cycle_recompute, results_read
     from tests.feedback.conftest import tokens_from_outbox
     from tests.reports.builders import new_request, open_cycle, questionnaire, respond

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "feedback",
     "reports",
+    "exports",
     "privacy",
     "demo",
 ]

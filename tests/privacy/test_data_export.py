@@ -231,5 +231,6 @@ def test_it_runs_link_emails_queued_under_the_task_name_they_had_in_accounts():
     # A message queued before the move to the privacy app names the old task path.
     from config.celery_app import app
 
+    app.loader.import_default_modules()  # what a worker does when it starts
     task = app.tasks["accounts.tasks.send_person_export_link"]
     assert task.run.__module__ == "privacy.tasks"

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from reports.models import Export
-from tests.reports.export_fixtures import build_closed_cycle, build_organisation
+from exports.models import Export
+from tests.exports.export_fixtures import build_closed_cycle, build_organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
