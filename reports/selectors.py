@@ -6,6 +6,7 @@ ratings themselves is in reports.sql.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
@@ -25,9 +26,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, CumeDist
 
+from accounts.models import Team
+from accounts.selectors import person_for_user, person_line, user_is_hr
+from core.errors import DomainError, not_found
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.selectors import cycles_in_reach
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, ResponseCount, SubjectScore
+from reports.sql import GROUPS
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -97,8 +103,6 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
 
     Whether the cycle's state lets them read it yet is the results service's rule.
     """
-    from accounts.selectors import person_for_user, person_line, user_is_hr
-
     # An erased subject's report is gone for everyone; only their anonymous share of
     # released team figures remains (privacy.services.person_erase).
     requests = FeedbackRequest.objects.select_related("cycle", "subject").filter(
@@ -158,9 +162,6 @@ def team_report_cycle_in_reach(*, user, cycle_id: int):
     """The cycle a team report is asked about, if it is in the reader's reach
     (``feedback.selectors.cycles_in_reach``); not found otherwise. The reading rules
     themselves (closed, released) are ``reports.services.cycle_results_opened``'s."""
-    from core.errors import not_found
-    from feedback.selectors import cycles_in_reach
-
     cycle = cycles_in_reach(user=user).filter(pk=cycle_id).first()
     if cycle is None:
         raise not_found()
@@ -171,10 +172,6 @@ def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[F
     """The requests a team report covers: the cycle's, within the user's line unless HR,
     within the team when one is named. An unknown team name is a 400, not an empty
     report, so a typo is not mistaken for a team without results."""
-    from accounts.models import Team
-    from accounts.selectors import person_for_user, person_line, user_is_hr
-    from core.errors import DomainError
-
     requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
     if not user_is_hr(user):
         person = person_for_user(user)
@@ -339,8 +336,6 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
 
 def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
     """The requests on a manager's page: those they made, and those about their line."""
-    from accounts.selectors import person_for_user, person_line
-
     if not user.is_authenticated:
         return FeedbackRequest.objects.none()
     condition = Q(requested_by=user)
@@ -423,10 +418,6 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
     """request id -> item id -> the exact ``others`` mean, from the stored cells (frozen
     with the document once released), so a team mean of items is computed from exact
     values and rounded once, not averaged from rounded figures."""
-    import json
-
-    from reports.sql import GROUPS
-
     start = 3 * GROUPS.index("others")
     means: dict[int, dict[int, Fraction]] = {}
     for request_id, raw in GapAnalysis.objects.filter(
