@@ -5,20 +5,17 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
-from accounts import privacy, selectors, services, throttle
+from accounts import selectors, services, throttle
 from accounts.filters import PersonFilter
 from accounts.permissions import IsHR
 from accounts.serializers import (
-    ExportRequestedSerializer,
     ImportResultSerializer,
     ImportUploadSerializer,
-    MyExportStatusSerializer,
     PersonSerializer,
 )
 from core.api import ERROR_RESPONSES, ErrorSerializer
@@ -71,47 +68,6 @@ class PersonViewSet(
         person = services.person_update(person=person, **self._fields(serializer.validated_data))
         return Response(self.get_serializer(person).data)
 
-    def _person_for_hr(self):
-        person = self.get_object()
-        if not selectors.user_is_hr(self.request.user):
-            raise PermissionDenied(IsHR.message)
-        return person
-
-    @extend_schema(
-        methods=["POST", "GET"],
-        request=None,
-        responses={202: ExportRequestedSerializer, **ERROR_RESPONSES, 409: ErrorSerializer},
-        description="Email this person a personal link to everything the platform holds "
-        "about them (profile, login, feedback about them with released results, surveys "
-        "they were asked to answer with their own answers, actions they took). HR only. "
-        "The answer is a statement, never the data: the file holds the person's answers "
-        "about colleagues, so only the person can download it, through the link. GET is "
-        "kept for clients of the former JSON download and does the same as POST.",
-    )
-    @action(detail=True, methods=["post", "get"])
-    def export(self, request, pk=None):
-        link = privacy.person_export_request(person=self._person_for_hr(), actor=request.user)
-        return Response(
-            {
-                "detail": "The person was emailed a personal link to download their data, "
-                "at the email address in the directory. HR does not receive the file.",
-                "expires_at": link.expires_at,
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-    @extend_schema(
-        request=None,
-        responses={204: None, **ERROR_RESPONSES, 409: ErrorSerializer},
-        description="Erase everything about this person: feedback about them is deleted, "
-        "their answers about others unlinked (their comments deleted), their login removed, "
-        "their record kept as an anonymous shell. HR only; final.",
-    )
-    @action(detail=True, methods=["post"])
-    def erase(self, request, pk=None):
-        privacy.person_erase(person=self._person_for_hr(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
     @extend_schema(responses={200: PersonSerializer(many=True), **ERROR_RESPONSES})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -132,54 +88,6 @@ class PersonViewSet(
         upload.is_valid(raise_exception=True)
         result = services.people_import(file=upload.validated_data["file"], actor=request.user)
         return Response(ImportResultSerializer(result).data)
-
-
-class MyExportView(APIView):
-    """The logged-in person's own data export, by emailed link."""
-
-    @extend_schema(
-        operation_id="me_export_status",
-        responses={200: MyExportStatusSerializer, 204: None, **ERROR_RESPONSES},
-        description="Your latest data export link still valid: when it was asked for, "
-        "emailed, and until when it works (204 when there is none).",
-    )
-    def get(self, request):
-        link = privacy.person_export_link_status(person=_own_person(request.user))
-        if link is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(
-            MyExportStatusSerializer(
-                {
-                    "requested_at": link.created_at,
-                    "expires_at": link.expires_at,
-                    "emailed_at": link.emailed_at,
-                }
-            ).data
-        )
-
-    @extend_schema(
-        operation_id="me_export_request",
-        request=None,
-        responses={202: ExportRequestedSerializer, **ERROR_RESPONSES, 409: ErrorSerializer},
-        description="Email yourself a personal link to everything the platform holds about "
-        "you. The link works `PERSON_EXPORT_LINK_DAYS` days; asking again replaces it.",
-    )
-    def post(self, request):
-        link = privacy.person_export_request(person=_own_person(request.user), actor=request.user)
-        return Response(
-            {
-                "detail": "We emailed you a personal link to download your data.",
-                "expires_at": link.expires_at,
-            },
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
-def _own_person(user):
-    person = selectors.person_for_user(user)
-    if person is None:
-        raise NotFound("Your login is not linked to anyone in the directory.")
-    return person
 
 
 class TokenSerializer(serializers.Serializer):

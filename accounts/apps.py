@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and teams"
 
     def ready(self):
+        # Imported here, as Django requires: services import models, which cannot be
+        # loaded before the app registry is ready.
         from accounts.services import hr_group_ensure
 
         # Permissions exist only after every app has migrated, so the HR group

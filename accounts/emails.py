@@ -6,7 +6,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 
 
@@ -42,9 +44,6 @@ def login_invitation_send(*, user_id: int) -> None:
 
 def person_export_link_send(*, link, token: str) -> None:
     """The person's own link to their data export, to their directory email only."""
-    from django.utils import timezone
-    from django.utils.formats import date_format
-
     person = link.person
     requested_by = link.requested_by
     context = {

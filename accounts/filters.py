@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 
 from accounts.models import Person
 
@@ -13,6 +14,4 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["team", "manager", "search"]
 
     def filter_search(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(Q(name__icontains=value) | Q(email__icontains=value))

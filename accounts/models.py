@@ -38,7 +38,7 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Set by erasure (accounts.privacy.person_erase): the record is an anonymous shell kept
+    # Set by erasure (privacy.services.person_erase): the record is an anonymous shell kept
     # for the org chart and for released team figures, never listed or read as a subject.
     erased_at = models.DateTimeField(null=True, blank=True)
 

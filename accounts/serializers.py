@@ -32,14 +32,3 @@ class ImportResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     rows = serializers.IntegerField()
-
-
-class ExportRequestedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    expires_at = serializers.DateTimeField()
-
-
-class MyExportStatusSerializer(serializers.Serializer):
-    requested_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
-    emailed_at = serializers.DateTimeField(allow_null=True)

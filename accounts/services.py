@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 
+from accounts import tasks
 from accounts.models import HR_GROUP_NAME, Person, Team
 from core.audit import audit_record
 from core.errors import DomainError
@@ -32,7 +33,7 @@ MAX_LENGTHS = {
     "manager_email": Person._meta.get_field("email").max_length,
 }
 # Apps whose models HR manages through the admin.
-HR_APPS = ("accounts", "feedback", "reports")
+HR_APPS = ("accounts", "feedback", "reports", "exports")
 
 
 def hr_group_ensure() -> Group:
@@ -411,8 +412,6 @@ def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Pe
 
     All or nothing: an unknown email refuses the whole request.
     """
-    from accounts.tasks import send_login_invitation
-
     wanted = [e.strip().lower() for e in emails if e.strip()]
     if not wanted:
         raise DomainError(
@@ -447,7 +446,7 @@ def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Pe
                 person.user = user
                 person.save(update_fields=["user", "updated_at"])
             user_id = user.id
-            transaction.on_commit(lambda uid=user_id: send_login_invitation.delay(uid))
+            transaction.on_commit(lambda uid=user_id: tasks.send_login_invitation.delay(uid))
             audit_record(actor=actor, action="login.invite", target=person, detail={"hr": hr})
             invited.append(person)
     return invited

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import math
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
 
 from core.clients import client_ip
 
@@ -60,9 +63,6 @@ def lockout_seconds_left(request, credentials: dict | None = None) -> int:
     Failures are forgotten AXES_COOLOFF_TIME after the last one of each counted row, so the
     newest failure of every count at the limit bounds the wait: never an early promise.
     """
-    from axes.handlers.proxy import AxesProxyHandler
-    from axes.helpers import get_cool_off, get_failure_limit
-
     cool_off = get_cool_off(request)
     now = timezone.now()
     handler = AxesProxyHandler.get_implementation()
@@ -114,8 +114,6 @@ def _reset_client(group, request) -> str:
 def password_reset_throttled(request) -> bool:
     """Count one reset request for its address and its client; True when either is past
     its limit (PASSWORD_RESET_RATE_PER_ADDRESS, PASSWORD_RESET_RATE_PER_CLIENT)."""
-    from django_ratelimit.core import is_ratelimited
-
     # The client first: a client past its own limit spends no address's allowance.
     if is_ratelimited(
         request,

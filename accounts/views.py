@@ -6,11 +6,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import privacy, selectors, services, throttle
+from accounts import selectors, services, throttle
 from accounts.forms import InviteLoginForm, PeopleImportForm
 from accounts.models import Person
 from core.errors import DomainError
@@ -30,38 +30,6 @@ def home(request):
         "is_manager": bool(person and selectors.person_has_reports(person_id=person.id)),
     }
     return render(request, "accounts/home.html", context)
-
-
-@login_required
-@require_POST
-def my_data_request(request):
-    person = selectors.person_for_user(request.user)
-    if person is None:
-        raise Http404
-    try:
-        privacy.person_export_request(person=person, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request,
-            f"We emailed {person.email} a personal link to download your data. "
-            f"It works for {settings.PERSON_EXPORT_LINK_DAYS} days.",
-        )
-    return redirect("home")
-
-
-def my_data_download(request, token: str):
-    """The person's own data as a JSON file; the emailed token is the credential."""
-    try:
-        person, export = privacy.person_export_download(token=token)
-    except DomainError as exc:
-        raise Http404 from exc
-    response = JsonResponse(export, json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="my-data-{person.pk}.json"'
-    # Personal data: never stored by a browser or proxy cache.
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

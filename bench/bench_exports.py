@@ -10,10 +10,10 @@ Builds SUBJECTS subjects in one team, each rated by self, boss, 4 peers and 3 di
 reports on the 30 items (generated inside PostgreSQL), closes the cycle and computes
 every result (setup, not timed). Then it times:
 
-- one individual PDF (``exports.individual_pdf``), warm, wall and CPU time; baseline:
+- one individual PDF (``exports.files.individual_pdf``), warm, wall and CPU time; baseline:
   WeasyPrint rendering a one-page HTML with a table and nothing else;
 - the team XLSX for every subject: collecting the figures (``services.team_report``) and
-  writing the workbook (``exports.team_xlsx``); baseline: openpyxl writing the same grid
+  writing the workbook (``exports.files.team_xlsx``); baseline: openpyxl writing the same grid
   of numbers with no styling, no heatmap, no chart;
 - the ZIP of BENCH_BUNDLE individual PDFs built by real Celery workers (a prefork worker
   started as a subprocess) with 1 and then 2 worker processes, from the API's service
@@ -57,9 +57,11 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Team  # noqa: E402
 from bench import org  # noqa: E402
+from exports import files as exports  # noqa: E402
+from exports import services  # noqa: E402
+from exports.models import Export  # noqa: E402
 from feedback.models import Cycle, FeedbackRequest  # noqa: E402
-from reports import exports, services  # noqa: E402
-from reports.models import Export  # noqa: E402
+from reports import services as reports_services  # noqa: E402
 
 SUBJECTS = int(os.environ.get("BENCH_SUBJECTS", "1000"))
 BUNDLE = int(os.environ.get("BENCH_BUNDLE", "100"))
@@ -180,7 +182,9 @@ def main():
         FeedbackRequest.objects.filter(cycle=cycle).order_by("id").values_list("id", flat=True)
     )
 
-    (document,) = services.export_documents(cycle=cycle, request_ids=request_ids[:1])
+    (document,) = reports_services.results_for_export(
+        cycle=cycle, request_ids=request_ids[:1]
+    ).documents
     exports.individual_pdf(document)  # warm: fonts, templates
     baseline_pdf()
     wall, cpu, pdf = timed(lambda: exports.individual_pdf(document), repeat=10)
@@ -204,7 +208,9 @@ def main():
     from accounts.models import Person
 
     Person.objects.filter(feedback_requests__id__in=request_ids[:BUNDLE]).update(team=bundle_team)
-    documents = services.export_documents(cycle=cycle, request_ids=request_ids[:BUNDLE])
+    documents = reports_services.results_for_export(
+        cycle=cycle, request_ids=request_ids[:BUNDLE]
+    ).documents
     print(f"ZIP of {BUNDLE} PDFs (parts of {os.environ['EXPORT_BUNDLE_PART_SIZE']}):")
     # BENCH_SERIAL=0 skips rendering every PDF once more in this process (minutes at
     # 1,000): the one-worker run is then the baseline of the two-worker run.

@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import AuthTokenView, MyExportView, PersonViewSet
+from accounts.api import AuthTokenView, PersonViewSet
+from exports.api import ExportDownloadView, ExportViewSet
 from feedback.api import (
     ApprovalListView,
     CycleViewSet,
@@ -12,7 +13,8 @@ from feedback.api import (
     SurveySubmitView,
     SurveyView,
 )
-from reports.api import ExportDownloadView, ExportViewSet, RequestResultsView, TeamReportView
+from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
+from reports.api import RequestResultsView, TeamReportView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -30,5 +32,14 @@ urlpatterns = [
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
     path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
+    # Privacy acts on people and cycles; its views live in the privacy app (the top layer),
+    # so the people and cycles endpoints never import it. Names as the router gave them.
+    path("people/<int:pk>/export/", PersonExportView.as_view(), name="person-export"),
+    path("people/<int:pk>/erase/", PersonEraseView.as_view(), name="person-erase"),
+    path(
+        "cycles/<int:pk>/purge-answers/",
+        CycleAnswersPurgeView.as_view(),
+        name="cycle-purge-answers",
+    ),
     *router.urls,
 ]

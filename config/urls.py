@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("feedback.urls")),
     path("", include("accounts.urls")),
+    path("", include("exports.urls")),
+    path("", include("privacy.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -1,6 +1,8 @@
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
@@ -45,8 +47,6 @@ def bad_request(request, exception=None):
     parameter that is not what the page reads (``core.validation.query_int`` raises
     BadRequest with a message for the reader), a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
     JSON in the API's error shape under /api/."""
-    from django.core.exceptions import BadRequest, RequestDataTooBig
-
     message = "This request could not be understood."
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
@@ -88,9 +88,6 @@ def server_error(request):
             {"detail": "Something went wrong on our side; it has been logged.", "errors": {}},
             status=500,
         )
-    from django.http import HttpResponseServerError
-    from django.template.loader import render_to_string
-
     return HttpResponseServerError(render_to_string("500.html"))
 
 

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from accounts.permissions import IsHR
 from accounts.selectors import people_visible_to, person_for_user, user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer
 from core.errors import DomainError
-from feedback import privacy, selectors, services, throttle
+from feedback import selectors, services, throttle
 from feedback.serializers import (
     ApprovalSerializer,
     CycleReopenSerializer,
@@ -33,11 +33,6 @@ WITH_CONFLICT = {**ERROR_RESPONSES, 409: ErrorSerializer}
 # Survey endpoints also answer 429 to a client that keeps trying unknown tokens.
 SURVEY_ERRORS = {**ERROR_RESPONSES, 429: ErrorSerializer}
 SURVEY_WITH_CONFLICT = {**WITH_CONFLICT, 429: ErrorSerializer}
-
-
-class PurgeResultSerializer(serializers.Serializer):
-    ratings = serializers.IntegerField()
-    comments = serializers.IntegerField()
 
 
 class CycleViewSet(
@@ -110,18 +105,6 @@ class CycleViewSet(
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         return self._transition(services.cycle_release)
-
-    @extend_schema(
-        request=None,
-        responses={200: PurgeResultSerializer, **WITH_CONFLICT},
-        description="Delete a released cycle's raw answers (ratings, comments, decline "
-        "reasons) once ANSWER_RETENTION_DAYS have passed since release. Its figures are "
-        "frozen first and stay readable. HR only.",
-    )
-    @action(detail=True, methods=["post"], url_path="purge-answers")
-    def purge_answers(self, request, pk=None):
-        counts = privacy.cycle_answers_purge(cycle=self.get_object(), actor=request.user)
-        return Response(PurgeResultSerializer(counts).data)
 
     @extend_schema(
         request=CycleReopenSerializer,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -70,8 +71,6 @@ def reminder_send(*, rater: Rater, token: str) -> None:
 
 def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater]) -> None:
     """Ask one approver (HR, or the subject) to approve or decline nominations."""
-    from django.urls import reverse
-
     page = reverse("reports_hr") if is_hr else reverse("reports_mine")
     nominators = sorted({r.nominated_by.get_username() for r in raters if r.nominated_by_id})
     context = {

@@ -139,10 +139,6 @@ class FeedbackRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     launched_at = models.DateTimeField(null=True, blank=True)
-    # Set by a submission that queued a recompute of this subject's result, cleared when the
-    # recompute starts: the rest of a burst finds it set and queues nothing. Kept on this
-    # row, which a submission has already read, so the mark adds no table to its work.
-    recompute_queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 
-from accounts.models import Person
-from accounts.selectors import person_for_user, person_line, user_is_hr
+from accounts.models import HR_GROUP_NAME, Person
+from accounts.selectors import person_for_user, person_has_reports, person_line, user_is_hr
 from core.errors import DomainError
 from feedback.models import (
     RELATIONSHIP_AS,
@@ -379,6 +380,14 @@ def cycles_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cyc
     return Cycle.objects.none()
 
 
+def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
+    """The requests shown as rows (heatmaps, team report pages, files): all but erased
+    subjects, whose frozen share of a released cycle's team figures stays in the means,
+    subject counts and response rates computed over every request of the scope. Here,
+    below results and exports, because both list rows by it."""
+    return requests.filter(subject__erased_at__isnull=True)
+
+
 def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle]:
     """The cycles a user may name by id where a manager acts: requesting feedback, team
     reports and exports.
@@ -388,8 +397,6 @@ def cycles_in_reach(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cycle
     reports. Anyone else: none. A draft, and a closed cycle until HR releases it, are HR's
     alone; to anyone else they do not exist, so no state error (409) confirms them.
     """
-    from accounts.selectors import person_has_reports
-
     if user_is_hr(user):
         return Cycle.objects.all()
     person = person_for_user(user)
@@ -517,10 +524,6 @@ def approvers_of(*, request: FeedbackRequest, rater: Rater) -> list[tuple[str, b
     HR users (superusers have every HR right) and the subject if they have a login, less the
     nominator and the requester. One query for HR, none more for the subject.
     """
-    from django.contrib.auth import get_user_model
-
-    from accounts.models import HR_GROUP_NAME
-
     excluded = {rater.nominated_by_id, request.requested_by_id} - {None}
     hr_users = (
         get_user_model()

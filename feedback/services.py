@@ -22,7 +22,7 @@ from accounts.services import email_clean
 from core.audit import audit_record
 from core.errors import DomainError
 from core.validation import int_strict, text_clean, text_problem
-from feedback import selectors
+from feedback import selectors, signals, tasks
 from feedback.models import (
     COMMENT_MAX_LENGTH,
     Comment,
@@ -266,17 +266,14 @@ def cycle_open(*, cycle: Cycle, actor=None) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, cycle: Cycle, actor=None) -> Cycle:
-    """open -> closed: no more answers. (Results are computed by the reports app.)"""
+    """open -> closed: no more answers. (Results listen to ``cycle_closed``.)"""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.OPEN:
         raise _refuse_transition(locked, verb="closed", expected="an open")
     locked.status = Cycle.Status.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
-    from reports.services import cycle_recompute_schedule
-
-    # Every subject's figures, in bulk, by a worker once the close is committed.
-    transaction.on_commit(lambda: cycle_recompute_schedule(cycle_id=locked.id))
+    signals.cycle_closed.send(sender=Cycle, cycle=locked)
     audit_record(actor=actor, action="cycle.close", target=locked)
     return locked
 
@@ -306,6 +303,7 @@ def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None, ac
     locked.status = Cycle.Status.OPEN
     locked.closed_at = None
     locked.save(update_fields=["status", "closes_at", "closed_at"])
+    signals.cycle_reopened.send(sender=Cycle, cycle=locked)
     audit_record(
         actor=actor,
         action="cycle.reopen",
@@ -324,9 +322,7 @@ def cycle_release(*, cycle: Cycle, actor=None) -> Cycle:
     locked.status = Cycle.Status.RELEASED
     locked.released_at = timezone.now()
     locked.save(update_fields=["status", "released_at"])
-    from reports.services import cycle_results_freeze_schedule
-
-    transaction.on_commit(lambda: cycle_results_freeze_schedule(cycle_id=locked.id))
+    signals.cycle_released.send(sender=Cycle, cycle=locked)
     audit_record(actor=actor, action="cycle.release", target=locked)
     return locked
 
@@ -531,10 +527,8 @@ def _issue_token(rater: Rater, *, now: datetime.datetime) -> str:
 
 
 def _queue_invitation(rater_id: int, token: str) -> None:
-    from feedback.tasks import send_invitation
-
     # After commit: the worker must find the new hash, and a rollback must send nothing.
-    transaction.on_commit(lambda: send_invitation.delay(rater_id, token))
+    transaction.on_commit(lambda: tasks.send_invitation.delay(rater_id, token))
 
 
 @dataclass
@@ -751,10 +745,8 @@ def cycle_open_with_participants(*, cycle: Cycle, actor) -> CycleOpened:
 
 
 def _queue_approval_requests(request_id: int) -> None:
-    from feedback.tasks import send_approval_requests
-
     # After commit: the worker must find the nomination, and a rollback must send nothing.
-    transaction.on_commit(lambda: send_approval_requests.delay(request_id))
+    transaction.on_commit(lambda: tasks.send_approval_requests.delay(request_id))
 
 
 def _rater_decide(*, rater: Rater, actor, approve: bool) -> Rater:
@@ -1022,12 +1014,10 @@ def delivery_mark_failed(*, rater_id: int, token: str | None, error: str) -> boo
 
 def reminders_queue(*, now: datetime.datetime) -> int:
     """Queue one reminder task per rater due one now; beat calls this hourly."""
-    from feedback.tasks import send_reminder
-
     due = selectors.raters_due_reminder(now=now, days=settings.REMINDER_DAYS_BEFORE_CLOSE)
     rater_ids = list(due.order_by("id").values_list("id", flat=True))
     for rater_id in rater_ids:
-        send_reminder.delay(rater_id)
+        tasks.send_reminder.delay(rater_id)
     return len(rater_ids)
 
 
@@ -1105,14 +1095,12 @@ def _reminder_refusal(rater: Rater) -> str:
 def rater_remind(*, rater: Rater, now: datetime.datetime) -> bool:
     """A reminder a person asked for (a Remind button): beat's one-a-day claim, the email
     sent by a task after commit. False if this rater was emailed less than a day ago."""
-    from feedback.tasks import send_reminder_link
-
     with transaction.atomic():
         token = _reminder_claim(rater.pk, now=now, sent=False)
         if token is None:
             return False
         rater_id = rater.pk
-        transaction.on_commit(lambda: send_reminder_link.delay(rater_id, token))
+        transaction.on_commit(lambda: tasks.send_reminder_link.delay(rater_id, token))
     return True
 
 
@@ -1306,8 +1294,6 @@ def _submitted_if_complete(rater: Rater, item_ids: list[int], now: datetime.date
 
 def survey_submit(*, token: str) -> SurveyReceipt:
     """Finalise the saved answers: every statement needs a rating or "can't say"."""
-    from reports.services import gap_analysis_mark, gap_analysis_queue
-
     with transaction.atomic():
         rater = _rater_locked_for_answers(token)
         items, _ = selectors.survey_rows(rater=rater)
@@ -1323,10 +1309,10 @@ def survey_submit(*, token: str) -> SurveyReceipt:
                 unanswered=[item_id for item_id, _ in missing],
             )
         rater.status, rater.submitted_at = Rater.Status.SUBMITTED, now
-        # The recompute mark commits with the answer; the task is queued once it has.
-        request_id = rater.request_id
-        if gap_analysis_mark(request_id=request_id, now=now):
-            transaction.on_commit(lambda: gap_analysis_queue(request_id=request_id))
+        # Inside the transaction: whatever results record about it commits with the answer.
+        signals.answers_submitted.send(
+            sender=Rater, rater=rater, request_id=rater.request_id, submitted_at=now
+        )
     return _receipt(rater, answered=set(item_ids), accepts_answers=False)
 
 

@@ -1,3 +1,10 @@
+"""The feedback app's Celery tasks: thin, each takes ids and calls one service.
+
+The one place its task references live: ``services`` imports this module and queues these
+tasks, these tasks call ``services``. Both import the other module object (never names
+from it) and use it only when called, so either may be imported first.
+"""
+
 from celery import Task, shared_task
 from django.utils import timezone
 

@@ -6,6 +6,7 @@ ratings themselves is in reports.sql.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
@@ -25,7 +26,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, CumeDist
 
+from accounts.models import Team
+from accounts.selectors import person_for_user, person_line, user_is_hr
+from core.errors import DomainError, not_found
 from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.selectors import cycles_in_reach
 from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
 from reports.models import GapAnalysis, ResponseCount, SubjectScore
@@ -94,10 +99,8 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
 
     Whether the cycle's state lets them read it yet is the results service's rule.
     """
-    from accounts.selectors import person_for_user, person_line, user_is_hr
-
     # An erased subject's report is gone for everyone; only their anonymous share of
-    # released team figures remains (accounts.privacy.person_erase).
+    # released team figures remains (privacy.services.person_erase).
     requests = FeedbackRequest.objects.select_related("cycle", "subject").filter(
         subject__erased_at__isnull=True
     )
@@ -138,9 +141,6 @@ def team_report_cycle_in_reach(*, user, cycle_id: int):
     """The cycle a team report is asked about, if it is in the reader's reach
     (``feedback.selectors.cycles_in_reach``); not found otherwise. The reading rules
     themselves (closed, released) are ``reports.services.cycle_results_opened``'s."""
-    from core.errors import not_found
-    from feedback.selectors import cycles_in_reach
-
     cycle = cycles_in_reach(user=user).filter(pk=cycle_id).first()
     if cycle is None:
         raise not_found()
@@ -151,10 +151,6 @@ def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[F
     """The requests a team report covers: the cycle's, within the user's line unless HR,
     within the team when one is named. An unknown team name is a 400, not an empty
     report, so a typo is not mistaken for a team without results."""
-    from accounts.models import Team
-    from accounts.selectors import person_for_user, person_line, user_is_hr
-    from core.errors import DomainError
-
     requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
     if not user_is_hr(user):
         person = person_for_user(user)
@@ -166,13 +162,6 @@ def team_report_requests(*, user, cycle_id: int, team: str | None) -> QuerySet[F
             )
         requests = requests.filter(subject__team__name__iexact=team)
     return requests.order_by("subject__name", "id")
-
-
-def requests_listed(requests: QuerySet[FeedbackRequest]) -> QuerySet[FeedbackRequest]:
-    """The requests shown as rows (heatmaps, team report pages, files): all but erased
-    subjects, whose frozen share of a released cycle's team figures stays in the means,
-    subject counts and response rates computed over every request of the scope."""
-    return requests.filter(subject__erased_at__isnull=True)
 
 
 # Heatmap columns a reader may sort by: the person's name, or one pole's others score.
@@ -365,8 +354,6 @@ def response_rates(*, requests: QuerySet[FeedbackRequest]) -> dict:
 
 def requests_followed_by(*, user) -> QuerySet[FeedbackRequest]:
     """The requests on a manager's page: those they made, and those about their line."""
-    from accounts.selectors import person_for_user, person_line
-
     if not user.is_authenticated:
         return FeedbackRequest.objects.none()
     condition = Q(requested_by=user)
@@ -406,41 +393,6 @@ def response_rates_by_team(*, cycle_ids: Sequence[int]) -> dict[int, list[dict]]
     return rates
 
 
-# --- Exports ------------------------------------------------------------------------
-
-
-def exports_visible_to(*, user) -> QuerySet:
-    """HR sees every export still kept; anyone else the exports they started."""
-    from django.utils import timezone
-
-    from accounts.selectors import user_is_hr
-    from reports.models import Export
-
-    exports = Export.objects.filter(expires_at__gt=timezone.now()).select_related(
-        "cycle", "team", "request__subject"
-    )
-    if user_is_hr(user):
-        return exports
-    if not user.is_authenticated:
-        return exports.none()
-    return exports.filter(requested_by=user)
-
-
-def requests_in_reach(
-    *, cycle_id: int, team_id: int | None = None, line_of_id: int | None = None
-) -> QuerySet[FeedbackRequest]:
-    """The requests a team or bundle export covers: a cycle, optionally one team, and for a
-    manager only the people in their line (at any depth)."""
-    from accounts.selectors import person_line
-
-    requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
-    if team_id is not None:
-        requests = requests.filter(subject__team_id=team_id)
-    if line_of_id is not None:
-        requests = requests.filter(subject__in=person_line(manager_id=line_of_id).values("id"))
-    return requests
-
-
 def response_counts(*, request_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """request id -> {"invited", "submitted"}: raters asked (beyond pending) and answered,
     frozen at release (``survey_counts``). Counts of surveys, never of ratings, so they are
@@ -456,8 +408,6 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
     """request id -> item id -> the exact ``others`` mean, from the stored cells (frozen
     with the document once released), so a team mean of items is computed from exact
     values and rounded once, not averaged from rounded figures."""
-    import json
-
     # Each cell lists count, sum and sum of squares per group, in the vocabulary's order.
     start = 3 * GROUPS.index(OTHERS)
     means: dict[int, dict[int, Fraction]] = {}

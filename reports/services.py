@@ -1,4 +1,10 @@
-"""Writes for reports: computing, storing, scheduling and freezing gap analyses."""
+"""Writes for results: computing, storing, scheduling and freezing gap analyses, and the
+reading rule every reader passes through.
+
+Other apps read results through ``results_read`` (one subject, the API and pages) and
+``results_for_export`` (the exports app's one way in); feedback reaches this module only
+through its signals (``reports.receivers``).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,25 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from core.audit import audit_record
+from accounts.selectors import user_is_hr
 from core.errors import DomainError
-from feedback.models import Cycle, FeedbackRequest
-from reports import selectors, sql
+from core.tasks import task_queue
+from feedback.models import Cycle, FeedbackRequest, Rater
+from feedback.selectors import (
+    cycle_reminder_outlook,
+    raters_to_remind,
+    reminder_claimable,
+    reminder_outlook,
+)
+from feedback.services import rater_remind
+from reports import selectors, sql, tasks
 from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
-from reports.models import GapAnalysis
+from reports.models import GapAnalysis, RecomputeMark, ResponseCount
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +79,7 @@ def gap_analyses_recompute(*, request_ids: Sequence[int]) -> int:
     ids = _lock_requests(FeedbackRequest.objects.filter(id__in=list(request_ids)))
     if ids:
         # Cleared before reading: a submission committed from now on marks and queues again.
-        FeedbackRequest.objects.filter(id__in=ids, recompute_queued_at__isnull=False).update(
-            recompute_queued_at=None
-        )
+        RecomputeMark.objects.filter(request_id__in=ids).delete()
         sql.recompute(now=timezone.now(), request_ids=ids)
     return len(ids)
 
@@ -77,9 +89,7 @@ def cycle_recompute(*, cycle_id: int) -> int:
     """Recompute every request of a cycle in one pass inside the database."""
     ids = _lock_requests(FeedbackRequest.objects.filter(cycle_id=cycle_id))
     if ids:
-        FeedbackRequest.objects.filter(cycle_id=cycle_id, recompute_queued_at__isnull=False).update(
-            recompute_queued_at=None
-        )
+        RecomputeMark.objects.filter(request__cycle_id=cycle_id).delete()
         sql.recompute(now=timezone.now(), cycle_id=cycle_id)
     return len(ids)
 
@@ -157,18 +167,14 @@ def gap_analysis_documents(*, request_ids: Sequence[int]) -> dict[int, dict]:
 def gap_analysis_mark(*, request_id: int, now: datetime.datetime) -> bool:
     """Mark one subject's result for a recompute; False if a recent mark already stands.
 
-    Called inside the submission's transaction, so the mark and the answer commit
-    together; the caller queues the task (``gap_analysis_queue``) after the commit, and
-    only when this returns True: a burst of submissions queues one recompute. The
-    recompute clears the mark when it starts; a mark older than a few coalescing periods
-    (its task lost with the broker) no longer holds anyone back.
+    Called inside the submission's transaction (``reports.receivers``), so the mark and
+    the answer commit together; the task is queued (``gap_analysis_queue``) after the
+    commit, and only when this returns True: a burst of submissions queues one
+    recompute. The recompute clears the mark when it starts; a mark older than a few
+    coalescing periods (its task lost with the broker) no longer holds anyone back.
     """
     coalesce = datetime.timedelta(seconds=settings.GAP_ANALYSIS_COALESCE_SECONDS * 4)
-    return bool(
-        FeedbackRequest.objects.filter(pk=request_id)
-        .filter(Q(recompute_queued_at__isnull=True) | Q(recompute_queued_at__lt=now - coalesce))
-        .update(recompute_queued_at=now)
-    )
+    return sql.recompute_mark(request_id=request_id, now=now, older_than=now - coalesce)
 
 
 def gap_analysis_queue(*, request_id: int) -> None:
@@ -177,33 +183,18 @@ def gap_analysis_queue(*, request_id: int) -> None:
     If the broker is down the answer is already saved: the mark stays and the periodic
     sweep (``gap_analyses_sweep``) recomputes the stale result once the broker is back.
     """
-    from reports.tasks import recompute_request
-
-    _queue(recompute_request, request_id, countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS)
-
-
-def _queue(task, *args, countdown: float | None = None) -> bool:
-    """Queue a task; if the broker is down, log and let the periodic sweep catch up."""
-    try:
-        task.apply_async(args=args, countdown=countdown)
-    except Exception:  # kombu raises many transport errors; the sweep is the safety net
-        logger.warning(
-            "broker unavailable: %s%r left for the sweep", task.name, args, exc_info=True
-        )
-        return False
-    return True
+    # If the broker is down, the periodic sweep catches up.
+    task_queue(
+        tasks.recompute_request, request_id, countdown=settings.GAP_ANALYSIS_COALESCE_SECONDS
+    )
 
 
 def cycle_recompute_schedule(*, cycle_id: int) -> None:
-    from reports.tasks import recompute_cycle
-
-    _queue(recompute_cycle, cycle_id)
+    task_queue(tasks.recompute_cycle, cycle_id)
 
 
 def cycle_results_freeze_schedule(*, cycle_id: int) -> None:
-    from reports.tasks import freeze_cycle
-
-    _queue(freeze_cycle, cycle_id)
+    task_queue(tasks.freeze_cycle, cycle_id)
 
 
 def gap_analyses_sweep() -> int:
@@ -223,11 +214,6 @@ def response_counts_freeze(*, cycle_id: int) -> int:
     Idempotent: requests already frozen are left alone, and a concurrent freeze (the task
     and an erasure) inserts nothing twice (the unique constraint, conflicts ignored).
     """
-    from django.db.models import Count
-
-    from feedback.models import Rater
-    from reports.models import ResponseCount
-
     rows = (
         Rater.objects.filter(request__cycle_id=cycle_id)
         .exclude(request__response_counts__isnull=False)
@@ -272,7 +258,8 @@ def cycle_results_freeze(*, cycle_id: int) -> int:
 
 
 # --- Erasure (issue 11) -------------------------------------------------------------------
-# Called by accounts.privacy.person_erase inside its transaction.
+# Called by privacy.services.person_erase inside its transaction (which also deletes the
+# stored export files: exports.services.exports_erase).
 
 
 def subject_results_erase(*, request_ids: Sequence[int]) -> None:
@@ -343,35 +330,6 @@ def comments_erase(*, comments: Sequence[tuple[int, str, str, str]]) -> int:
     return removed
 
 
-def exports_erase(*, cycle_ids: Sequence[int], line_of_id: int | None = None) -> int:
-    """Delete every stored export of these cycles, and every export of the line of
-    ``line_of_id`` (its scope is named after them): built before an erasure, a file may
-    hold the erased person's name or words. Whoever needs one asks again. The files go
-    once the erasure commits (a rolled-back erasure keeps them)."""
-    import shutil
-
-    from django.core.files.storage import default_storage
-
-    from reports.models import Export
-
-    condition = Q(cycle_id__in=list(cycle_ids))
-    if line_of_id is not None:  # a null line_of is an HR export, not anyone's line
-        condition |= Q(line_of_id=line_of_id)
-    exports = list(Export.objects.filter(condition))
-    names = [export.file.name for export in exports if export.file]
-    folders = [_parts_dir(export.id) for export in exports]
-    Export.objects.filter(pk__in=[e.pk for e in exports]).delete()
-
-    def remove_files() -> None:
-        for name in names:
-            default_storage.delete(name)
-        for folder in folders:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    transaction.on_commit(remove_files)
-    return len(exports)
-
-
 def gap_analysis_current(*, request: FeedbackRequest) -> GapAnalysis:
     """The stored result, recomputed first if it is missing or stale (never once frozen)."""
     if selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(pk=request.pk)):
@@ -431,8 +389,6 @@ def _as_read(data: dict, cycle: Cycle) -> dict:
 
 def results_read(*, request: FeedbackRequest, user) -> dict:
     """The gap analysis as a reader sees it, under the reading rules (``_results_opened``)."""
-    from accounts.selectors import user_is_hr
-
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
         _results_opened(cycle, hr=user_is_hr(user), refused="Results cannot be read")
@@ -467,9 +423,6 @@ def request_remind(
     rater row is skipped (a manager who is also the boss rater does not need a reminder
     of their own button), as are raters whose last email failed (they need a Retry).
     """
-    from feedback.selectors import raters_to_remind, reminder_outlook
-    from feedback.services import rater_remind
-
     if request.cycle.status != Cycle.Status.OPEN:
         raise DomainError(
             f"The cycle is {request.cycle.status}: reminders need an open cycle.", code="conflict"
@@ -489,9 +442,6 @@ def cycle_remind(*, cycle: Cycle, presser, now: datetime.datetime | None = None)
     the same morning counts: nobody gets two emails in a day whoever presses. Someone who
     rates several people in the cycle gets one email per survey they owe.
     """
-    from feedback.selectors import cycle_reminder_outlook, raters_to_remind, reminder_claimable
-    from feedback.services import rater_remind
-
     if cycle.status != Cycle.Status.OPEN:
         raise DomainError(
             f"The cycle is {cycle.status}: reminders need an open cycle.", code="conflict"
@@ -510,145 +460,32 @@ def cycle_remind(*, cycle: Cycle, presser, now: datetime.datetime | None = None)
     return Reminded(sent=sent, outlook=outlook.get(cycle.pk, NOTHING_TO_REMIND))
 
 
-# --- Exports (issue 6) ------------------------------------------------------------------
+# --- Exports' one way in ----------------------------------------------------------------
 
 
-def export_create(
-    *,
-    user,
-    kind: str,
-    cycle_id: int,
-    team: str | int | None = None,
-    request_id: int | None = None,
-):
-    """Check the reader's reach and the cycle's state, then queue the build.
+@dataclass(frozen=True)
+class ExportResults:
+    """What an export file may show of a cycle's results, as every reader gets them."""
 
-    HR exports anything of a closed or released cycle. A manager exports only people in
-    their line, and only once the cycle is released, exactly as they could read each
-    result through the API. An export reads results, so it marks the cycle read (it may
-    no longer reopen) under the same row lock as ``results_read``.
-    """
-    from accounts.models import Team
-    from accounts.selectors import person_for_user, person_line, user_is_hr
-    from core.errors import not_found
-    from feedback.selectors import cycles_in_reach
-    from reports.models import Export
-
-    # Out of reach and non-existent give one identical 404 (``not_found``), and every
-    # check that could only fail for an object that exists (a missing request, the
-    # cycle's state) comes after the reach checks, so a probe learns nothing.
-    is_hr = user_is_hr(user)
-    person = person_for_user(user)
-    if not is_hr and person is None:
-        raise not_found()
-    if kind not in Export.Kind.values:
-        raise DomainError("Unknown kind.", errors={"kind": ["Unknown kind."]})
-
-    team_obj = None
-    if team not in (None, ""):
-        # A name first (the people API's convention), then an id; a digit string too long
-        # for an id is just a name that does not exist, never a database error.
-        name = str(team).strip()
-        team_obj = Team.objects.filter(name__iexact=name).first()
-        if team_obj is None and name.isdigit() and len(name) <= 18:
-            team_obj = Team.objects.filter(pk=int(name)).first()
-        if team_obj is None:
-            raise not_found()
-    line_of = None if is_hr else person
-
-    with transaction.atomic():
-        cycle = cycles_in_reach(user=user).select_for_update().filter(pk=cycle_id).first()
-        if cycle is None:
-            raise not_found()
-        feedback_request = None
-        if kind == Export.Kind.INDIVIDUAL_PDF:
-            if request_id is None:
-                raise DomainError(
-                    "An individual report needs a request.",
-                    errors={"request": ["This field is required for individual_pdf."]},
-                )
-            requests = selectors.requests_listed(
-                FeedbackRequest.objects.filter(pk=request_id, cycle=cycle)
-            )
-            if line_of is not None:
-                requests = requests.filter(
-                    subject__in=person_line(manager_id=line_of.id).values("id")
-                )
-            feedback_request = requests.first()
-            if feedback_request is None:
-                raise not_found()
-        else:
-            reach = selectors.requests_in_reach(
-                cycle_id=cycle.id,
-                team_id=team_obj.id if team_obj else None,
-                line_of_id=line_of.id if line_of else None,
-            )
-            if not reach.exists():
-                if line_of is not None:
-                    raise not_found()
-                raise DomainError(
-                    "Nothing to export: no feedback request in this cycle for that choice.",
-                    errors={"team": ["No feedback request in this cycle."]},
-                )
-        _results_opened(cycle, hr=is_hr, refused="Reports cannot be exported")
-        now = timezone.now()
-        export = Export.objects.create(
-            kind=kind,
-            cycle=cycle,
-            team=team_obj,
-            request=feedback_request,
-            requested_by=user,
-            line_of=line_of,
-            expires_at=now + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
-        )
-        audit_record(
-            actor=user,
-            action="export.create",
-            target=cycle,
-            detail={
-                "export": export.id,
-                "kind": kind,
-                "team": team_obj.name if team_obj else None,
-                "request": feedback_request.id if feedback_request else None,
-            },
-        )
-        transaction.on_commit(lambda: _export_queue(export.id))
-    return export
+    cycle: dict  # the cycle header, as today (the ``cycle`` of every document)
+    documents: list[dict]  # the section-4 document of each requested subject, by name
+    # With ``scope``: the figures over every request of it (``_scope_figures``).
+    scope: dict | None
 
 
-def export_open(*, export, user):
-    """The export's file, opened for download; every download is in the audit log."""
-    from reports.models import Export
+def results_for_export(
+    *, cycle: Cycle, request_ids: Sequence[int], scope: Sequence[int] | None = None
+) -> ExportResults:
+    """The results the exports app puts in files: its one way into results.
 
-    if export.status != Export.Status.DONE:
-        raise DomainError("The file is not ready yet.", code="conflict")
-    handle = export.file.open("rb")
-    audit_record(
-        actor=user,
-        action="export.download",
-        target=export.cycle,
-        detail={"export": export.id, "kind": export.kind},
-    )
-    return handle
-
-
-def _export_queue(export_id: int) -> None:
-    from reports.models import Export
-    from reports.tasks import build_export
-
-    if not _queue(build_export, export_id):
-        Export.objects.filter(pk=export_id).update(
-            status=Export.Status.FAILED,
-            error="The export could not be started (the task queue is down): ask again.",
-            finished_at=timezone.now(),
-        )
-
-
-def export_documents(*, cycle: Cycle, request_ids: Sequence[int]) -> list[dict]:
-    """The stored gap analyses of these requests as a reader sees them, ordered by subject.
-
+    ``request_ids``: the subjects whose documents are wanted (the caller's listed ones).
     Stale results are recomputed first (never frozen ones); in a released cycle what is
-    exported is frozen, as reading it through the API would freeze it.
+    exported is frozen, as reading it through the API would freeze it. ``scope``: for team
+    files, every request of the file's scope, erased subjects included, whose frozen share
+    stays in the team figures.
+
+    The reading rule (who may read a cycle's figures, and the mark of a read) is
+    ``cycle_results_opened``'s, checked when the export is asked for.
     """
     stale = selectors.stale_request_ids(requests=FeedbackRequest.objects.filter(id__in=request_ids))
     for start in range(0, len(stale), CHUNK_SIZE):
@@ -660,142 +497,21 @@ def export_documents(*, cycle: Cycle, request_ids: Sequence[int]) -> list[dict]:
         ).update(frozen_at=timezone.now())
     documents = [_as_read(data, cycle) for data in rendered.values()]
     documents.sort(key=lambda d: (d["subject"]["name"].lower(), d["request"]))
-    return documents
-
-
-def _export_progress(export_id: int, progress: int) -> None:
-    from reports.models import Export
-
-    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(
-        progress=max(0, min(99, int(progress)))
+    return ExportResults(
+        cycle=_cycle_doc(cycle),
+        documents=documents,
+        scope=None
+        if scope is None
+        else _scope_figures(documents, request_ids=scope, listed=request_ids),
     )
 
 
-def _export_store(export, write, extension: str) -> None:
-    """Write the file straight to its final place (no copy of a big ZIP), then mark done.
-
-    ``write(path)`` fills a temporary file that is renamed into place only once complete,
-    so a crash never leaves a half file behind a "done" export.
-    """
-    import os
-
-    from django.core.files.storage import default_storage
-
-    from reports.models import Export, export_file_name
-
-    name = export_file_name(export, f"file.{extension}")
-    path = default_storage.path(name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    temporary = f"{path}.part"
-    write(temporary)
-    os.replace(temporary, path)
-    stored = Export.objects.filter(pk=export.pk).update(
-        file=name,
-        size=os.path.getsize(path),
-        download_name=_download_name(export, extension),
-        status=Export.Status.DONE,
-        progress=100,
-        finished_at=timezone.now(),
-        error="",
-    )
-    if not stored:
-        # The export was deleted while it was built (an erasure): keep no file behind.
-        os.remove(path)
-
-
-def _download_name(export, extension: str) -> str:
-    """A name safe in any browser and file system: ASCII letters, digits and dashes."""
-    from django.utils.text import slugify
-
-    if export.request_id:
-        about = export.request.subject.name
-    elif export.team_id:
-        about = export.team.name
-    elif export.line_of_id:
-        about = f"line of {export.line_of.name}"
-    else:
-        about = "organisation"
-    words = [export.kind.split("_")[0], export.cycle.name, about, timezone.now().date().isoformat()]
-    stem = slugify(" ".join(words))[:150].strip("-") or "export"
-    return f"{stem}.{extension}"
-
-
-def _export_fail(export_id: int, message: str) -> None:
-    from reports.models import Export
-
-    Export.objects.filter(pk=export_id).exclude(status=Export.Status.DONE).update(
-        status=Export.Status.FAILED, error=message[:500], finished_at=timezone.now()
-    )
-
-
-def export_build(*, export_id: int) -> str:
-    """Build one export's file. Idempotent: a finished or failed export is left alone, and a
-    redelivered task simply builds the file again."""
-    from reports import exports
-    from reports.models import Export
-
-    export = (
-        Export.objects.select_related("cycle", "team", "request__subject", "line_of")
-        .filter(pk=export_id)
-        .first()
-    )
-    if export is None or export.status in (Export.Status.DONE, Export.Status.FAILED):
-        return "skipped"
-    Export.objects.filter(pk=export_id).update(
-        status=Export.Status.RUNNING, started_at=timezone.now()
-    )
-    export.status = Export.Status.RUNNING
-    try:
-        if export.kind == Export.Kind.BUNDLE_ZIP:
-            _bundle_start(export)
-            return "bundle started"
-        if export.kind == Export.Kind.INDIVIDUAL_PDF:
-            (document,) = export_documents(cycle=export.cycle, request_ids=[export.request_id])
-            _export_progress(export.id, 30)
-            content = exports.individual_pdf(document)
-            _export_store(export, lambda path: _write_bytes(path, content), "pdf")
-            return "done"
-        report = team_report(export=export)
-        _export_progress(export.id, 40)
-        builder, extension = {
-            Export.Kind.TEAM_XLSX: (exports.team_xlsx, "xlsx"),
-            Export.Kind.TEAM_CSV: (exports.team_csv, "csv"),
-            Export.Kind.TEAM_PDF: (exports.team_pdf, "pdf"),
-        }[export.kind]
-        content = builder(report)
-        _export_store(export, lambda path: _write_bytes(path, content), extension)
-        return "done"
-    except OperationalError:
-        raise  # transient: the task retries with backoff
-    except Exception:
-        logger.exception("export %s failed", export_id)
-        _export_fail(export_id, "The file could not be built. The error has been logged.")
-        return "failed"
-
-
-def _write_bytes(path: str, content: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(content)
-
-
-def _scope_request_ids(export, *, listed: bool = True) -> list[int]:
-    """The scope's requests; ``listed=False`` includes erased subjects, whose frozen share
-    of a released cycle's team figures stays in them."""
-    requests = selectors.requests_in_reach(
-        cycle_id=export.cycle_id, team_id=export.team_id, line_of_id=export.line_of_id
-    )
-    if listed:
-        requests = selectors.requests_listed(requests)
-    return list(requests.order_by("subject__name", "id").values_list("id", flat=True))
-
-
-def team_report(*, export) -> dict:
-    """Everything a team file shows, from stored results only: per subject the published
-    ``others`` pole scores and survey counts, the team means (SQL, each subject weighing
-    the same), the team mean of each item's ``others`` mean, and response rates."""
-    request_ids = _scope_request_ids(export, listed=False)
-    listed = _scope_request_ids(export)
-    documents = export_documents(cycle=export.cycle, request_ids=listed)
+def _scope_figures(
+    documents: list[dict], *, request_ids: Sequence[int], listed: Sequence[int]
+) -> dict:
+    """A team file's figures, from stored results only: the team means per behaviour and
+    pole (SQL, each subject weighing the same), the team mean of each item's ``others``
+    mean (from exact values, rounded once), survey counts per request and in total."""
     responses = selectors.response_counts(request_ids=request_ids)
     # Erased subjects: no row, but their frozen item means stay in the team's item means.
     erased = list(
@@ -804,23 +520,8 @@ def team_report(*, export) -> dict:
         ).values_list("data", flat=True)
     )
     exact_means = selectors.others_item_means(request_ids=request_ids)
-    subjects = []
     item_sums: dict[int, list[Fraction]] = {}
     items_meta: dict[int, dict] = {}
-    for document in documents:
-        counts = responses.get(document["request"], {"invited": 0, "submitted": 0})
-        subjects.append(
-            {
-                "request": document["request"],
-                "name": document["subject"]["name"],
-                "title": document["subject"]["title"],
-                "team": document["subject"]["team"],
-                "groups": document["groups"],
-                "behaviours": document["behaviours"],
-                "invited": counts["invited"],
-                "submitted": counts["submitted"],
-            }
-        )
     for document in [*documents, *erased]:
         exact = exact_means.get(document["request"], {})
         for item in document["items"]:
@@ -848,17 +549,8 @@ def team_report(*, export) -> dict:
     invited = sum(counts["invited"] for counts in responses.values())
     submitted = sum(counts["submitted"] for counts in responses.values())
     means = selectors.subject_score_means(requests=request_ids)
-    if export.team_id:
-        scope = f"Team {export.team.name}"
-    elif export.line_of_id:
-        scope = f"Line of {export.line_of.name}"
-    else:
-        scope = "Whole organisation"
     return {
-        "cycle": _cycle_doc(export.cycle),
-        "scope": scope,
-        "generated_at": timezone.now(),
-        "subjects": subjects,
+        "responses": responses,
         # Every subject of the scope, erased ones included (their row is gone, not their
         # share of the means): the count the team means are taken over.
         "subject_count": len(request_ids),
@@ -870,113 +562,3 @@ def team_report(*, export) -> dict:
             "rate": round_half_away(Fraction(100 * submitted, invited), 1) if invited else None,
         },
     }
-
-
-def _parts_dir(export_id: int) -> str:
-    from django.core.files.storage import default_storage
-
-    return default_storage.path(f"exports/parts/{export_id}")
-
-
-def _bundle_start(export) -> None:
-    """Split the bundle into parts, one task each, so more workers render it faster."""
-    import os
-
-    from reports.models import Export
-    from reports.tasks import build_bundle_part
-
-    ids = _scope_request_ids(export)
-    size = max(1, settings.EXPORT_BUNDLE_PART_SIZE)
-    parts = [ids[start : start + size] for start in range(0, len(ids), size)]
-    os.makedirs(_parts_dir(export.id), exist_ok=True)
-    Export.objects.filter(pk=export.pk).update(items_total=len(ids), items_done=0, progress=1)
-    for index, part in enumerate(parts):
-        build_bundle_part.delay(export.id, index, len(parts), part)
-
-
-def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Sequence[int]) -> str:
-    """Render one part of a bundle into its own ZIP, then, under the export's row lock,
-    count the finished parts; whoever finishes the last part joins them into the file.
-
-    Idempotent: a part whose file exists is not rendered again, and progress is counted
-    from the part files on disk, so a redelivered task never counts twice.
-    """
-    import glob
-    import os
-    import zipfile
-
-    from reports import exports
-    from reports.models import Export
-
-    export = Export.objects.select_related("cycle").filter(pk=export_id).first()
-    if export is None or export.status != Export.Status.RUNNING:
-        return "skipped"
-    directory = _parts_dir(export_id)
-    os.makedirs(directory, exist_ok=True)
-    target = os.path.join(directory, f"part-{part:05d}.zip")
-    if not os.path.exists(target):
-        try:
-            documents = export_documents(cycle=export.cycle, request_ids=request_ids)
-            temporary = f"{target}.tmp"
-            # PDFs are compressed already: storing them is as small and much faster.
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
-                for document in documents:
-                    archive.writestr(
-                        exports.bundle_entry_name(document), exports.individual_pdf(document)
-                    )
-            os.replace(temporary, target)
-        except OperationalError:
-            raise  # transient: the task retries with backoff
-        except Exception:
-            logger.exception("export %s part %s failed", export_id, part)
-            _export_fail(export_id, "The file could not be built. The error has been logged.")
-            return "failed"
-
-    with transaction.atomic():
-        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
-        export = (
-            Export.objects.select_for_update(of=("self",))
-            .select_related("cycle", "team", "line_of", "request__subject")
-            .get(pk=export_id)
-        )
-        if export.status != Export.Status.RUNNING:
-            return "skipped"
-        finished = sorted(glob.glob(os.path.join(directory, "part-*.zip")))
-        done = 0
-        for path in finished:
-            with zipfile.ZipFile(path) as archive:
-                done += len(archive.namelist())
-        total = max(1, export.items_total)
-        Export.objects.filter(pk=export_id).update(
-            items_done=done, progress=max(1, min(99, 95 * done // total))
-        )
-        if len(finished) < parts:
-            return "part done"
-
-        def join(path: str) -> None:
-            with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
-                for part_path in finished:
-                    with zipfile.ZipFile(part_path) as archive:
-                        for info in archive.infolist():
-                            bundle.writestr(info, archive.read(info))
-
-        _export_store(export, join, "zip")
-    for path in finished:
-        os.remove(path)
-    os.rmdir(directory)
-    return "done"
-
-
-def exports_purge_expired() -> int:
-    """Delete expired exports and their files (the beat schedule runs this hourly)."""
-    import shutil
-
-    from reports.models import Export
-
-    expired = list(Export.objects.filter(expires_at__lte=timezone.now()))
-    for export in expired:
-        if export.file:
-            export.file.delete(save=False)
-        shutil.rmtree(_parts_dir(export.id), ignore_errors=True)
-    Export.objects.filter(pk__in=[e.pk for e in expired]).delete()
-    return len(expired)

@@ -300,3 +300,24 @@ def recompute(
         cursor.execute(sql.scores_delete, [scope])
         cursor.execute(SCORES_INSERT)
         cursor.execute("DROP TABLE gap_cells")
+
+
+# The recompute mark (``reports.RecomputeMark``): set it unless a recent one stands, in one
+# statement. The ORM's upsert cannot make its update conditional, and a read-then-write
+# would take two round trips on the survey's hot path and race between concurrent
+# submissions; here PostgreSQL serialises them on the row. Static text, values bound.
+_MARK = """
+INSERT INTO reports_recompute_mark (request_id, queued_at) VALUES (%s, %s)
+ON CONFLICT (request_id) DO UPDATE SET queued_at = excluded.queued_at
+WHERE reports_recompute_mark.queued_at < %s
+"""
+
+
+def recompute_mark(
+    *, request_id: int, now: datetime.datetime, older_than: datetime.datetime
+) -> bool:
+    """Mark one request for a recompute; False if it holds a mark from ``older_than`` on."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK, [request_id, adapt(now), adapt(older_than)])
+        return cursor.rowcount == 1

@@ -5,7 +5,6 @@ from reports import views
 urlpatterns = [
     path("reports/", views.my_reports, name="reports_mine"),
     path("reports/requests/<int:pk>/", views.report, name="report"),
-    path("reports/requests/<int:pk>/pdf/", views.report_pdf, name="report_pdf"),
     path("reports/requests/<int:pk>/remind/", views.remind, name="report_remind"),
     path(
         "reports/approvals/<int:rater_id>/<str:decision>/",
@@ -28,5 +27,4 @@ urlpatterns = [
     path(
         "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
     ),
-    path("reports/exports/", views.exports_page, name="exports"),
 ]

@@ -1,4 +1,4 @@
-"""Dashboards: the subject's report, the manager's page, HR's page and the exports page.
+"""Dashboards: the subject's report, the manager's page and HR's page.
 
 Thin: the same selectors and services as the API decide who sees what, and anything out
 of the reader's reach is a 404, as in the API.
@@ -20,16 +20,14 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Team
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
-from core.validation import int_strict, query_int, text_problem
+from core.validation import query_int
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
 from feedback.vocabulary import POLES, Relationship
 from reports import charts, presentation, selectors, services
-from reports.models import Export
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
 
@@ -142,55 +140,6 @@ def _is_own(request, feedback_request) -> bool:
     )
 
 
-@login_required
-def report_pdf(request, pk: int):
-    """The subject's own released report as a PDF, written to them ("you").
-
-    Only their own, only released: anything else is the same 404 as an unknown id. It is
-    rendered on the spot (about a second); a per-person limit keeps a loop of clicks
-    from tying up the web workers.
-    """
-    from django.conf import settings
-    from django.http import HttpResponse
-    from django.utils.text import slugify
-    from django_ratelimit.core import is_ratelimited
-
-    from reports import exports
-
-    feedback_request = get_object_or_404(
-        selectors.requests_with_results_visible_to(user=request.user).filter(
-            subject__user=request.user, cycle__status=Cycle.Status.RELEASED
-        ),
-        pk=pk,
-    )
-    if is_ratelimited(
-        request,
-        group="report-pdf",
-        key="user",
-        rate=settings.REPORT_PDF_RATE_PER_PERSON,
-        method=is_ratelimited.ALL,
-        increment=True,
-    ):
-        return render(
-            request,
-            "reports/report_unavailable.html",
-            {
-                "feedback_request": feedback_request,
-                "reason": "You have downloaded this report many times in the last hour: "
-                "please try again later.",
-            },
-            status=429,
-        )
-    document = services.results_read(request=feedback_request, user=request.user)
-    content = exports.individual_pdf(document, own=True)
-    response = HttpResponse(content, content_type="application/pdf")
-    # ASCII letters, digits and dashes: a name safe in any browser and file system.
-    stem = slugify(f"feedback {feedback_request.cycle.name} {feedback_request.subject.name}")
-    name = f"{stem[:150].strip('-') or 'feedback'}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 HEATMAP_PAGE_SIZE = 50
 
 
@@ -208,7 +157,7 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
     )
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     # Rows are listed subjects; the means cover every request (erased subjects' share too).
-    listed = selectors.requests_listed(requests)
+    listed = feedback_selectors.requests_listed(requests)
     key, descending = sort.removeprefix("-"), sort.startswith("-")
     if key not in selectors.HEATMAP_SORT_KEYS:
         key, descending = "name", False
@@ -348,7 +297,7 @@ def manager_dashboard(request):
             now=now,
         )
         feedback_request.failed_raters = failed[feedback_request.id]
-    released = selectors.requests_listed(
+    released = feedback_selectors.requests_listed(
         followed.filter(cycle__status=Cycle.Status.RELEASED).exclude(subject=person)
     )
     # Released cycles are in every manager's reach (feedback.selectors.cycles_in_reach).
@@ -596,44 +545,5 @@ def cycle_action(request, pk: int, action: str):
             "label": label,
             "consequence": consequence,
             "unanswered": unanswered,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def exports_page(request):
-    if request.method == "POST":
-        team = request.POST.get("team", "").strip()
-        try:
-            if text_problem(team, max_length=Team._meta.get_field("name").max_length):
-                raise ValueError("team")
-            services.export_create(
-                user=request.user,
-                kind=request.POST.get("kind", ""),
-                cycle_id=int_strict(request.POST.get("cycle") or "0"),
-                team=team or None,
-                request_id=int_strict(request.POST["request"])
-                if request.POST.get("request")
-                else None,
-            )
-        except (DomainError, ValueError) as error:
-            text = " ".join(error.messages()) if isinstance(error, DomainError) else "Bad input."
-            messages.error(request, text)
-        else:
-            messages.success(request, "Your file is being built: it appears below when ready.")
-        return redirect("exports")
-    # Only cycles the reader could export: HR's closed and released ones, a manager's
-    # released ones, nobody else's (their names are not for everyone).
-    cycles = feedback_selectors.cycles_in_reach(user=request.user).filter(
-        status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED]
-    )
-    return render(
-        request,
-        "reports/exports.html",
-        {
-            "exports": selectors.exports_visible_to(user=request.user)[:50],
-            "kinds": Export.Kind.choices,
-            "cycles": cycles,
         },
     )

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "accounts",
     "feedback",
     "reports",
+    "exports",
+    "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "core.context_processors.navigation",
+                "accounts.context_processors.navigation",
             ],
         },
     },

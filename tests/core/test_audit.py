@@ -67,8 +67,8 @@ def test_it_keeps_the_audit_log_read_only_in_the_admin(client):
 def test_it_records_who_exported_and_downloaded_what(
     settings, tmp_path, django_capture_on_commit_callbacks
 ):
+    from exports.models import Export
     from feedback.models import Cycle
-    from reports.models import Export
     from tests.reports.builders import items_of, new_request, open_cycle, respond
 
     settings.MEDIA_ROOT = tmp_path

@@ -2,8 +2,8 @@
 
 import pytest
 
+from exports.files import neutralise
 from reports import charts
-from reports.exports import neutralise
 
 
 @pytest.mark.parametrize(

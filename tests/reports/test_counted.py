@@ -15,13 +15,14 @@ import pytest
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from exports import files
 from feedback.models import Cycle, Rater
-from reports import exports, services
+from reports import services
 from reports.models import GapAnalysis
 from reports.services import cycle_recompute
+from tests.exports.test_export_files import build, pdf_text
 from tests.factories import TeamFactory, person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, respond
-from tests.reports.test_export_files import build, pdf_text
 
 pytestmark = pytest.mark.django_db
 BOSS_ONLY = (
@@ -108,15 +109,15 @@ def test_the_report_page_labels_others_with_counted_and_says_it_is_the_boss(clie
 
 def test_the_individual_pdf_labels_others_with_counted_and_says_it_is_the_boss(org, liam, tmp_path):
     cycle, request = liam
-    (document,) = services.export_documents(cycle=cycle, request_ids=[request.id])
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[request.id]).documents
     # A file built for HR or a manager names Liam; the one Liam downloads says "you".
-    text = words(pdf_text(exports.individual_pdf(document), tmp_path))
+    text = words(pdf_text(files.individual_pdf(document), tmp_path))
     assert BOSS_ONLY.replace("your boss", "Liam Chen’s boss") in text
     assert "Others (counted)" in text and "Others (n)" not in text
     assert "3.00 (boss only)" in text
     assert "counted=1, the people behind its figures (Liam Chen’s boss only)" in text
     assert "your boss" not in text
-    own = words(pdf_text(exports.individual_pdf(document, own=True), tmp_path))
+    own = words(pdf_text(files.individual_pdf(document, own=True), tmp_path))
     assert BOSS_ONLY in own
     assert "counted=1, the people behind its figures (your boss only)" in own
 
@@ -205,8 +206,8 @@ def test_a_result_frozen_before_counted_keeps_its_figures_and_every_reader_works
     assert "the number of people counted in “everyone but you” was recorded" in html
     assert BOSS_ONLY in html  # read from the items: every others mean is the boss's
     assert "Others (n=" not in html
-    (document,) = services.export_documents(cycle=cycle, request_ids=[request.id])
-    assert "was recorded" in words(pdf_text(exports.individual_pdf(document), tmp_path))
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[request.id]).documents
+    assert "was recorded" in words(pdf_text(files.individual_pdf(document), tmp_path))
     for kind in ("team_csv", "team_xlsx", "team_pdf"):
         build(org, cycle, kind)
     api = APIClient()

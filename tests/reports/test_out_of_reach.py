@@ -17,8 +17,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from exports.models import Export
 from feedback.models import Cycle, FeedbackRequest, Rater
-from reports.models import Export
 from tests.factories import person_with_login
 from tests.reports.builders import open_cycle
 

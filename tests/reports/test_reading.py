@@ -30,8 +30,9 @@ from html import unescape
 
 import pytest
 
+from exports import files
 from feedback.models import Cycle
-from reports import exports, services
+from reports import services
 from reports.services import cycle_recompute
 from tests.factories import TeamFactory, person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, questions_of, respond
@@ -227,8 +228,8 @@ def test_the_subject_downloads_their_own_released_report_written_to_them(
 
 def test_the_file_hr_exports_names_the_subject(org, released, tmp_path):
     cycle, request = released
-    (document,) = services.export_documents(cycle=cycle, request_ids=[request.id])
-    text = " ".join(pdf_text(exports.individual_pdf(document), tmp_path).split())
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[request.id]).documents
+    text = " ".join(pdf_text(files.individual_pdf(document), tmp_path).split())
     assert "Sam Subject rates themself" in text and "you rate yourself" not in text
     assert "Outside the team 1" in text
     strengths = text[text.index("Top strengths") : text.index("Areas to develop")]

@@ -24,9 +24,9 @@ from rest_framework.test import APIClient
 from feedback.models import Cycle, Rater
 from reports.analysis import r2, round_half_away
 from reports.services import cycle_recompute
+from tests.exports.test_export_files import build
 from tests.factories import TeamFactory, person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, respond
-from tests.reports.test_export_files import build
 
 pytestmark = pytest.mark.django_db
 

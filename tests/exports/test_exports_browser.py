@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from reports import services
-from reports.models import Export
-from tests.reports.export_fixtures import build_closed_cycle, build_organisation
+from exports import services
+from exports.models import Export
+from tests.exports.export_fixtures import build_closed_cycle, build_organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

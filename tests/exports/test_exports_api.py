@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from exports.models import Export
+from exports.services import exports_purge_expired
 from feedback.models import Cycle
-from reports.models import Export
-from reports.services import exports_purge_expired
-from tests.reports.export_fixtures import build_closed_cycle, build_organisation
+from tests.exports.export_fixtures import build_closed_cycle, build_organisation
 
 pytestmark = pytest.mark.django_db
 

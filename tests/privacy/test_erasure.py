@@ -23,10 +23,13 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from accounts.models import Person
+from exports import files
+from exports import services as export_services
+from exports.models import Export
 from feedback import services as feedback_services
 from feedback.models import Comment, Cycle, FeedbackRequest, Rater, Rating
-from reports import exports, services
-from reports.models import Export, GapAnalysis, SubjectScore
+from reports import services
+from reports.models import GapAnalysis, SubjectScore
 from tests.factories import TeamFactory, person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, questions_of, respond
 
@@ -136,8 +139,10 @@ def build(org, cycle, kind, **kwargs) -> Export:
     from django.db import transaction
 
     with transaction.atomic():
-        export = services.export_create(user=org["hr"].user, kind=kind, cycle_id=cycle.id, **kwargs)
-    services.export_build(export_id=export.id)
+        export = export_services.export_create(
+            user=org["hr"].user, kind=kind, cycle_id=cycle.id, **kwargs
+        )
+    export_services.export_build(export_id=export.id)
     export.refresh_from_db()
     assert export.status == "done", export.error
     return export
@@ -227,7 +232,7 @@ def test_erasure_moves_no_released_team_figure_and_removes_only_the_erased_row(
     page.force_login(org["hr"].user)
     assert page.get(f"/reports/requests/{xena_request}/").status_code == 404
     with pytest.raises(Exception, match="(?i)not found"):
-        services.export_create(
+        export_services.export_create(
             user=org["hr"].user, kind="individual_pdf", cycle_id=cycle.id, request_id=xena_request
         )
     # Nothing about her remains but her anonymous share of the team figures.
@@ -241,15 +246,15 @@ def test_erasure_moves_no_released_team_figure_and_removes_only_the_erased_row(
 def test_erasure_removes_her_comments_from_every_released_document(
     org, spring, tmp_path, django_capture_on_commit_callbacks
 ):
-    from tests.reports.test_export_files import pdf_text
+    from tests.exports.test_export_files import pdf_text
 
     cycle, requests = spring
     ann = requests["ann"]
     before = api(org["hr"]).get(f"/api/v1/requests/{ann.id}/results/").json()
     texts = [c["text"] for c in before["comments"]]
     assert REMARK in texts and texts.count(SHARED) == 2
-    (document,) = services.export_documents(cycle=cycle, request_ids=[ann.id])
-    assert REMARK in pdf_text(exports.individual_pdf(document), tmp_path)
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[ann.id]).documents
+    assert REMARK in pdf_text(files.individual_pdf(document), tmp_path)
     individual = build(org, cycle, "individual_pdf", request_id=ann.id)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -271,8 +276,8 @@ def test_erasure_removes_her_comments_from_every_released_document(
     page.force_login(org["ann"].user)
     html = page.get(f"/reports/requests/{ann.id}/").content.decode()
     assert SHARED in html and REMARK not in html
-    (document,) = services.export_documents(cycle=cycle, request_ids=[ann.id])
-    assert REMARK not in pdf_text(exports.individual_pdf(document), tmp_path)
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[ann.id]).documents
+    assert REMARK not in pdf_text(files.individual_pdf(document), tmp_path)
     assert not Export.objects.filter(pk=individual.pk).exists()
     assert not default_storage.exists(individual.file.name)
     # And in the database: no comment row, no stored document, no audit detail.
@@ -330,8 +335,10 @@ def test_erasing_a_manager_deletes_the_exports_named_after_their_line(
     from django.db import transaction
 
     with transaction.atomic():
-        line = services.export_create(user=org["bo"].user, kind="team_csv", cycle_id=other.id)
-    services.export_build(export_id=line.id)
+        line = export_services.export_create(
+            user=org["bo"].user, kind="team_csv", cycle_id=other.id
+        )
+    export_services.export_build(export_id=line.id)
     kept = build(org, other, "team_csv")
     line.refresh_from_db()
     assert "bo-boss" in line.download_name

@@ -19,9 +19,11 @@ import pytest
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from reports import exports, selectors, services
-from reports.models import Export
-from tests.reports.export_fixtures import build_closed_cycle, build_organisation
+from exports import files, services
+from exports.models import Export
+from reports import selectors
+from reports import services as reports_services
+from tests.exports.export_fixtures import build_closed_cycle, build_organisation
 
 pytestmark = pytest.mark.django_db
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
@@ -134,15 +136,17 @@ def test_the_individual_pdf_carries_the_figures_and_hides_the_small_group(org, c
 def test_the_individual_pdf_lists_blind_spots_in_plain_words(org, closed, tmp_path):
     cycle, requests = closed
     # Mallory rated herself 3, her boss 5: a hidden strength of 2.00 on every item.
-    (document,) = services.export_documents(cycle=cycle, request_ids=[requests["mallory"].id])
+    (document,) = reports_services.results_for_export(
+        cycle=cycle, request_ids=[requests["mallory"].id]
+    ).documents
     # Built for HR or a manager: in Mallory's name. Downloaded by Mallory: to "you".
-    text = " ".join(pdf_text(exports.individual_pdf(document), tmp_path).split())
+    text = " ".join(pdf_text(files.individual_pdf(document), tmp_path).split())
     name = document["subject"]["name"]  # a formula-like name: plain text in a PDF
     assert f"others rate {name} 2.00 higher than {name} rates themself" in text
     assert "hidden strength" in text
     assert f"None: on no statement is {name}’s own rating" in text
     assert "you rate" not in text and "others rate you" not in text
-    own = " ".join(pdf_text(exports.individual_pdf(document, own=True), tmp_path).split())
+    own = " ".join(pdf_text(files.individual_pdf(document, own=True), tmp_path).split())
     assert "others rate you 2.00 higher than you rate yourself" in own
     assert "None: on no statement is your own rating" in own
 
@@ -262,7 +266,7 @@ def test_a_redelivered_bundle_part_is_not_counted_twice(org, closed, settings):
     cycle, requests = closed
     from django.db import transaction
 
-    from reports.tasks import build_bundle_part
+    from exports.tasks import build_bundle_part
 
     with transaction.atomic():
         export = services.export_create(user=org["hr"].user, kind="bundle_zip", cycle_id=cycle.id)
@@ -283,7 +287,7 @@ def test_a_failing_build_marks_the_export_failed(org, closed, monkeypatch):
     def broken(report):
         raise ValueError("boom")
 
-    monkeypatch.setattr(exports, "team_csv", broken)
+    monkeypatch.setattr(files, "team_csv", broken)
     from django.db import transaction
 
     with transaction.atomic():

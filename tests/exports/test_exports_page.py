@@ -3,9 +3,9 @@
 import pytest
 from django.test import Client
 
+from exports.models import Export
 from feedback.models import Cycle
-from reports.models import Export
-from tests.reports.export_fixtures import build_closed_cycle, build_organisation
+from tests.exports.export_fixtures import build_closed_cycle, build_organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime
 import io
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Person
 from accounts.services import hr_group_ensure, people_import
+from feedback import selectors, services
+from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
 
 DEMO_PASSWORD = "feedback-demo"  # noqa: S105 - printed by make run; demo only
 DOMAIN = "example.com"
@@ -63,8 +67,6 @@ def demo_seed() -> list[tuple[str, str]]:
 
 def _people_and_logins() -> list[tuple[str, str]]:
     people_import(file=io.BytesIO(demo_csv()))
-    from accounts.models import Person
-
     User = get_user_model()
     hr = hr_group_ensure()
     logins = []
@@ -103,10 +105,6 @@ def _open_cycle():
     Everything goes through the feedback services, as a real cycle would. A request that
     already exists was answered on an earlier run and is left alone.
     """
-    from accounts.models import Person
-    from feedback import services
-    from feedback.models import Cycle, FeedbackRequest
-
     cycle = Cycle.objects.filter(name=OPEN_CYCLE_NAME).first()
     if cycle is None:
         closes_at = timezone.now() + datetime.timedelta(days=OPEN_CYCLE_DAYS)
@@ -144,10 +142,6 @@ def _released_cycle():
     Closing and releasing queue the recompute and the freeze after this transaction
     commits (in-process without a broker), exactly as in a real cycle.
     """
-    from accounts.models import Person
-    from feedback import services
-    from feedback.models import Cycle
-
     if Cycle.objects.filter(name=RELEASED_CYCLE_NAME).exists():
         return
     hr = get_user_model().objects.get(username=email(REQUESTER))
@@ -171,9 +165,6 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
     Ratings follow a profile (some subjects lean to leadership, some to management) and
     the self view runs a little high, so the results show blind spots and balances.
     """
-    from feedback import selectors, services
-    from feedback.vocabulary import Relationship
-
     raters = list(request.raters.order_by("relationship", "email"))
     identified = [r for r in raters if r.relationship in (Relationship.SELF, Relationship.BOSS)]
     others = [r for r in raters if r not in identified]
@@ -231,11 +222,6 @@ def demo_survey_link() -> str | None:
     Only the hash of a token is stored, so the link printed on an earlier run cannot be
     shown again: each run issues a new one, and the one printed before stops working.
     """
-    from django.conf import settings
-
-    from feedback import services
-    from feedback.models import Rater
-
     rater = (
         Rater.objects.filter(
             request__cycle__name=OPEN_CYCLE_NAME,

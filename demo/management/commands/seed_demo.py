@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_PASSWORD, demo_seed, demo_survey_link
+from demo.seed import DEMO_PASSWORD, demo_seed, demo_survey_link
 
 
 class Command(BaseCommand):

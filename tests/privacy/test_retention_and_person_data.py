@@ -92,7 +92,7 @@ def test_it_exports_everything_about_a_person_to_that_person_only(
     rater = respond(colleague_request, "peer", {items_of(colleague_request.cycle)[0].id: 5})
     Rater.objects.filter(pk=rater.pk).update(person=subject)
 
-    # HR asks; the file goes to Sam by a personal link (tests/accounts/test_data_export.py).
+    # HR asks; the file goes to Sam by a personal link (tests/privacy/test_data_export.py).
     with django_capture_on_commit_callbacks(execute=True):
         response = api(hr).get(f"/api/v1/people/{subject.id}/export/")
     assert response.status_code == 202
@@ -130,7 +130,7 @@ def test_it_erases_a_person_and_everything_about_them(hr, released):
     assert api(hr).post(f"/api/v1/people/{subject.id}/erase/").status_code == 204
 
     # A released cycle: the request stays as an anonymous share of the team figures
-    # (tests/accounts/test_erasure.py); the report, its raters and answers are gone.
+    # (tests/privacy/test_erasure.py); the report, its raters and answers are gone.
     assert api(hr).get(f"/api/v1/requests/{request.id}/results/").status_code == 404
     assert not Rater.objects.filter(request=request).exists()
     assert "comments" not in GapAnalysis.objects.get(request=request.id).data

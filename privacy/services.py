@@ -1,4 +1,5 @@
-"""Everything the platform holds about one person: export it, or erase it.
+"""Privacy: everything the platform holds about one person (export it, or erase it), and
+answers kept no longer than needed (purge a released cycle's answers).
 
 Export gathers the person's profile, login, the feedback requested about them (with
 their released results) and the surveys they were asked to answer, with their own
@@ -11,6 +12,12 @@ Erasure removes all of it without moving any released figure of anyone else
 chart and other people's frozen figures still hold together, and their answers about
 others are unlinked from them (their free-text comments are deleted everywhere, since
 words can identify whoever wrote them).
+
+A released cycle's figures are frozen documents (reports.GapAnalysis.data); the raw
+answers behind them can go once the retention period has passed (``cycle_answers_purge``).
+
+This app sits at the top of the layers: it reads and writes every app's rows through
+their services, and no app imports it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from accounts.models import Person, PersonExportLink
 from core.audit import audit_record
 from core.errors import DomainError
 from core.models import AuditEvent
+from exports import services as exports_services
+from feedback.models import Comment, Cycle, FeedbackRequest, Rater, Rating
+from privacy import tasks
+from reports import services as reports_services
 
 
 def _token_hash(token: str) -> str:
@@ -40,8 +51,6 @@ def person_export_request(*, person: Person, actor) -> PersonExportLink:
     The token travels to the email task through the broker (only its hash is stored), as
     survey invitations do.
     """
-    from accounts.tasks import send_person_export_link
-
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if _is_erased(locked):
@@ -65,7 +74,7 @@ def person_export_request(*, person: Person, actor) -> PersonExportLink:
         )
         link_id = link.pk
         # After commit: the worker must find the row, and a rollback must send nothing.
-        transaction.on_commit(lambda: send_person_export_link.delay(link_id, token))
+        transaction.on_commit(lambda: tasks.send_person_export_link.delay(link_id, token))
     return link
 
 
@@ -124,15 +133,14 @@ def person_data_export(*, person: Person) -> dict:
     """Everything held about one person. For the person's own eyes only: it holds their
     answers about other people (drafts included), so it is served through a personal
     link (``person_export_download``), never to HR."""
-    from feedback.models import Comment, FeedbackRequest, Rater, Rating
-    from reports.services import gap_analysis_current
-
     requests = list(
         FeedbackRequest.objects.filter(subject=person).select_related("cycle").order_by("id")
     )
     # A person has a handful of requests: their released results one by one is fine.
     documents = {
-        r.id: gap_analysis_current(request=r).data for r in requests if r.cycle.status == "released"
+        r.id: reports_services.gap_analysis_current(request=r).data
+        for r in requests
+        if r.cycle.status == "released"
     }
     raters = list(
         Rater.objects.filter(person=person)
@@ -212,9 +220,6 @@ def person_erase(*, person: Person, actor=None) -> None:
       other people's figures hold), their survey links stop working.
     - Their login goes; their record stays as an anonymous shell for the org chart.
     """
-    from feedback.models import Comment, Cycle, FeedbackRequest, Rater
-    from reports import services as reports_services
-
     if actor is not None and getattr(actor, "pk", None) == person.user_id:
         raise DomainError("You cannot erase yourself: ask another HR person.", code="conflict")
     person = Person.objects.select_for_update().get(pk=person.pk)
@@ -245,7 +250,7 @@ def person_erase(*, person: Person, actor=None) -> None:
     )
     Comment.objects.filter(rater__in=their_raters).delete()
     reports_services.comments_erase(comments=removed)
-    reports_services.exports_erase(cycle_ids=sorted(touched_cycles), line_of_id=person.pk)
+    exports_services.exports_erase(cycle_ids=sorted(touched_cycles), line_of_id=person.pk)
 
     # Feedback about them.
     released = list(
@@ -287,3 +292,33 @@ def person_erase(*, person: Person, actor=None) -> None:
             "comments_deleted": len(removed),
         },
     )
+
+
+def cycle_answers_purge(*, cycle: Cycle, actor=None, now: datetime.datetime | None = None) -> dict:
+    """Delete a released cycle's ratings, comments and decline reasons, keeping its figures."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.status != Cycle.Status.RELEASED:
+            raise DomainError(
+                "Only a released cycle's answers can be purged: its figures must be final first.",
+                code="conflict",
+            )
+        allowed_from = locked.released_at + datetime.timedelta(days=settings.ANSWER_RETENTION_DAYS)
+        if now < allowed_from:
+            raise DomainError(
+                f"Answers are kept {settings.ANSWER_RETENTION_DAYS} days after release: "
+                f"this cycle's can be purged from {allowed_from:%d %B %Y}.",
+                code="conflict",
+            )
+        # Every figure is rendered and frozen before the answers behind it go.
+        reports_services.cycle_results_freeze(cycle_id=locked.id)
+        raters = Rater.objects.filter(request__cycle=locked)
+        ratings, _ = Rating.objects.filter(rater__in=raters).delete()
+        comments, _ = Comment.objects.filter(rater__in=raters).delete()
+        raters.exclude(decline_reason="").update(decline_reason="")
+        locked.answers_purged_at = now
+        locked.save(update_fields=["answers_purged_at"])
+        counts = {"ratings": ratings, "comments": comments}
+        audit_record(actor=actor, action="cycle.purge_answers", target=locked, detail=counts)
+    return counts
