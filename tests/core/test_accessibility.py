@@ -27,7 +27,7 @@ REPORT_LINK = re.compile(r"^/reports/requests/\d+/$")
 @pytest.fixture
 def demo(db, live_server, settings):
     """The demo organisation, its survey links made for this live server."""
-    from core.demo import demo_seed, demo_survey_link
+    from demo.seed import demo_seed, demo_survey_link
     from tests.reports.builders import questionnaire
 
     settings.SITE_URL = live_server.url
@@ -53,7 +53,7 @@ def open_screen(browser, live_server, width):
 
 
 def log_in(page, email):
-    from core.demo import DEMO_PASSWORD
+    from demo.seed import DEMO_PASSWORD
 
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)

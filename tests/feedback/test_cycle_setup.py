@@ -234,7 +234,7 @@ def test_a_version_without_statements_is_refused(org):
 
 @pytest.mark.django_db
 def test_participants_exclude_erased_people_and_change_only_on_a_draft(org):
-    from accounts.privacy import person_erase
+    from privacy.services import person_erase
 
     cycle = draft(org)
     gone = PersonFactory(email="gone@example.com", name="Gone Person")

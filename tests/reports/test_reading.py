@@ -34,9 +34,9 @@ from exports import files
 from feedback.models import Cycle
 from reports import services
 from reports.services import cycle_recompute
+from tests.exports.test_export_files import pdf_text
 from tests.factories import TeamFactory, person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, questions_of, respond
-from tests.reports.test_export_files import pdf_text
 
 pytestmark = pytest.mark.django_db
 

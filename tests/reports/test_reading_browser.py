@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.test_browser import log_in
+from tests.exports.test_export_files import pdf_text
 from tests.factories import person_with_login
 from tests.reports.builders import items_of, new_request, open_cycle, respond
-from tests.reports.test_export_files import pdf_text
 from tests.reports.test_reading import STRENGTHS, answer_by_hand, release
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
