@@ -14,6 +14,7 @@ from accounts.models import Person
 from accounts.services import hr_group_ensure, people_import
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
+from feedback.vocabulary import LEADERSHIP, MANAGEMENT
 
 DEMO_PASSWORD = "feedback-demo"  # noqa: S105 - printed by make run; demo only
 DOMAIN = "example.com"
@@ -198,8 +199,6 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
 def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: bool) -> int | None:
     if not is_self and (position * 7 + number * 3) % 17 == 0:
         return None  # "can't say" now and then
-    from feedback.vocabulary import LEADERSHIP, MANAGEMENT
-
     strong = LEADERSHIP if leaning % 2 == 0 else MANAGEMENT
     value = 4 if pole == strong else 3
     value += ((position + number) % 3) - 1  # -1, 0 or +1: raters disagree a little

@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from accounts.models import HR_GROUP_NAME, Person
 from accounts.selectors import person_for_user, person_has_reports, person_line, user_is_hr
@@ -101,8 +103,6 @@ def reminder_next_at(*, rater: Rater) -> datetime.datetime | None:
 def raters_to_remind(*, request_ids: list[int], presser) -> QuerySet[Rater]:
     """The raters a Remind press is about: those who owe an answer and whose last email
     arrived, less the presser's own row (a manager who is also the boss rater knows)."""
-    from accounts.selectors import person_for_user
-
     raters = Rater.objects.filter(
         ~Rater.delivery_failed_condition(),
         request_id__in=request_ids,
@@ -120,8 +120,6 @@ def reminder_outlook(*, request_ids: list[int], presser, now: datetime.datetime)
     """request id -> what a Remind press by ``presser`` would do now, in one query:
     ``due`` (raters it would remind), ``last_reminded_at`` (the latest reminder of the
     last day, or None) and ``next_at`` (when the earliest of the others may be reminded, or None)."""
-    from django.db.models.functions import Coalesce, Greatest
-
     claimable = reminder_claimable(now=now)
     rows = (
         raters_to_remind(request_ids=request_ids, presser=presser)
@@ -441,8 +439,6 @@ def requests_progress_visible_to(
 def person_in_reach(*, user: AbstractBaseUser | AnonymousUser, person_id: int) -> bool:
     """May the user request feedback about this person: HR, any manager above them, or a
     manager (someone with a line) about themself."""
-    from accounts.selectors import person_has_reports
-
     if user_is_hr(user):
         return True
     person = person_for_user(user)
@@ -839,10 +835,6 @@ def directory_candidates(*, request: FeedbackRequest, query: str) -> list[Person
 
 def hr_user_ids(*, user_ids) -> set[int]:
     """Which of these logins are HR (the group, or a superuser), in one query."""
-    from django.contrib.auth import get_user_model
-
-    from accounts.models import HR_GROUP_NAME
-
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
         return set()
@@ -855,8 +847,6 @@ def hr_user_ids(*, user_ids) -> set[int]:
 
 def reminded_when(*, last: datetime.datetime | None, now: datetime.datetime) -> str | None:
     """ "today" or "yesterday" for the last reminder (outlooks only hold the past day)."""
-    from django.utils import timezone
-
     if last is None:
         return None
     days = (timezone.localdate(now) - timezone.localdate(last)).days
@@ -1089,8 +1079,6 @@ def cycle_reminder_outlook(
 ) -> dict[int, dict]:
     """cycle id -> what "Remind all" would do now: ``reminder_outlook``'s figures for every
     request of the cycle together, in one query."""
-    from django.db.models.functions import Coalesce, Greatest
-
     claimable = reminder_claimable(now=now)
     request_ids = FeedbackRequest.objects.filter(cycle_id__in=cycle_ids).values("id")
     rows = (

@@ -637,8 +637,6 @@ def cycle_requests_create(
     insert, rather than updating them after, is what keeps a 500-person cycle quick
     (docs/decisions.md).
     """
-    from feedback.tasks import send_invitations
-
     subject_ids = [s.pk for s in subjects]
     if not user_is_hr(requested_by):
         person = person_for_user(requested_by)
@@ -705,7 +703,7 @@ def cycle_requests_create(
             invitations = [(rater.pk, token) for rater, token in zip(raters, tokens, strict=True)]
             # One message to the broker, whatever the number of raters: the page that
             # opened the cycle answers at once.
-            transaction.on_commit(lambda: send_invitations.delay(invitations))
+            transaction.on_commit(lambda: tasks.send_invitations.delay(invitations))
     return CycleRequestsCreated(
         requests=requests,
         raters=len(raters),

@@ -11,6 +11,8 @@ directory search is a plain GET form.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -347,8 +349,6 @@ def request_rater_add(request, pk: int):
     target = reverse("request_detail", args=[feedback_request.pk])
     if "person" in post and query.strip():
         # Back to the same search, to add the next colleague from it.
-        from urllib.parse import urlencode
-
         target += "?" + urlencode({"q": query.strip()}) + "#add"
     else:
         target += "#raters"

@@ -24,7 +24,7 @@ from django.db.models import (
     Sum,
     Window,
 )
-from django.db.models.functions import Coalesce, CumeDist
+from django.db.models.functions import Coalesce, CumeDist, Round
 
 from accounts.models import Team
 from accounts.selectors import person_for_user, person_line, user_is_hr
@@ -174,8 +174,6 @@ def heatmap_order(
     """The heatmap's rows in the reader's chosen order, in the database so the order
     holds across pages. A score sorts by its published value (two decimals), then by
     name: the order says nothing the figures shown do not. No score comes last."""
-    from django.db.models.functions import Round
-
     if key not in HEATMAP_SORT_KEYS or key == "name":
         name = F("subject__name")
         return requests.order_by(name.desc() if descending else name.asc(), "id")

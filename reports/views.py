@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
-from core.validation import query_int
+from core.validation import query_int, query_text
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
@@ -210,10 +211,6 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
 def _heatmap_sort(request) -> str:
     """``?sort=``: a heatmap column, "-" first for descending. Like every query parameter
     of a page, a wrong one is a 400 that says so, not silently another order."""
-    from django.core.exceptions import BadRequest
-
-    from core.validation import query_text
-
     sort = query_text(request.GET, "sort", max_length=40)
     if sort and sort.removeprefix("-") not in selectors.HEATMAP_SORT_KEYS:
         raise BadRequest(
