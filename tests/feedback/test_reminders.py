@@ -4,12 +4,15 @@ import datetime
 import re
 import threading
 import time
+from collections import Counter
 
 import pytest
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.core import mail
 from django.db import connections
 
+from config.celery_app import app as celery_app
 from core.errors import DomainError
 from feedback import emails, selectors, services, tasks
 from feedback.models import Rater
@@ -234,13 +237,39 @@ def test_it_sends_reminders_through_a_real_worker(celery_worker, questionnaire, 
         invited_at=cycle.closes_at - 10 * DAY, status="invited"
     )
     mail.outbox.clear()
-    tasks.send_reminders.delay()
-    tasks.send_reminders.delay()  # two beat runs in a row
-    wait_for(
-        lambda: Rater.objects.filter(request=request, last_reminded_at__isnull=False).count() == 3
-    )
-    wait_for(lambda: len(mail.outbox) >= 3)
-    time.sleep(1)  # give a stray duplicate time to show up before counting
+    # Every task the worker starts and finishes from here on: the count is read once all
+    # of them are done, not after a guessed pause.
+    started, finished = Counter(), Counter()
+
+    def on_start(sender=None, **kwargs):
+        started[sender.name] += 1
+
+    def on_finish(sender=None, **kwargs):
+        finished[sender.name] += 1
+
+    task_prerun.connect(on_start, weak=False)
+    task_postrun.connect(on_finish, weak=False)
+    try:
+        tasks.send_reminders.delay()
+        tasks.send_reminders.delay()  # two beat runs in a row
+        with celery_app.connection_for_write() as conn:
+            queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+            def all_done() -> bool:
+                # Both sweeps ran, the queue is empty and no task is running: every
+                # reminder either sweep queued has been tried.
+                waiting = conn.default_channel.client.llen(queue)
+                return (
+                    finished["feedback.tasks.send_reminders"] == 2
+                    and not waiting
+                    and (started == finished)
+                )
+
+            wait_for(all_done)
+    finally:
+        task_prerun.disconnect(on_start)
+        task_postrun.disconnect(on_finish)
+    assert Rater.objects.filter(request=request, last_reminded_at__isnull=False).count() == 3
     assert sorted(m.to[0] for m in mail.outbox) == EVERYONE
     assert all(m.subject.startswith("Reminder:") for m in mail.outbox)
     token = LINK.search(mail.outbox[0].body).group(1)
