@@ -12,44 +12,57 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from accounts.models import Team
 from core.errors import DomainError
-from core.validation import int_strict, text_problem
+from core.validation import int_strict
 from exports import files, selectors, services
 from exports.models import Export
 from feedback import selectors as feedback_selectors
 from feedback.models import Cycle, FeedbackRequest
 from reports import services as reports_services
 
+# The visible labels, for messages that say which field to change.
+FIELD_LABELS = {"kind": "File", "cycle": "Cycle", "team": "Team", "request": "Person"}
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports_page(request):
-    if request.method == "POST":
-        team = request.POST.get("team", "").strip()
-        try:
-            if text_problem(team, max_length=Team._meta.get_field("name").max_length):
-                raise ValueError("team")
-            services.export_create(
-                user=request.user,
-                kind=request.POST.get("kind", ""),
-                cycle_id=int_strict(request.POST.get("cycle") or "0"),
-                team=team or None,
-                request_id=int_strict(request.POST["request"])
-                if request.POST.get("request")
-                else None,
-            )
-        except (DomainError, ValueError) as error:
-            text = " ".join(error.messages()) if isinstance(error, DomainError) else "Bad input."
-            messages.error(request, text)
-        else:
-            messages.success(request, "Your file is being built: it appears below when ready.")
-        return redirect("exports")
+    """The form offers only what the reader may export (people and teams from lists, never
+    an id to type); a refusal re-shows it (400) with the choices kept and the field named."""
+    people, teams = selectors.export_choices(user=request.user)
     # Only cycles the reader could export: HR's closed and released ones, a manager's
     # released ones, nobody else's (their names are not for everyone).
     cycles = feedback_selectors.cycles_in_reach(user=request.user).filter(
         status__in=[Cycle.Status.CLOSED, Cycle.Status.RELEASED]
     )
+    form = dict.fromkeys(FIELD_LABELS, "")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {field: request.POST.get(field, "").strip() for field in FIELD_LABELS}
+        errors, arguments = _form_read(form, people=people, teams=teams)
+        if not errors:
+            try:
+                export = services.export_create(user=request.user, **arguments)
+            except DomainError as error:
+                errors = _refusal_words(error)
+            else:
+                # Without a broker the task ran eagerly when the request committed: the
+                # file may already be there, so say so rather than "being built".
+                export.refresh_from_db()
+                if export.status == Export.Status.DONE:
+                    messages.success(request, "Your file is ready: download it below.")
+                elif export.status == Export.Status.FAILED:
+                    messages.error(request, f"The file could not be built: {export.error}")
+                else:
+                    messages.success(
+                        request, "Your file is being built: it appears below when ready."
+                    )
+                return redirect("exports")
+    summary = [
+        (field, FIELD_LABELS.get(field), problem)
+        for field, problems in errors.items()
+        for problem in problems
+    ]
     return render(
         request,
         "exports/exports.html",
@@ -57,8 +70,71 @@ def exports_page(request):
             "exports": selectors.exports_visible_to(user=request.user)[:50],
             "kinds": Export.Kind.choices,
             "cycles": cycles,
+            "people": people,
+            "teams": teams,
+            "form": form,
+            "errors": errors,
+            "summary": summary,
         },
+        status=400 if errors else 200,
     )
+
+
+def _form_read(form, *, people, teams):
+    """The form's choices checked against the lists the page offered, in plain words.
+
+    An individual report's cycle is the chosen person's (the list names it: "Sam (Spring
+    2027)"), so the two cannot disagree; the other files take the cycle and, optionally, a
+    team. Reach is decided again by ``export_create``.
+    """
+    errors: dict[str, list[str]] = {}
+    kind = form["kind"]
+    if kind not in Export.Kind.values:
+        errors["kind"] = ["Choose which file to build from the list."]
+        return errors, {}
+    if kind == Export.Kind.INDIVIDUAL_PDF:
+        if form["team"]:
+            errors["team"] = ["An individual report is about one person: leave Team empty."]
+        chosen = None
+        if not form["request"]:
+            errors["request"] = ["Choose whose individual report to build from the list."]
+        else:
+            try:
+                chosen = people.filter(pk=int_strict(form["request"], minimum=1)).first()
+            except ValueError:
+                chosen = None
+            if chosen is None:
+                errors["request"] = ["Choose a person from the list."]
+        if errors:
+            return errors, {}
+        return {}, {"kind": kind, "cycle_id": chosen.cycle_id, "request_id": chosen.id}
+    if form["request"]:
+        errors["request"] = [
+            "Only an individual report is about one person: choose “Individual report "
+            "(PDF)” as the file, or leave Person empty."
+        ]
+    try:
+        cycle_id = int_strict(form["cycle"], minimum=1)
+    except ValueError:
+        errors["cycle"] = ["Choose a cycle from the list."]
+    if form["team"] and not any(team.name == form["team"] for team in teams):
+        errors["team"] = ["Choose a team from the list, or leave it empty for everyone."]
+    if errors:
+        return errors, {}
+    return {}, {"kind": kind, "cycle_id": cycle_id, "team": form["team"] or None}
+
+
+def _refusal_words(error: DomainError) -> dict[str, list[str]]:
+    """A service's refusal as field problems for the form."""
+    if error.code == "not_found":
+        # The lists hold only what is in reach, so this is a cycle typed or sent by hand,
+        # or one that changed since the page was shown.
+        return {"cycle": ["You cannot export this cycle: choose one from the list."]}
+    if "team" in error.errors:
+        return {"team": ["Nobody in this team has feedback in this cycle: choose another."]}
+    if error.errors:
+        return {field: list(problems) for field, problems in error.errors.items()}
+    return {"": [error.detail]}
 
 
 @login_required
