@@ -315,20 +315,20 @@ PAGES = {
         {"manager": "open", "employee": "open"},
         404,
     ),
-    # Refusals on these pages are messages on the page the form leads back to.
+    # Refusals on the exports form: the form again (400) with the message.
     "exports-form": (
         "post",
         "/reports/exports/",
         {"kind": "team_csv", "cycle": "{id}"},
         {"manager": "closed", "employee": "released"},
-        200,
+        400,
     ),
     "exports-form-request": (
         "post",
         "/reports/exports/",
         {"kind": "individual_pdf", "cycle": "{released}", "request": "{id}"},
         {"manager": "otto_released", "employee": "sam_released"},
-        200,
+        400,
     ),
     "manager-heatmap": (
         "get",
