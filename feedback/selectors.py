@@ -116,14 +116,13 @@ def raters_to_remind(*, request_ids: list[int], presser) -> QuerySet[Rater]:
     return raters
 
 
-def reminder_outlook(*, request_ids: list[int], presser, now: datetime.datetime) -> dict[int, dict]:
-    """request id -> what a Remind press by ``presser`` would do now, in one query:
-    ``due`` (raters it would remind), ``last_reminded_at`` (the latest reminder of the
-    last day, or None) and ``next_at`` (when the earliest of the others may be reminded, or None)."""
+def _reminder_outlook_by(raters: QuerySet[Rater], *, key: str, now: datetime.datetime) -> dict:
+    """``key`` value -> what a Remind press would do now for those raters, in one query:
+    ``due`` (raters it would remind), ``last_reminded_at`` (the latest reminder of the last
+    day, or None) and ``next_at`` (when the earliest of the others may be reminded, or None)."""
     claimable = reminder_claimable(now=now)
     rows = (
-        raters_to_remind(request_ids=request_ids, presser=presser)
-        .values("request_id")
+        raters.values(key)
         .annotate(
             due=Count("id", filter=claimable),
             latest_reminder=Max("last_reminded_at", filter=Q(last_reminded_at__gt=now - ONE_DAY)),
@@ -136,13 +135,19 @@ def reminder_outlook(*, request_ids: list[int], presser, now: datetime.datetime)
         .order_by()
     )
     return {
-        row["request_id"]: {
+        row[key]: {
             "due": row["due"],
             "last_reminded_at": row["latest_reminder"],
             "next_at": row["last_email"] + ONE_DAY if row["last_email"] else None,
         }
         for row in rows
     }
+
+
+def reminder_outlook(*, request_ids: list[int], presser, now: datetime.datetime) -> dict[int, dict]:
+    """request id -> what a Remind press by ``presser`` would do now (``_reminder_outlook_by``)."""
+    raters = raters_to_remind(request_ids=request_ids, presser=presser)
+    return _reminder_outlook_by(raters, key="request_id", now=now)
 
 
 def raters_delivery_failed(*, request_ids: list[int] | None = None) -> QuerySet[Rater]:
@@ -750,7 +755,7 @@ def survey_for_rater(*, rater: Rater, now) -> dict:
 # --- the request pages (issue 14) -----------------------------------------------------
 
 
-def _first_name(name: str) -> str:
+def first_name(name: str) -> str:
     return (name or "").split(" ")[0] or name
 
 
@@ -774,7 +779,7 @@ def rater_reason(*, rater: Rater, subject: Person, viewer) -> str:
     Read from the org chart as it is now (``subject`` with its manager loaded); a proposal
     the chart no longer explains says only where it came from.
     """
-    first = _first_name(subject.name)
+    first = first_name(subject.name)
     if rater.nominated_by_id is not None:
         who = "you" if rater.nominated_by_id == viewer.pk else user_display_name(rater.nominated_by)
         return f"Added by {who}"
@@ -789,7 +794,7 @@ def rater_reason(*, rater: Rater, subject: Person, viewer) -> str:
         and subject.manager_id is not None
         and person.manager_id == subject.manager_id
     ):
-        return f"Reports to {_first_name(subject.manager.name)}, like {first}"
+        return f"Reports to {first_name(subject.manager.name)}, like {first}"
     if (
         rater.relationship == Relationship.DIRECT_REPORT
         and person
@@ -1079,26 +1084,6 @@ def cycle_reminder_outlook(
 ) -> dict[int, dict]:
     """cycle id -> what "Remind all" would do now: ``reminder_outlook``'s figures for every
     request of the cycle together, in one query."""
-    claimable = reminder_claimable(now=now)
     request_ids = FeedbackRequest.objects.filter(cycle_id__in=cycle_ids).values("id")
-    rows = (
-        raters_to_remind(request_ids=request_ids, presser=presser)
-        .values("request__cycle_id")
-        .annotate(
-            due=Count("id", filter=claimable),
-            latest_reminder=Max("last_reminded_at", filter=Q(last_reminded_at__gt=now - ONE_DAY)),
-            last_email=Min(
-                Greatest("invited_at", Coalesce("last_reminded_at", "invited_at")),
-                filter=~claimable,
-            ),
-        )
-        .order_by()
-    )
-    return {
-        row["request__cycle_id"]: {
-            "due": row["due"],
-            "last_reminded_at": row["latest_reminder"],
-            "next_at": row["last_email"] + ONE_DAY if row["last_email"] else None,
-        }
-        for row in rows
-    }
+    raters = raters_to_remind(request_ids=request_ids, presser=presser)
+    return _reminder_outlook_by(raters, key="request__cycle_id", now=now)

@@ -39,10 +39,6 @@ DIRECTORY_RELATIONSHIPS = [
 ]
 
 
-def _first_name(name: str) -> str:
-    return (name or "").split(" ")[0] or name
-
-
 # --- choosing whom and when ------------------------------------------------------------
 
 
@@ -192,7 +188,7 @@ def _approvers_words(feedback_request: FeedbackRequest) -> str:
     HR, or the subject unless the subject made the request)."""
     subject = feedback_request.subject
     if subject.user_id is not None and subject.user_id != feedback_request.requested_by_id:
-        return f"HR or {_first_name(subject.name)}"
+        return f"HR or {selectors.first_name(subject.name)}"
     return "HR"
 
 
