@@ -496,7 +496,12 @@ def rater_add(
 
 def rater_remove(*, rater: Rater) -> None:
     with transaction.atomic():
-        locked = Rater.objects.select_for_update().get(pk=rater.pk)
+        locked = (
+            Rater.objects.select_for_update(of=("self",))
+            .select_related("request__cycle")
+            .get(pk=rater.pk)
+        )
+        _require_open(locked.request.cycle, doing="removing raters")
         if locked.status == Rater.Status.SUBMITTED:
             raise DomainError(
                 f"{locked.email} has already submitted their answers: they cannot be removed.",
@@ -852,7 +857,11 @@ def approval_requests_send(*, request_id: int, send) -> int:
 
 def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:
     """Replace an invited rater's token (the old link dies); call inside a transaction."""
-    locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+    locked = (
+        Rater.objects.select_for_update(of=("self",))
+        .select_related("request__cycle")
+        .get(pk=rater.pk)
+    )
     _require_open(locked.request.cycle, doing=doing)
     if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
         raise DomainError(
@@ -873,7 +882,11 @@ def rater_resend(*, rater: Rater, now: datetime.datetime | None = None) -> Rater
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Rater.objects.select_for_update().select_related("request__cycle").get(pk=rater.pk)
+        locked = (
+            Rater.objects.select_for_update(of=("self",))
+            .select_related("request__cycle")
+            .get(pk=rater.pk)
+        )
         _require_open(locked.request.cycle, doing="resending a link")
         if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
             raise DomainError(

@@ -357,10 +357,6 @@ def request_rater_remove(request, pk: int, rater_id: int):
     feedback_request = _manageable_or_404(request, pk)
     rater = get_object_or_404(feedback_request.raters, pk=rater_id)
     try:
-        if feedback_request.cycle.status != Cycle.Status.OPEN:
-            raise DomainError(
-                f"The cycle is {feedback_request.cycle.status}: its raters no longer change."
-            )
         services.rater_remove(rater=rater)
     except DomainError as exc:
         messages.error(request, exc.detail)

@@ -249,6 +249,19 @@ def test_it_removes_a_rater_until_they_submitted(dev_request):
     )
 
 
+@pytest.mark.django_db
+def test_it_removes_no_rater_once_the_cycle_has_closed(dev_request):
+    # The rule lives in the service, so the API, the pages and the admin all keep it.
+    Cycle.objects.filter(pk=dev_request.cycle_id).update(status=Cycle.Status.CLOSED)
+    peer = dev_request.raters.get(relationship="peer")
+    error = refusal(services.rater_remove, rater=peer)
+    assert (error.code, error.detail) == (
+        "conflict",
+        "The cycle is closed: removing raters needs an open cycle.",
+    )
+    assert dev_request.raters.filter(pk=peer.pk).exists()
+
+
 # --- warnings about small anonymous groups -------------------------------------------
 
 
