@@ -24,10 +24,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
 from core.validation import query_int, query_text
+from development import selectors as development_selectors
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
 from feedback.vocabulary import POLES, Relationship
+from feedback.vocabulary import pole_name as vocabulary_pole_name
 from reports import charts, presentation, selectors, services
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
@@ -131,7 +133,27 @@ def report(request, pk: int):
     # exports page (a file about someone else is built in the background and audited).
     context["can_download"] = is_own and feedback_request.cycle.status == Cycle.Status.RELEASED
     context["feedback_request"] = feedback_request
+    _focus_first(context, user=request.user, feedback_request=feedback_request)
     return render(request, "reports/report.html", context)
+
+
+def _focus_first(context: dict, *, user, feedback_request) -> None:
+    """Development plans (issue 16): the behaviours the subject chose to work on come first,
+    each labelled with its pole, for a reader who may see that plan (the subject, or a
+    manager it is shared with); every other reader gets the usual order."""
+    focus = development_selectors.report_focus(user=user, feedback_request=feedback_request)
+    if not focus:
+        return
+    poles = {}
+    for behaviour, pole in focus:
+        poles.setdefault(behaviour, []).append(f"{vocabulary_pole_name(behaviour, pole)} ({pole})")
+    order = list(poles)
+    sections = context["sections"]
+    for section in sections:
+        section["focus"] = " and ".join(poles.get(section["slug"], []))
+    context["sections"] = sorted(
+        sections, key=lambda s: order.index(s["slug"]) if s["slug"] in order else len(order)
+    )
 
 
 def _is_own(request, feedback_request) -> bool:
@@ -419,6 +441,7 @@ def hr_dashboard(request):
             "nominated_by__person", "request__requested_by"
         )[:100],
         "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
+        "plan_counts": development_selectors.plan_counts(),
         "readable": readable,
         "team": _team_view(
             user=request.user,
