@@ -253,7 +253,7 @@ def checkins_queue(*, today: datetime.date | None = None) -> int:
     due = selectors.actions_due_checkin(today=today, days_before=settings.PLAN_CHECKIN_DAYS_BEFORE)
     subject_ids = sorted(set(due.values_list("plan__subject_id", flat=True)))
     for subject_id in subject_ids:
-        tasks.send_checkin.delay(subject_id)
+        tasks.send_checkin.delay(subject_id, today.isoformat())
     return len(subject_ids)
 
 

@@ -1,5 +1,7 @@
 """Check-in emails: thin tasks over ``development.services``."""
 
+import datetime
+
 from celery import shared_task
 
 from core.mail import email_task_options
@@ -13,6 +15,11 @@ def send_checkins() -> int:
 
 
 @shared_task(**email_task_options())
-def send_checkin(subject_id: int) -> int:
-    # The date is read at run time: a retry the next day re-checks what is due.
-    return services.checkin_send(subject_id=subject_id, send=emails.checkin_send)
+def send_checkin(subject_id: int, today: str | None = None) -> int:
+    # The sweep's date travels with the task (what it found due, it found due that day);
+    # the claim still re-checks each action, so a retry or a duplicate sends nothing twice.
+    return services.checkin_send(
+        subject_id=subject_id,
+        send=emails.checkin_send,
+        today=datetime.date.fromisoformat(today) if today else None,
+    )
