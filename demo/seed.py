@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Person
 from accounts.services import hr_group_ensure, people_import
+from development import services as development_services
+from development.models import Plan
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
 from feedback.vocabulary import LEADERSHIP, MANAGEMENT
@@ -63,6 +65,7 @@ def demo_seed() -> list[tuple[str, str]]:
     logins = _people_and_logins()
     _released_cycle()
     _open_cycle()
+    _development_plan()
     return logins
 
 
@@ -205,6 +208,52 @@ def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: boo
     if is_self:
         value += 1
     return max(1, min(5, value))
+
+
+# --- development plan (issue 16) -------------------------------------------------
+
+PLAN_SUBJECT = "liam.chen"  # his Spring report is released; Sofia is his manager
+
+
+def _development_plan():
+    """Liam's plan from his released report: two focus behaviours, three actions (one due
+    in two days, so the check-in email has something to say), shared with Sofia, who
+    commented. Left alone once it exists."""
+    liam = Person.objects.get(email=email(PLAN_SUBJECT))
+    report = FeedbackRequest.objects.filter(
+        subject=liam, cycle__name=RELEASED_CYCLE_NAME, cycle__status=Cycle.Status.RELEASED
+    ).first()
+    if report is None or Plan.objects.filter(subject=liam, request=report).exists():
+        return
+    today = timezone.localdate()
+    plan = development_services.plan_create(
+        subject=liam,
+        request_id=report.id,
+        focus=[
+            {"behaviour": "development", "pole": LEADERSHIP},
+            {"behaviour": "vision", "pole": LEADERSHIP},
+        ],
+        actions=[
+            {
+                "text": "Hold a fortnightly coaching hour with Priya and Tom",
+                "due_date": today + datetime.timedelta(days=2),
+            },
+            {
+                "text": "Explain the why behind the next quarter's roadmap at the team meeting",
+                "due_date": today + datetime.timedelta(days=21),
+            },
+            {
+                "text": "Ask two peers how my design reviews land",
+                "due_date": today + datetime.timedelta(days=45),
+            },
+        ],
+    )
+    development_services.plan_share(plan=plan, user=liam.user, shared=True)
+    development_services.comment_add(
+        plan=plan,
+        author=liam.manager,
+        text="Good choices. Let us look at the coaching hours together in our next 1:1.",
+    )
 
 
 DEMO_COMMENTS = [
