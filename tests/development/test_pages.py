@@ -7,7 +7,7 @@ from django.test import Client
 
 from development import services
 from development.models import Plan
-from tests.development.conftest import FOCUS, in_days, released_report
+from tests.development.conftest import in_days, released_report
 
 pytestmark = pytest.mark.django_db
 
