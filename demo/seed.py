@@ -16,7 +16,7 @@ from development import services as development_services
 from development.models import Plan
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
-from feedback.vocabulary import LEADERSHIP, MANAGEMENT
+from feedback.vocabulary import LEADERSHIP, MANAGEMENT, Behaviour
 
 DEMO_PASSWORD = "feedback-demo"  # noqa: S105 - printed by make run; demo only
 DOMAIN = "example.com"
@@ -230,8 +230,8 @@ def _development_plan():
         subject=liam,
         request_id=report.id,
         focus=[
-            {"behaviour": "development", "pole": LEADERSHIP},
-            {"behaviour": "vision", "pole": LEADERSHIP},
+            {"behaviour": Behaviour.DEVELOPMENT.value, "pole": LEADERSHIP},
+            {"behaviour": Behaviour.VISION.value, "pole": LEADERSHIP},
         ],
         actions=[
             {
