@@ -33,6 +33,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # SET TIME ZONE it sends on every new connection when the server spells its default
     # differently (Etc/UTC): one round trip per request.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c timezone=UTC"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has two writers in one process: the request being served and
+    # the in-process task thread (TASKS_IN_BACKGROUND_THREAD). Taking the write lock when
+    # a transaction starts, and waiting for it, avoids "database is locked" when both
+    # write at once; WAL lets pages read while a task writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -149,6 +161,9 @@ else:
 # platform works with nothing but Python installed.
 _broker_from_env = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not _broker_from_env
+# ... and, unless switched off, on one thread of the process rather than inside the page
+# that queued them, so no page waits for the length of a task (core/background.py).
+TASKS_IN_BACKGROUND_THREAD = env.bool("TASKS_IN_BACKGROUND_THREAD", default=True)
 CELERY_BROKER_URL = _broker_from_env or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
