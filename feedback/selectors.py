@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -1057,6 +1057,32 @@ def raters_owing_by_cycle(*, cycle_ids: list[int], limit: int = 50) -> dict[int,
                 {"name": row["name"] or row["email"], "email": row["email"], "owes": row["owes"]}
             )
     return owing
+
+
+def invitations_sending_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:
+    """cycle id -> ``{sending, sent, total}``: of the survey links waiting for an answer, how
+    many emails are still queued or being retried (neither sent nor failed), in one query.
+
+    Opening a cycle for a thousand people queues a thousand emails; HR's page says how far
+    the sending has got rather than showing a cycle that looks sent.
+    """
+    waiting = Q(token_hash__isnull=False, status__in=(Rater.Status.INVITED, Rater.Status.STARTED))
+    failed = Q(delivery_failed_at__isnull=False, delivery_failed_at__gte=F("token_issued_at"))
+    sent = Q(invitation_sent_hash=F("token_hash"))
+    rows = (
+        Rater.objects.filter(waiting, request__cycle_id__in=cycle_ids)
+        .values("request__cycle_id")
+        .annotate(total=Count("id"), sending=Count("id", filter=~sent & ~failed))
+        .order_by()
+    )
+    found = {cycle_id: {"sending": 0, "sent": 0, "total": 0} for cycle_id in cycle_ids}
+    for row in rows:
+        found[row["request__cycle_id"]] = {
+            "sending": row["sending"],
+            "sent": row["total"] - row["sending"],
+            "total": row["total"],
+        }
+    return found
 
 
 def decline_reasons_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:
