@@ -45,6 +45,36 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL;",
         }
     )
+
+
+def database_pool(max_size: int) -> None:
+    """Give each process a pool of at most ``max_size`` PostgreSQL connections (Django's
+    psycopg pool), or none with 0.
+
+    A pool removes the connect cost from every request while bounding connections per process, which persistent connections
+    (CONN_MAX_AGE) do not: a busy gunicorn thread would hold one each. Sizing against
+    PostgreSQL's max_connections is in docs/decisions.md. Django refuses a pool with
+    persistent connections, so the pool turns CONN_MAX_AGE off.
+    """
+    default = DATABASES["default"]
+    if max_size <= 0 or default["ENGINE"] != "django.db.backends.postgresql":
+        default.get("OPTIONS", {}).pop("pool", None)
+        return
+    default["CONN_MAX_AGE"] = 0
+    default.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": max_size,
+        # A request that waits longer than this for a connection fails rather than
+        # queueing for ever behind stuck ones.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # Connections idle this long are closed, down to min_size.
+        "max_idle": 300,
+    }
+
+
+# 0 (no pool) unless set; production defaults to a pool (config/settings/production.py).
+database_pool(env.int("DB_POOL_MAX_SIZE", default=0))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
