@@ -43,7 +43,9 @@ def background_tasks(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_open_cycle_answers_before_the_invitations_are_sent(client, org, background_tasks):
+def test_open_cycle_answers_before_the_invitations_are_sent(
+    client, org, questionnaire, background_tasks
+):
     cycle = services.cycle_create(
         name="Autumn 2026", closes_at=in_days(14), created_by=org["hr"].user
     )
@@ -55,6 +57,7 @@ def test_open_cycle_answers_before_the_invitations_are_sent(client, org, backgro
     page_answered.set()
 
     assert response.status_code == 302
+    assert response.url.startswith(reverse("reports_hr")), "the cycle was not opened"
     assert background.wait_idle(timeout=60)
     raters = Rater.objects.filter(request__cycle=cycle)
     assert raters.count() == 7
