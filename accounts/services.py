@@ -35,7 +35,7 @@ MAX_LENGTHS = {
     "manager_email": Person._meta.get_field("email").max_length,
 }
 # Apps whose models HR manages through the admin.
-HR_APPS = ("accounts", "feedback", "reports", "exports")
+HR_APPS = ("accounts", "feedback", "reports", "exports", "scim")
 
 
 def hr_group_ensure() -> Group:
@@ -544,18 +544,25 @@ def team_members_set(*, team: Team, people: Iterable[Person]) -> None:
     this team moves them out of their previous one."""
     ids = {p.pk for p in people}
     with transaction.atomic():
-        Person.objects.filter(team=team).exclude(pk__in=ids).update(
+        # Erased shells keep their team: it places their share of released team figures.
+        Person.objects.filter(team=team, erased_at__isnull=True).exclude(pk__in=ids).update(
             team=None, updated_at=timezone.now()
         )
-        Person.objects.filter(pk__in=ids).exclude(team=team).update(
+        Person.objects.filter(pk__in=ids, erased_at__isnull=True).exclude(team=team).update(
             team=team, updated_at=timezone.now()
         )
 
 
 def team_delete(*, team: Team) -> None:
-    """The team goes; its members stay, without a team. Refused while anything else
-    (a cycle's scope, a report) still refers to it."""
+    """The team goes; its members stay, without a team. Refused while an erased person's
+    shell is in it: the shell's team places its share of released team figures."""
     with transaction.atomic():
+        if Person.objects.filter(team=team, erased_at__isnull=False).exists():
+            raise DomainError(
+                "This team holds erased people's records, kept for released team figures: "
+                "it cannot be deleted.",
+                code="conflict",
+            )
         Person.objects.filter(team=team).update(team=None, updated_at=timezone.now())
         try:
             team.delete()

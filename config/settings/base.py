@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "exports",
     "privacy",
     "demo",
+    "scim",
 ]
 
 MIDDLEWARE = [
