@@ -458,7 +458,7 @@ def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Pe
 
 
 def _person_locked(person: Person) -> Person:
-    return Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    return Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
 
 
 def person_deactivate(*, person: Person, actor=None, via: str = "") -> Person:
