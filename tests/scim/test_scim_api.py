@@ -548,3 +548,26 @@ def test_discovery_documents(scim):
     assert scim.get(f"Schemas/{USER}").json()["name"] == "User"
     assert scim.get("ResourceTypes/Group").json()["endpoint"] == "/Groups"
     assert_scim_error(scim.get("Schemas/urn:nothing"), 404)
+
+
+def test_hr_creates_a_token_in_the_admin_and_sees_it_once(org, client):
+    org["hr"].user.is_staff = True
+    org["hr"].user.save()
+    client.force_login(org["hr"].user)
+    response = client.post("/admin/scim/scimtoken/add/", {"name": "Okta"})
+    assert response.status_code == 200
+    token = response.context["token"]
+    assert token in response.content.decode()
+    assert Scim(token).get("Users").status_code == 200
+    listing = client.get("/admin/scim/scimtoken/").content.decode()
+    assert "Okta" in listing and token not in listing
+
+
+def test_patch_the_work_email_path_changes_the_username(scim, org):
+    operations = [
+        {"op": "replace", "path": 'emails[type eq "work"].value', "value": "d@example.com"}
+    ]
+    body = scim.patch(
+        f"Users/{org['dev'].pk}", {"schemas": [PATCH], "Operations": operations}
+    ).json()
+    assert body["userName"] == "d@example.com"
