@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from accounts.services import person_deactivate, person_reactivate
 from feedback import selectors, services
 from feedback.models import Cycle, Rater
+from reports.models import ResponseCount
 from privacy.services import person_erase
 from tests.factories import PersonFactory
 from tests.reports.builders import answer_all
@@ -206,3 +207,23 @@ def test_deactivation_effects_on_postgresql(postgres, org, dev_request, launched
     assert APIClient().get(f"/s/{launched['peer']}/").status_code == 410
     org["dev"].user.refresh_from_db()
     assert org["dev"].user.is_active is False
+
+
+def test_a_withdrawn_invitation_counts_as_not_invited_in_response_rates(
+    org, dev_request, launched, django_capture_on_commit_callbacks
+):
+    cycle = dev_request.cycle
+    submit(launched["self"], cycle)
+    person_deactivate(person=org["peer"])  # withdrawn while the cycle is open
+    services.cycle_close(cycle=cycle)
+    hr = APIClient()
+    hr.force_authenticate(org["hr"].user)
+    closed = hr.get(f"/api/v1/cycles/{cycle.id}/team-report/").json()["response_rates"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_release(cycle=cycle)  # counts frozen on release, by a task
+    assert ResponseCount.objects.filter(request=dev_request).exists()
+    released = hr.get(f"/api/v1/cycles/{cycle.id}/team-report/").json()["response_rates"]
+    for rates in (closed, released):
+        assert rates["relationships"]["peer"]["invited"] == 0
+        assert rates["relationships"]["boss"]["invited"] == 1
+        assert rates["relationships"]["self"]["submitted"] == 1
