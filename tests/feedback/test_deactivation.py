@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from accounts.services import person_deactivate, person_reactivate
 from feedback import selectors, services
 from feedback.models import Cycle, Rater
-from reports.models import ResponseCount
 from privacy.services import person_erase
+from reports.models import ResponseCount
 from tests.factories import PersonFactory
 from tests.reports.builders import answer_all
 
