@@ -12,6 +12,7 @@ import json
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -61,6 +62,10 @@ def scim_endpoint(*methods: str):
                 return view(request, *args, **kwargs)
             except ScimError as exc:
                 return _error(exc.status, exc.detail, exc.scim_type)
+            except IntegrityError:
+                # Two provisioning requests for one new email or team name at once: the
+                # services' check passed for both, the database's unique constraint did not.
+                return _error(409, "That userName or displayName is already in use.", "uniqueness")
             except DomainError as exc:
                 messages = exc.messages()
                 detail = (

@@ -572,3 +572,18 @@ def test_patch_the_work_email_path_changes_the_username(scim, org):
         f"Users/{org['dev'].pk}", {"schemas": [PATCH], "Operations": operations}
     ).json()
     assert body["userName"] == "d@example.com"
+
+
+def test_a_create_racing_another_for_the_same_username_is_409_not_500(scim, monkeypatch):
+    # The other request's row lands between our duplicate check and our insert.
+    from accounts import services as accounts_services
+
+    real_create = Person.objects.create
+
+    def create_after_a_rival(**kwargs):
+        real_create(email=kwargs["email"], name="Rival")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(accounts_services.Person.objects, "create", create_after_a_rival)
+    assert_scim_error(scim.post("Users", rfc_user()), 409, "uniqueness")
+    assert Person.objects.filter(email="bjensen@example.com").count() == 0
