@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "exports",
     "privacy",
     "demo",
+    "scim",
 ]
 
 MIDDLEWARE = [
