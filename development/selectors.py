@@ -8,7 +8,7 @@ import datetime
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from accounts.models import Person
-from accounts.selectors import person_for_user, person_line
+from accounts.selectors import person_active_q, person_for_user, person_line
 from development.models import Action, Focus, Plan, PlanComment
 from feedback.models import FeedbackRequest
 from feedback.vocabulary import behaviour_label, pole_name
@@ -57,7 +57,8 @@ def reports_to_plan_from(*, person: Person) -> QuerySet[FeedbackRequest]:
 def plan_counts() -> dict[str, int]:
     """What HR may know: how many people have a plan, and how many share one. Never a word
     of any plan. One query."""
-    return Person.objects.filter(erased_at__isnull=True).aggregate(
+    # People who are here (neither erased nor deactivated: the one active rule).
+    return Person.objects.filter(person_active_q()).aggregate(
         people_with_plan=Count("id", filter=Q(development_plans__isnull=False), distinct=True),
         people_sharing_plan=Count(
             "id", filter=Q(development_plans__shared_at__isnull=False), distinct=True
@@ -90,12 +91,13 @@ def report_focus(*, user, feedback_request: FeedbackRequest) -> list[tuple[str, 
 
 def actions_due_checkin(*, today: datetime.date, days_before: int) -> QuerySet[Action]:
     """Actions not done whose due date is within ``days_before`` days or past, whose
-    check-in for this due date has not gone out, of a subject who is still here."""
+    check-in for this due date has not gone out, of a subject who is still here (neither
+    erased nor deactivated: someone who left gets no email)."""
     return Action.objects.filter(
         Q(reminded_for__isnull=True) | ~Q(reminded_for=F("due_date")),
+        person_active_q("plan__subject__"),
         done_at__isnull=True,
         due_date__lte=today + datetime.timedelta(days=days_before),
-        plan__subject__erased_at__isnull=True,
     )
 
 

@@ -159,6 +159,9 @@ class Rater(models.Model):
         STARTED = "started", "Started"
         SUBMITTED = "submitted", "Submitted"
         DECLINED = "declined", "Declined"
+        # The rater was deactivated before answering (issue 17): their link answers
+        # "withdrawn" (410) and they count nowhere as invited.
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Approval(models.TextChoices):
         """Whether someone other than the requester must agree before a link is sent.

@@ -180,6 +180,9 @@ class GroupProgressSerializer(serializers.Serializer):
     started = serializers.IntegerField()
     submitted = serializers.IntegerField()
     declined = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(
+        help_text="Invitations withdrawn unanswered because the rater was deactivated."
+    )
     total = serializers.IntegerField()
     failed = serializers.IntegerField(
         help_text="Of the invited and started, raters whose last email never arrived."

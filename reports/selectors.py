@@ -302,7 +302,11 @@ def survey_counts(*, by: Sequence[str], **where) -> list[dict]:
         .filter(~Exists(frozen))
         .values(*by)
         .annotate(
-            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            # A withdrawn invitation (its rater was deactivated) was never answered and
+            # is no longer expected: it counts as not invited, as a pending one.
+            invited=Count(
+                "id", filter=~Q(status__in=(Rater.Status.PENDING, Rater.Status.WITHDRAWN))
+            ),
             submitted=Count("id", filter=Q(status=SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
         )

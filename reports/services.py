@@ -219,7 +219,11 @@ def response_counts_freeze(*, cycle_id: int) -> int:
         .exclude(request__response_counts__isnull=False)
         .values("request_id", "relationship")
         .annotate(
-            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            # A withdrawn invitation (its rater was deactivated) was never answered and
+            # is no longer expected: it counts as not invited, as a pending one.
+            invited=Count(
+                "id", filter=~Q(status__in=(Rater.Status.PENDING, Rater.Status.WITHDRAWN))
+            ),
             submitted=Count("id", filter=Q(status=Rater.Status.SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
         )

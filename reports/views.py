@@ -454,8 +454,9 @@ def hr_dashboard(request):
 
 
 def _hr_chase(cycles: list[Cycle], *, presser) -> None:
-    """What HR needs to chase each open cycle, in three queries for all of them: who still
-    owes surveys (names and counts only), decline reasons (no names), "Remind all"."""
+    """What HR needs to chase each open cycle, in four queries for all of them: who still
+    owes surveys (names and counts only), decline reasons (no names), "Remind all", and
+    how many invitation emails are still on their way."""
     open_ids = [c.id for c in cycles if c.status == Cycle.Status.OPEN]
     if not open_ids:
         return
@@ -465,9 +466,11 @@ def _hr_chase(cycles: list[Cycle], *, presser) -> None:
     outlook = feedback_selectors.cycle_reminder_outlook(
         cycle_ids=open_ids, presser=presser, now=now
     )
+    sending = feedback_selectors.invitations_sending_by_cycle(cycle_ids=open_ids)
     for cycle in cycles:
         if cycle.id in owing:
             cycle.owing = owing[cycle.id]
+            cycle.sending = sending[cycle.id]
             cycle.declines = declines[cycle.id]
             cycle.remind = _remind_outlook(
                 outlook.get(cycle.id, services.NOTHING_TO_REMIND), now=now

@@ -243,3 +243,16 @@ def test_the_persons_export_holds_their_plan_and_erasure_deletes_it(org, plan):
     # Their words on someone else's plan go too; that plan stays.
     assert Plan.objects.filter(pk=other.pk).exists()
     assert not PlanComment.objects.filter(text__contains="Words by dev").exists()
+
+
+def test_no_checkin_goes_to_someone_who_left_and_hr_no_longer_counts_them(org, plan, settings):
+    from django.utils import timezone
+
+    from accounts.models import Person
+
+    settings.PLAN_CHECKIN_DAYS_BEFORE = 30
+    Person.objects.filter(pk=org["dev"].pk).update(deactivated_at=timezone.now())
+    mail.outbox.clear()
+    assert services.checkins_queue() == 0
+    assert mail.outbox == []
+    assert selectors.plan_counts() == {"people_with_plan": 0, "people_sharing_plan": 0}
