@@ -153,3 +153,21 @@ class Debrief(models.Model):
 
     def __str__(self):
         return f"debrief of request {self.request_id}"
+
+
+class CycleResponseQuality(models.Model):
+    """A released cycle's response-quality figures (issue 16), kept as first shown after
+    release: erasing a subject later deletes their raters' answers, and comparing the
+    figures before and after would describe those few raters."""
+
+    cycle = models.OneToOneField(
+        Cycle, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    data = models.JSONField()
+    frozen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "cycle response qualities"
+
+    def __str__(self):
+        return f"response quality of cycle {self.cycle_id}"
