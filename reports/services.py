@@ -727,9 +727,18 @@ def _coach_debrief(*, request_id: int, user, lock: bool = False) -> Debrief:
 
 
 @transaction.atomic
-def debrief_record(*, request_id: int, user, held_on: datetime.date | None = None) -> Debrief:
-    """The coach records that the debrief took place (the day only; no notes are kept)."""
+def debrief_record(*, request_id: int, user, held_on: datetime.date | str | None = None) -> Debrief:
+    """The coach records that the debrief took place (the day only; no notes are kept).
+    ``held_on``: a date or its ISO text (a form's); empty or None: today."""
     debrief = _coach_debrief(request_id=request_id, user=user, lock=True)
+    if isinstance(held_on, str):
+        try:
+            held_on = datetime.date.fromisoformat(held_on) if held_on.strip() else None
+        except ValueError:
+            raise DomainError(
+                "The debrief date is not a date.",
+                errors={"held_on": ["Choose a day (year-month-day)."]},
+            ) from None
     cycle = debrief.request.cycle
     if cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
         raise DomainError("The report can be debriefed once the cycle is closed.", code="conflict")
