@@ -49,7 +49,11 @@ def test_it_counts_cant_say_per_statement_over_submitted_answers_only(settings):
     cant_say = quality["cant_say"]
     assert cant_say["shown"] and cant_say["n"] == 3
     by_id = {item["id"]: item for item in cant_say["items"]}
-    assert (by_id[first]["cant_say"], by_id[first]["answers"], by_id[first]["share"]) == (1, 3, 33.3)
+    assert (by_id[first]["cant_say"], by_id[first]["answers"], by_id[first]["share"]) == (
+        1,
+        3,
+        33.3,
+    )
     assert (by_id[second]["cant_say"], by_id[second]["share"]) == (2, 66.7)
     assert (by_id[third]["cant_say"], by_id[third]["answers"], by_id[third]["share"]) == (0, 3, 0.0)
     assert cant_say["review"] == [first, second]
@@ -94,7 +98,9 @@ def test_each_figure_is_hidden_below_k_surveys():
     now = timezone.now()
     for relationship in ("peer", "self"):
         rater = respond(request, relationship, all_items(cycle, 3))
-        Rater.objects.filter(pk=rater.pk).update(first_opened_at=now - datetime.timedelta(minutes=4))
+        Rater.objects.filter(pk=rater.pk).update(
+            first_opened_at=now - datetime.timedelta(minutes=4)
+        )
     respond(request, "peer", all_items(cycle, 3), status=Rater.Status.STARTED)
 
     quality = selectors.cycle_response_quality(cycle=closed(cycle))
