@@ -462,7 +462,7 @@ def _bucket_label(low: int | None, high: int | None) -> str:
 def cycle_response_quality(*, cycle) -> dict:
     """The cycle's response quality: each statement's share of "can't say", how many
     surveys gave the same rating to every statement (straight-lining), and how long
-    surveys took from first opening to submitting. Submitted surveys only; four queries
+    surveys took from first opening to submitting. Submitted surveys only; five queries
     (plus three for the percentiles), whatever the cycle's size.
 
     Each figure carries its ``n`` and is hidden (``shown`` false, figures null) below k
@@ -475,7 +475,10 @@ def cycle_response_quality(*, cycle) -> dict:
 
     # "Can't say" per statement, over every submitted answer (self-assessments included:
     # a statement people cannot rate about themselves needs rewording as much).
-    surveys = submitted.count()
+    totals = submitted.aggregate(
+        surveys=Count("id"), rater_surveys=Count("id", filter=~Q(relationship=Relationship.SELF))
+    )
+    surveys = totals["surveys"]
     cant_say_shown = surveys >= k
     items = []
     if cant_say_shown and cycle.framework_id is not None:
@@ -506,7 +509,7 @@ def cycle_response_quality(*, cycle) -> dict:
     # Straight-lining: a rater's survey (self-assessments excluded: the subject's view of
     # themself is not a rater's care in answering) whose statements all got a rating, the
     # same one. "Can't say" is not a rating, so a survey with one is never counted.
-    rater_surveys = submitted.exclude(relationship=Relationship.SELF).count()
+    rater_surveys = totals["rater_surveys"]
     straight_shown = rater_surveys >= k
     straight = None
     if straight_shown:

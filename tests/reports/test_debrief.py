@@ -288,3 +288,20 @@ def test_hr_assigns_a_coach_in_bulk_on_the_page(client, org, setup):
     assert client.post(url, {"coach": org["vp"].pk, "action": "assign"}).status_code == 400
     client.force_login(org["lead"].user)
     assert client.get(url).status_code == 404
+
+
+def test_the_coachs_list_takes_the_same_queries_for_any_number(
+    org, api_as, setup, django_assert_max_num_queries
+):
+    cycle = setup["cycle"]
+    ids = []
+    for n in range(5):
+        person = person_with_login(email=f"more{n}@example.com", name=f"More {n}")
+        ids.append(new_request(cycle, subject=person).pk)
+    services.coaches_assign(
+        cycle=cycle, request_ids=ids, coach=setup["coach"], actor=org["hr"].user
+    )
+    client = api_as(setup["coach"])
+    with django_assert_max_num_queries(4):
+        response = client.get("/api/v1/debriefs/")
+    assert len(response.json()) == 6

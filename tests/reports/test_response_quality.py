@@ -254,3 +254,22 @@ def test_the_hr_page_lists_the_statements_to_review(client, org, quality_cycle):
     assert "1</strong> of 3 rater surveys" in page
     hr_page = client.get(reverse("reports_hr")).content.decode()
     assert reverse("reports_cycle_quality", args=[cycle.pk]) in hr_page
+
+
+def test_the_figures_take_the_same_queries_whatever_the_cycles_size(
+    django_assert_max_num_queries,
+):
+    cycle = open_cycle(k=2)
+    now = timezone.now()
+    for _ in range(6):
+        request = new_request(cycle)
+        for relationship in ("self", "peer", "peer", "boss"):
+            rater = respond(request, relationship, all_items(cycle, 4))
+            Rater.objects.filter(pk=rater.pk).update(
+                first_opened_at=now - datetime.timedelta(minutes=9)
+            )
+    closed(cycle)
+    # Surveys, can't say (+ the statements), straight-lining, timing, three percentiles.
+    with django_assert_max_num_queries(8):
+        quality = selectors.cycle_response_quality(cycle=cycle)
+    assert quality["time_to_answer"]["n"] == 24
