@@ -681,11 +681,11 @@ def coaches_assign(*, cycle: Cycle, request_ids: Sequence[int], coach: Person | 
                 f"{coach.name} cannot coach themself.",
                 errors={"coach": ["A person cannot debrief their own report."]},
             )
-    released = [
-        r.subject.name
-        for r in requests
-        if Debrief.objects.filter(pk=r.pk, released_at__isnull=False).exists()
-    ]
+    released = list(
+        Debrief.objects.filter(
+            pk__in=[r.pk for r in requests], released_at__isnull=False
+        ).values_list("request__subject__name", flat=True)
+    )
     if released:
         raise DomainError(
             f"Already released to {', '.join(sorted(released))}: their coach stays.",

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Person
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
-from core.validation import query_int, query_text
+from core.validation import int_strict, query_int, query_text
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
@@ -583,6 +583,18 @@ def hr_cycle_quality(request, pk: int):
     )
 
 
+def _ids(values: list[str]) -> list[int]:
+    """The valid ids among a form's values; anything else (text, a 40-digit number) is
+    dropped, and the page says what is missing."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(int_strict(value, minimum=1))
+        except ValueError:
+            continue
+    return ids
+
+
 def _person_choices():
     return Person.objects.filter(erased_at__isnull=True).order_by("name", "id")
 
@@ -596,12 +608,12 @@ def hr_cycle_coaches(request, pk: int):
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        request_ids = [int(v) for v in request.POST.getlist("requests") if v.isdigit()]
+        request_ids = _ids(request.POST.getlist("requests"))
         remove = request.POST.get("action") == "remove"
         coach = None
         if not remove:
-            coach_id = request.POST.get("coach", "")
-            coach = _person_choices().filter(pk=coach_id).first() if coach_id.isdigit() else None
+            coach_ids = _ids([request.POST.get("coach", "")])
+            coach = _person_choices().filter(pk__in=coach_ids).first() if coach_ids else None
         if not request_ids:
             errors.append("Tick at least one person.")
         elif coach is None and not remove:
@@ -631,7 +643,7 @@ def hr_cycle_coaches(request, pk: int):
             "rows": selectors.debrief_rows(cycle=cycle),
             "people": _person_choices(),
             "errors": errors,
-            "chosen": {int(v) for v in request.POST.getlist("requests") if v.isdigit()},
+            "chosen": set(_ids(request.POST.getlist("requests"))),
             "chosen_coach": request.POST.get("coach", ""),
         },
         status=status,

@@ -305,3 +305,17 @@ def test_the_coachs_list_takes_the_same_queries_for_any_number(
     with django_assert_max_num_queries(4):
         response = client.get("/api/v1/debriefs/")
     assert len(response.json()) == 6
+
+
+def test_the_coaches_form_answers_nonsense_with_the_form_again(client, org, setup):
+    client.force_login(org["hr"].user)
+    url = reverse("reports_cycle_coaches", args=[setup["cycle"].pk])
+    before = set(Debrief.objects.values_list("pk", "coach_id"))
+    for form in (
+        {"requests": ["9" * 40], "coach": org["vp"].pk, "action": "assign"},
+        {"requests": [setup["dev"].pk], "coach": "9" * 40, "action": "assign"},
+        {"requests": ["x"], "coach": "²", "action": "assign"},
+        {"requests": [setup["dev"].pk], "coach": org["dev"].pk, "action": "assign"},
+    ):
+        assert client.post(url, form).status_code == 400
+    assert set(Debrief.objects.values_list("pk", "coach_id")) == before
