@@ -331,7 +331,9 @@ class _SurveyView(APIView):
 class SurveyView(_SurveyView):
     @extend_schema(responses={200: SurveySerializer, **SURVEY_ERRORS})
     def get(self, request, token):
-        return self._survey(selectors.rater_for_token(token=token))
+        rater = selectors.rater_for_token(token=token)
+        services.survey_mark_opened(rater=rater, now=timezone.now())
+        return self._survey(rater)
 
     @extend_schema(
         request=SurveyAnswersSerializer,

@@ -125,6 +125,7 @@ def cycle_create(
     gap_threshold: Decimal = Decimal("1.0"),
     max_requests_per_rater: int = 10,
     framework: Framework | None = None,
+    debrief_before_release: bool = False,
 ) -> Cycle:
     """A draft cycle. ``framework``: the questionnaire version it will open with (None: the
     highest version at the moment it opens)."""
@@ -145,6 +146,7 @@ def cycle_create(
         gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
         framework=framework,
+        debrief_before_release=debrief_before_release,
     )
 
 
@@ -163,6 +165,7 @@ def cycle_settings_validate(
     min_anonymous_raters: int,
     gap_threshold: Decimal,
     max_requests_per_rater: int,
+    debrief_before_release: bool = False,
 ) -> None:
     """The rules a draft cycle's settings follow (the admin's form asks before saving)."""
     _cycle_settings_check(
@@ -184,6 +187,7 @@ CYCLE_SETTINGS = (
     "min_anonymous_raters",
     "gap_threshold",
     "max_requests_per_rater",
+    "debrief_before_release",
 )
 
 
@@ -1267,6 +1271,18 @@ def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[
         Comment.objects.filter(rater=rater, question_id__in=cleared).delete()
 
 
+def survey_mark_opened(*, rater: Rater, now: datetime.datetime) -> None:
+    """Record when a rater first saw their survey (time to answer, issue 16). One
+    statement the first time, none after: the rater row is already loaded."""
+    if rater.first_opened_at is not None or rater.status not in (
+        Rater.Status.INVITED,
+        Rater.Status.STARTED,
+    ):
+        return
+    Rater.objects.filter(pk=rater.pk, first_opened_at__isnull=True).update(first_opened_at=now)
+    rater.first_opened_at = now
+
+
 def survey_save_draft(
     *, token: str, ratings: dict | None = None, comments: dict | None = None
 ) -> SurveyReceipt:
@@ -1275,9 +1291,16 @@ def survey_save_draft(
         rater = _rater_locked_for_answers(token)
         clean_ratings, clean_comments = _clean_answers(rater, ratings, comments)
         _store_answers(rater, clean_ratings, clean_comments)
+        fields = []
         if rater.status != Rater.Status.STARTED:
             rater.status = Rater.Status.STARTED
-            rater.save(update_fields=["status"])
+            fields.append("status")
+        if rater.first_opened_at is None:
+            # A client that saves without reading the survey first.
+            rater.first_opened_at = timezone.now()
+            fields.append("first_opened_at")
+        if fields:
+            rater.save(update_fields=fields)
         items, _ = selectors.survey_rows(rater=rater)
         if len(clean_ratings) == len(items):  # every statement was in this save
             answered = set(clean_ratings)

@@ -167,6 +167,7 @@ def survey(request, token):
 def _survey(request, token):
     rater = _rater_or_404(request, token)
     if request.method == "GET":
+        services.survey_mark_opened(rater=rater, now=timezone.now())
         context = _context(rater, show_unanswered="unanswered" in request.GET)
         if context["missing_count"]:
             context["error"] = "Some statements are still unanswered."

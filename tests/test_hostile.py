@@ -547,6 +547,11 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "cycle_review": [{"pk": world.ids["drafts"][0]}],
         "reports_cycle_remind": [{"pk": world.ids["cycles"][0]}],
         "survey_open": [{"rater_id": world.rater_id}, {"rater_id": 999999}],
+        # Issue 16: response quality (open, closed, released) and coaches' pages.
+        "reports_cycle_quality": [{"pk": pk} for pk in world.ids["cycles"]],
+        "reports_cycle_coaches": [{"pk": pk} for pk in world.ids["cycles"]],
+        "debrief_record": [{"pk": pk} for pk in world.ids["requests"]],
+        "debrief_release": [{"pk": pk} for pk in world.ids["requests"]],
         # Development plans (issue 16): Sam's plan, shared with Bo, and one that is not.
         "plan_detail": [{"pk": world.ids["plans"][0]}, {"pk": 999999}],
         "plan_focus": [{"pk": world.ids["plans"][0]}],

@@ -172,6 +172,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PEOPLE_IMPORT_MAX_BYTES = env.int("PEOPLE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
+# Response quality (issue 16): a statement that at least this percentage of a cycle's
+# answers left as "can't say" is flagged for review in the next questionnaire version.
+QUESTIONNAIRE_REVIEW_CANT_SAY_PERCENT = env.int("QUESTIONNAIRE_REVIEW_CANT_SAY_PERCENT", default=30)
+
 # Mail: EMAIL_HOST set means real SMTP; unset keeps every message in a local
 # outbox folder that the DEBUG-only page /dev/outbox/ lists.
 EMAIL_HOST = env("EMAIL_HOST", default="")
