@@ -37,7 +37,7 @@ SSO_SESSION_KEY = "sso"
 # Seconds of clock difference between us and the provider tolerated on exp/iat.
 CLOCK_LEEWAY_SECONDS = 30
 
-REFUSED_TOKEN = (
+REFUSED_ID_CHECK = (
     "The sign-in could not be checked: the provider's token {problem}. "
     "Start again from the login page; if it happens again, tell IT."
 )
@@ -183,7 +183,7 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
         return claims
 
     def _refuse(self, problem: str) -> str:
-        message = REFUSED_TOKEN.format(problem=problem)
+        message = REFUSED_ID_CHECK.format(problem=problem)
         if getattr(self, "request", None) is not None:
             self.request.oidc_refusal = message
         return message
@@ -217,11 +217,14 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def get(self, request):
         state = request.GET.get("state")
-        if "code" in request.GET and state is not None:
-            # The library raises for a state it has not issued (or issued and spent);
-            # a state from another browser finds no list at all. Both: start again.
-            if state not in (request.session.get("oidc_states") or {}):
-                return self.refuse(REFUSED_STATE, status=400)
+        # The library raises for a state it has not issued (or issued and spent); a
+        # state from another browser finds no list at all. Both: start again.
+        if (
+            "code" in request.GET
+            and state is not None
+            and state not in (request.session.get("oidc_states") or {})
+        ):
+            return self.refuse(REFUSED_STATE, status=400)
         try:
             return super().get(request)
         except SuspiciousOperation as exc:

@@ -9,7 +9,8 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 from accounts.oidc import CallbackView
 from accounts.views import PasswordResetView
 
-PASSWORD_LOGIN_OFF = "Passwords are switched off on this site: sign in with {provider}."
+# A sentence, not a secret.
+PASSWORD_LOGIN_OFF = "Passwords are switched off on this site: sign in with {provider}."  # noqa: S105
 
 
 class LoginView(auth_views.LoginView):

@@ -14,9 +14,13 @@ is added to requests of sessions that never used a factor.
 
 from __future__ import annotations
 
+from base64 import b32encode
 from urllib.parse import urlencode
 
+import qrcode
+import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -24,12 +28,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import DEVICE_ID_SESSION_KEY, match_token
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.selectors import user_is_hr
 from core.audit import audit_record
 
 RECOVERY_CODE_COUNT = 10
@@ -98,11 +102,23 @@ def factor_remove(*, user) -> None:
         audit_record(actor=user, action="login.factor_removed", target=user)
 
 
+API_NEEDS_FACTOR = (
+    "HR logins need a second factor: send otp with a code from your authenticator app "
+    "(set one up on the site first)."
+)
+
+
+def token_allowed(*, user, code: str) -> bool:
+    """May this login trade its password for an API token? HR needs a factor's code too
+    when HR_REQUIRE_2FA is on; a token would otherwise skip the factor the pages ask for."""
+    if not (settings.HR_REQUIRE_2FA and user_is_hr(user)):
+        return True
+    code = "".join((code or "").split()).lower()
+    return bool(code) and match_token(user, code) is not None
+
+
 def qr_svg(text: str) -> str:
     """An SVG QR code of the text, drawn as one path (no script, no external image)."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return image.to_string(encoding="unicode")
 
@@ -185,8 +201,6 @@ def setup(request):
 
 
 def _base32(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     return b32encode(device.bin_key).decode("ascii").rstrip("=")
 
 

@@ -76,11 +76,16 @@ class Provider:
                 "challenge": query.get("code_challenge"),
                 "control": json.loads(json.dumps(self.control)),
             }
-        target = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+        target = (
+            f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+        )
         return 302, {"location": target}
 
     def token(self, form: dict) -> tuple[int, dict]:
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return 401, {"error": "invalid_client"}
         with self.lock:
             grant = self.codes.pop(form.get("code", ""), None)  # a code works once

@@ -14,7 +14,7 @@ import pytest
 
 PROVIDER = Path(__file__).resolve().parent.parent / "oidc_provider.py"
 CLIENT_ID = "feedback360"
-CLIENT_SECRET = "test-secret"  # noqa: S105 - the test provider's
+CLIENT_SECRET = "test-secret"
 
 
 def _free_port() -> int:
@@ -34,16 +34,24 @@ class RunningProvider:
         request = urllib.request.Request(
             f"{self.url}/_control", data=body, headers={"Content-Type": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local
+        with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
 
 
 @pytest.fixture(scope="session")
 def oidc_provider_process():
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own script
-        [sys.executable, str(PROVIDER), "--port", str(port), "--client-id", CLIENT_ID,
-         "--client-secret", CLIENT_SECRET],
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(PROVIDER),
+            "--port",
+            str(port),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -51,12 +59,14 @@ def oidc_provider_process():
     deadline = time.monotonic() + 15
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=1):  # noqa: S310
+            with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=1):
                 break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"the test provider did not start: {process.stdout.read()!r}")
+                raise RuntimeError(
+                    f"the test provider did not start: {process.stdout.read()!r}"
+                ) from None
             time.sleep(0.05)
     yield RunningProvider(url)
     process.terminate()
@@ -67,7 +77,7 @@ def oidc_provider_process():
 def oidc_provider(oidc_provider_process, settings):
     """The provider process, and this site configured for it as the README says."""
     url = oidc_provider_process.url
-    with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=5) as response:
         discovery = json.load(response)
     settings.OIDC_ENABLED = True
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID

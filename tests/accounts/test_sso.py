@@ -51,9 +51,7 @@ def test_it_refuses_a_replayed_state(oidc_provider, desktop):
     PersonFactory(email="ann@example.com", name="Ann Able")
     oidc_provider.sign_in_as({"email": "ann@example.com"})
     callbacks = []
-    desktop.on(
-        "request", lambda r: callbacks.append(r.url) if "/oidc/callback/" in r.url else None
-    )
+    desktop.on("request", lambda r: callbacks.append(r.url) if "/oidc/callback/" in r.url else None)
     sign_in_with_sso(desktop)
     expect(desktop.get_by_role("heading", level=1)).to_have_text("Hello, Ann Able")
     desktop.get_by_role("button", name="Log out").click()
@@ -77,9 +75,7 @@ def test_it_refuses_an_email_not_in_the_directory_with_a_clear_page(
     assert not Person.objects.filter(email="stranger@example.com").exists()
 
 
-def test_it_creates_a_person_for_an_unknown_email_when_configured(
-    oidc_provider, desktop, settings
-):
+def test_it_creates_a_person_for_an_unknown_email_when_configured(oidc_provider, desktop, settings):
     settings.OIDC_UNKNOWN_EMAIL = "create"
     oidc_provider.sign_in_as({"email": "newcomer@example.com", "name": "Nia Newcomer"})
     sign_in_with_sso(desktop)
