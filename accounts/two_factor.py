@@ -60,11 +60,22 @@ def totp_setup_device(*, user) -> TOTPDevice:
     return device
 
 
-def _issue(*, user, totp_key: str) -> tuple[TOTPDevice, list[str]]:
-    """Replace all of a login's devices: a TOTP device with this key, fresh recovery codes."""
+def _issue(*, user, totp: TOTPDevice) -> tuple[TOTPDevice, list[str]]:
+    """Replace all of a login's devices: a TOTP device with this one's key, fresh recovery
+    codes. The last time step used moves over, so a code already used stays used."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, key=totp_key, confirmed=True)
+    device = TOTPDevice.objects.create(
+        user=user,
+        name=TOTP_NAME,
+        key=totp.key,
+        step=totp.step,
+        t0=totp.t0,
+        digits=totp.digits,
+        drift=totp.drift,
+        last_t=totp.last_t,
+        confirmed=True,
+    )
     recovery = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
@@ -82,7 +93,7 @@ def totp_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevice, list[
         )
         if device is None or not device.verify_token(token):
             return None
-        issued = _issue(user=user, totp_key=device.key)
+        issued = _issue(user=user, totp=device)
         audit_record(actor=user, action="login.factor_set_up", target=user)
     return issued
 
@@ -90,7 +101,7 @@ def totp_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevice, list[
 def recovery_codes_renew(*, user) -> tuple[TOTPDevice, list[str]]:
     with transaction.atomic():
         current = user_totp_device(user)
-        issued = _issue(user=user, totp_key=current.key)
+        issued = _issue(user=user, totp=current)
         audit_record(actor=user, action="login.recovery_codes_renewed", target=user)
     return issued
 

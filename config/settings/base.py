@@ -73,12 +73,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # request.user.otp_device: the factor this session was verified with, if any.
     "django_otp.middleware.OTPMiddleware",
-    # After it: signs out a session whose factor changed or whose HR user sat idle, and
-    # sends an HR session without a verified factor to the second-factor page.
+    # After it (and messages, to say why): signs out a session whose factor changed or
+    # whose HR user sat idle, and sends an HR session without a verified factor to the
+    # second-factor page.
     "accounts.sessions.SessionRulesMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a sign-in it refused into the lockout page.
