@@ -144,3 +144,16 @@ def test_it_hides_and_refuses_passwords_when_password_login_is_off(
     oidc_provider.sign_in_as({"email": "ann@example.com"})
     sign_in_with_sso(desktop)
     expect(desktop.get_by_role("heading", level=1)).to_have_text("Hello, Ann Able")
+
+
+@pytest.mark.parametrize(
+    ("amr", "lands_on"), [(["pwd", "mfa"], "Hello, Hana HR"), (["pwd"], "Set up a second factor")]
+)
+def test_it_takes_the_providers_mfa_as_hrs_second_factor(
+    oidc_provider, desktop, settings, amr, lands_on
+):
+    settings.HR_REQUIRE_2FA = True
+    person_with_login(email="hr@example.com", name="Hana HR", hr=True)
+    oidc_provider.sign_in_as({"email": "hr@example.com", "amr": amr})
+    sign_in_with_sso(desktop)
+    expect(desktop.get_by_role("heading", level=1)).to_have_text(lands_on)
