@@ -30,8 +30,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, match_token
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accounts.selectors import user_is_hr
 from core.audit import audit_record
@@ -52,12 +53,10 @@ def user_has_factor(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def totp_setup_device(*, user) -> TOTPDevice:
-    """The unconfirmed device a set-up page shows, the same one until it is confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
-    return device
+def totp_setup_device(*, user, key: str) -> TOTPDevice:
+    """The device a set-up page shows, unsaved: nothing is written until a code from the
+    app confirms it (a page view must not leave rows behind)."""
+    return TOTPDevice(user=user, name=TOTP_NAME, key=key, confirmed=False)
 
 
 def _issue(*, user, totp: TOTPDevice) -> tuple[TOTPDevice, list[str]]:
@@ -82,17 +81,20 @@ def _issue(*, user, totp: TOTPDevice) -> tuple[TOTPDevice, list[str]]:
     return device, codes
 
 
-def totp_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevice, list[str]] | None:
-    """Confirm a set-up with a code from the app: the factor and its recovery codes, or
-    None when the code is wrong."""
+def totp_confirm(*, user, key: str, token: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Turn the factor on with a code from the app: the device and its recovery codes,
+    or None when the code is wrong."""
+    device = totp_setup_device(user=user, key=key)
+    counter = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    try:
+        matched = counter.verify(int(token), tolerance=device.tolerance)
+    except ValueError:
+        matched = False
+    if not matched:
+        return None
+    # The step just used is spent: the same code cannot verify a session afterwards.
+    device.last_t = counter.t()
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, id=device_id, confirmed=False)
-            .first()
-        )
-        if device is None or not device.verify_token(token):
-            return None
         issued = _issue(user=user, totp=device)
         audit_record(actor=user, action="login.factor_set_up", target=user)
     return issued
@@ -176,6 +178,10 @@ def overview(request):
     )
 
 
+# The key being set up lives in the session until a code confirms it.
+SETUP_KEY_SESSION_KEY = "two_factor_setup_key"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request):
@@ -184,12 +190,14 @@ def setup(request):
     if user_has_factor(user):
         messages.error(request, "You already have a second factor. Remove it first to change it.")
         return redirect("two_factor")
-    device = totp_setup_device(user=user)
+    key = request.session.get(SETUP_KEY_SESSION_KEY) or default_key()
+    request.session[SETUP_KEY_SESSION_KEY] = key
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        issued = totp_confirm(user=user, device_id=device.id, token=form.cleaned_data["code"])
+        issued = totp_confirm(user=user, key=key, token=form.cleaned_data["code"])
         if issued is not None:
             new_device, codes = issued
+            del request.session[SETUP_KEY_SESSION_KEY]
             otp_login(request, new_device)
             return render(
                 request,
@@ -197,6 +205,7 @@ def setup(request):
                 {"codes": codes, "next": _safe_next(request)},
             )
         form.add_error("code", "That code did not match. Enter the 6 digits your app shows now.")
+    device = totp_setup_device(user=user, key=key)
     status = 400 if form.errors else 200
     return render(
         request,
