@@ -14,6 +14,9 @@ Who signs in, and what is odd about the next tokens, is set by POSTing JSON to
 ``aud`` replaces the audience (default: the client id asking), ``exp_offset`` is the
 token's lifetime in seconds from now (default 300; negative means already expired).
 Without a control call the user is OIDC_TEST_EMAIL (default hr@example.com).
+
+With ``--ask`` (docker-compose's ``oidc`` service) the authorize endpoint shows a form
+asking whom to sign in as, for trying single sign-on by hand.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -36,7 +40,8 @@ KEY_ID = "test-key-1"
 
 
 class Provider:
-    def __init__(self, issuer: str, client_id: str, client_secret: str):
+    def __init__(self, issuer: str, client_id: str, client_secret: str, ask: bool = False):
+        self.ask = ask
         self.issuer = issuer
         self.client_id = client_id
         self.client_secret = client_secret
@@ -65,16 +70,41 @@ class Provider:
         jwk.update({"kid": KEY_ID, "alg": "RS256", "use": "sig"})
         return {"keys": [jwk]}
 
-    def authorize(self, query: dict) -> tuple[int, dict]:
+    def ask_page(self, query: dict) -> str:
+        hidden = "".join(
+            f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+            for k, v in query.items()
+        )
+        return (
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Test provider</title>"
+            "<h1>Test OpenID provider</h1><form method=post action=/authorize>"
+            f"{hidden}<label>Sign in as (email) <input name=email type=email required></label>"
+            "<label><input type=checkbox name=hr value=1> in the HR group</label>"
+            "<label><input type=checkbox name=mfa value=1> used a second factor</label>"
+            "<button>Sign in</button></form>"
+        )
+
+    def authorize(self, query: dict, answers: dict | None = None) -> tuple[int, dict]:
         if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
             return 400, {"error": "invalid_client"}
+        control = json.loads(json.dumps(self.control))
+        if answers is not None:  # the --ask form
+            control = {
+                "claims": {
+                    "email": answers.get("email", ""),
+                    "email_verified": True,
+                    "name": answers.get("email", ""),
+                    "groups": ["HR"] if answers.get("hr") else [],
+                    "amr": ["pwd", "mfa"] if answers.get("mfa") else ["pwd"],
+                }
+            }
         code = secrets.token_urlsafe(24)
         with self.lock:
             self.codes[code] = {
                 "redirect_uri": query["redirect_uri"],
                 "nonce": query.get("nonce"),
                 "challenge": query.get("code_challenge"),
-                "control": json.loads(json.dumps(self.control)),
+                "control": control,
             }
         target = (
             f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query.get('state', '')})}"
@@ -134,7 +164,15 @@ def make_handler(provider: Provider):
         def log_message(self, *args):  # quiet: the test output is what matters
             pass
 
-        def _send(self, status: int, body: dict):
+        def _send(self, status: int, body: dict | str):
+            if isinstance(body, str):
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if status == 302:
                 self.send_response(302)
                 self.send_header("Location", body["location"])
@@ -154,6 +192,8 @@ def make_handler(provider: Provider):
                 self._send(200, provider.discovery())
             elif url.path == "/jwks":
                 self._send(200, provider.jwks())
+            elif url.path == "/authorize" and provider.ask:
+                self._send(200, provider.ask_page(query))
             elif url.path == "/authorize":
                 self._send(*provider.authorize(query))
             elif url.path == "/userinfo":
@@ -165,7 +205,11 @@ def make_handler(provider: Provider):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()
             url = urlparse(self.path)
-            if url.path == "/token":
+            if url.path == "/authorize" and provider.ask:
+                fields = {k: v[0] for k, v in parse_qs(raw).items()}
+                answers = {k: fields.pop(k, "") for k in ("email", "hr", "mfa")}
+                self._send(*provider.authorize(fields, answers))
+            elif url.path == "/token":
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
                 self._send(*provider.token(form))
             elif url.path == "/_control":
@@ -187,10 +231,12 @@ def main():
     parser.add_argument(
         "--client-secret", default=os.environ.get("OIDC_RP_CLIENT_SECRET", "test-secret")
     )
+    parser.add_argument("--ask", action="store_true", help="ask whom to sign in as")
     args = parser.parse_args()
     issuer = (args.issuer or f"http://{args.host}:{args.port}").rstrip("/")
     server = ThreadingHTTPServer(
-        (args.host, args.port), make_handler(Provider(issuer, args.client_id, args.client_secret))
+        (args.host, args.port),
+        make_handler(Provider(issuer, args.client_id, args.client_secret, ask=args.ask)),
     )
     print(f"test OpenID provider at {issuer}", flush=True)
     server.serve_forever()
