@@ -83,7 +83,7 @@ class SessionRulesMiddleware:
             if request.path.startswith(_OPEN_PREFIXES):
                 return None
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": NEEDS_FACTOR}, status=403)
+                return JsonResponse({"detail": NEEDS_FACTOR, "errors": {}}, status=403)
             return redirect(
                 f"{reverse('two_factor_verify')}?{urlencode({'next': request.get_full_path()})}"
             )
