@@ -339,9 +339,8 @@ OIDC_HR_CLAIM_VALUE = env("OIDC_HR_CLAIM_VALUE", default="HR")
 # A provider that says it asked for a second factor ("mfa" in the "amr" claim) counts as
 # the HR second factor; off, HR signing in through it also enters a code here.
 OIDC_TRUST_PROVIDER_MFA = env.bool("OIDC_TRUST_PROVIDER_MFA", default=True)
-# mozilla-django-oidc's callback name and where a refused sign-in lands (its page says why).
+# mozilla-django-oidc's callback (a refused sign-in gets a page saying why, not its redirect).
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
-LOGIN_REDIRECT_URL_FAILURE = "sso_failed"
 
 # Second factor (django-otp): HR sessions must be verified with one (a TOTP app or a
 # recovery code) before any page when this is on (on in production).
