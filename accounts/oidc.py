@@ -25,7 +25,7 @@ from django.shortcuts import render
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import HR_GROUP_NAME, Person
 from core.audit import audit_record
 from core.errors import DomainError
@@ -101,7 +101,11 @@ def sso_user_for_claims(*, claims: dict):
             name = str(claims.get("name") or email.split("@")[0])[:200]
             person = services.person_create(email=email, name=name)
             audit_record(actor=None, action="login.sso_person_created", target=person)
-        if person is None or person.erased_at is not None:
+        if person is not None and person.erased_at is None and person.deactivated_at is not None:
+            raise DomainError(
+                f"The login of {email} is switched off on this site.", code="forbidden"
+            )
+        if person is None or not selectors.person_is_active(person):
             raise DomainError(
                 f"{email} is not in the people directory of this site, so single sign-on "
                 "cannot sign you in. Ask HR to add you.",
