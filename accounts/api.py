@@ -10,7 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts import selectors, services, throttle
+from accounts import selectors, services, throttle, two_factor
 from accounts.filters import PersonFilter
 from accounts.permissions import IsHR
 from accounts.serializers import (
@@ -105,21 +105,48 @@ class SignInLocked(APIException):
         self.wait = wait  # DRF's handler sends it as Retry-After
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password, plus a second-factor code where the login needs one."""
+
+    otp = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=16,
+        help_text="A code from the authenticator app, or a recovery code: required for HR "
+        "when HR_REQUIRE_2FA is on.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not two_factor.token_allowed(user=attrs["user"], code=attrs.get("otp", "")):
+            raise PermissionDenied(two_factor.API_NEEDS_FACTOR)
+        return attrs
+
+
 class AuthTokenView(ObtainAuthToken):
     """DRF's token login, with its refusals documented in the schema."""
+
+    serializer_class = TokenRequestSerializer
 
     # ObtainAuthToken names DRF's own JSON parser; the project's strict one refuses deep
     # nesting and the rest before anyone has logged in (issue 12).
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(
-        request=AuthTokenSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            429: ErrorSerializer,
+        },
         description="Trade a username and password for an API token (`Authorization: Token "
         "<key>`). Wrong credentials answer 400. After too many failed sign-ins for one "
         "account or from one client (5 within 15 minutes by default) every sign-in for it, "
         "the right password included, answers 429 with `Retry-After` (seconds) until the "
-        "failures are 15 minutes old.",
+        "failures are 15 minutes old. With HR_REQUIRE_2FA on, an HR login must also send "
+        "`otp` (a code from its authenticator app or a recovery code); without a right one "
+        "the answer is 403.",
     )
     def post(self, request, *args, **kwargs):
         try:

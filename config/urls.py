@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from accounts import views as accounts_views
 from core import views as core_views
 
 admin.site.site_header = "Feedback 360 administration"
@@ -11,12 +10,10 @@ admin.site.site_title = "Feedback 360"
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Links in reset emails are built from SITE_URL, never from the request's Host header.
-    path(
-        "accounts/password_reset/",
-        accounts_views.PasswordResetView.as_view(),
-        name="password_reset",
-    ),
+    # The login page, single sign-on and the second factor (issue 17); its password reset
+    # page is accounts.views.PasswordResetView (links built from SITE_URL, never from the
+    # request's Host header), absent when passwords are switched off.
+    path("accounts/", include("accounts.signin_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("config.api_urls")),
     # SCIM 2.0 provisioning for the identity provider (bearer token; docs/api.md).

@@ -95,6 +95,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_ratelimit",
+    # A second factor (TOTP apps, printed recovery codes) for HR and staff (issue 17).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "feedback",
     "development",
@@ -114,6 +118,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.otp_device: the factor this session was verified with, if any.
+    "django_otp.middleware.OTPMiddleware",
+    # After it (and messages, to say why): signs out a session whose factor changed or
+    # whose HR user sat idle, and sends an HR session without a verified factor to the
+    # second-factor page.
+    "accounts.sessions.SessionRulesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a sign-in it refused into the lockout page.
@@ -136,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.oidc.sign_in_options",
             ],
         },
     },
@@ -340,10 +351,54 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # sign-ins within AXES_COOLOFF_TIME (accounts/throttle.py; docs/decisions.md, "Logins").
 # Its backend comes first so a locked sign-in is refused before any password is checked,
 # the right one included.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.EmailCaseInsensitiveBackend",
-]
+#
+# Single sign-on (OpenID Connect, accounts/oidc.py; README "Single sign-on"): on when
+# OIDC_RP_CLIENT_ID is set. Passwords can be switched off (PASSWORD_LOGIN=false): the
+# password backend is then not installed, so the login page, the admin and the token API
+# all refuse passwords.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend"]
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.DirectoryOIDCBackend")
+if PASSWORD_LOGIN:
+    AUTHENTICATION_BACKENDS.append("accounts.backends.EmailCaseInsensitiveBackend")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+# Tokens must come from this issuer (the "iss" claim); the endpoints are the provider's.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+# The button's words on the login page ("Sign in with Okta").
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")
+# The claim holding the email matched to the directory (Entra ID: preferred_username or
+# email, see README).
+OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", default="email")
+# An email not in the people directory is refused ("refuse"), or becomes a new person
+# with a login ("create").
+OIDC_UNKNOWN_EMAIL = env("OIDC_UNKNOWN_EMAIL", default="refuse")
+# HR from the provider: when OIDC_HR_CLAIM is set (e.g. "groups" or "roles"), a sign-in
+# whose claim holds OIDC_HR_CLAIM_VALUE joins the HR group and one without it leaves it.
+OIDC_HR_CLAIM = env("OIDC_HR_CLAIM", default="")
+OIDC_HR_CLAIM_VALUE = env("OIDC_HR_CLAIM_VALUE", default="HR")
+# A provider that says it asked for a second factor ("mfa" in the "amr" claim) counts as
+# the HR second factor; off, HR signing in through it also enters a code here.
+OIDC_TRUST_PROVIDER_MFA = env.bool("OIDC_TRUST_PROVIDER_MFA", default=True)
+# mozilla-django-oidc's callback (a refused sign-in gets a page saying why, not its redirect).
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+
+# Second factor (django-otp): HR sessions must be verified with one (a TOTP app or a
+# recovery code) before any page when this is on (on in production).
+HR_REQUIRE_2FA = env.bool("HR_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Feedback 360")
+# HR sessions end after this many minutes without a request (0: never).
+HR_IDLE_TIMEOUT_MINUTES = env.int("HR_IDLE_TIMEOUT_MINUTES", default=30)
 # Failures are rows in the database: shared by every worker and host, and `make run`
 # (SQLite, no Redis) works unchanged.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"

@@ -30,3 +30,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# HR signs in with a second factor in production unless explicitly switched off.
+HR_REQUIRE_2FA = env.bool("HR_REQUIRE_2FA", default=True)
