@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce, CumeDist, Round
 from accounts.models import Team
 from accounts.selectors import person_for_user, person_line, user_is_hr
 from core.errors import DomainError, not_found
-from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.models import Comment, Cycle, FeedbackRequest, Item, Question, Rater
 from feedback.selectors import cycles_in_reach
 from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
@@ -418,3 +418,38 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
             if numbers[start]
         }
     return means
+
+
+def earlier_released_documents(
+    *, subject_ids: Sequence[int], exclude_request_ids: Sequence[int]
+) -> list[dict]:
+    """Every frozen, released result of these subjects (one query): the earlier cycles a
+    report may be compared with (issue 16). Each row: request, subject id, the cycle's
+    id, name and closing date, and the stored document as published. Erased results are
+    left out (their document is a stub)."""
+    rows = (
+        GapAnalysis.objects.filter(
+            request__subject_id__in=list(subject_ids),
+            request__cycle__status=Cycle.Status.RELEASED,
+            request__subject__erased_at__isnull=True,
+            frozen_at__isnull=False,
+            data__isnull=False,
+        )
+        .exclude(request_id__in=list(exclude_request_ids))
+        .values(
+            "request_id",
+            "request__subject_id",
+            "request__cycle_id",
+            "request__cycle__name",
+            "request__cycle__closes_at",
+            "request__cycle__released_at",
+            "data",
+        )
+        .order_by("-request__cycle__closes_at", "-request__cycle_id")
+    )
+    return [row for row in rows if not row["data"].get("erased")]
+
+
+def item_keys(*, item_ids: Sequence[int]) -> dict[int, str]:
+    """item id -> stable key (``Item.key``), in one query."""
+    return dict(Item.objects.filter(id__in=list(item_ids)).values_list("id", "key"))
