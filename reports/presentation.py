@@ -486,6 +486,8 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
         return {
             "label": label,
             "values": [*values, _score(figure["now"])],
+            # Each value with its cycle, for a phone, where the table becomes a list.
+            "cells": list(zip(columns, [*values, _score(figure["now"])], strict=True)),
             "change": _signed(change),
             "notable": notable,
         }
@@ -563,7 +565,7 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
             "A change is marked notable only when it is larger than twice its standard "
             "error, worked out from how much the ratings spread in both cycles; smaller "
             "changes may be chance. A group is compared only where it was shown in both "
-            f"cycles (anonymous groups from {k} answers); one person's view (yours, the "
+            f"cycles (anonymous groups from {k} answers); one person's view (yours, or your "
             "boss's) has no spread to judge by and is never marked."
         )
         if voice.own
