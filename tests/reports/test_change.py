@@ -188,3 +188,30 @@ def test_the_item_key_migration_shares_keys_across_versions_with_the_same_wordin
     assert first[2] == "vision-leadership-2" == second[2]
     assert first[1] == "vision-leadership-1" != second[1]
     assert all(first[p] == second[p] for p in first if p != 1)
+
+
+def _edit(item, **changes):
+    from feedback.admin import ItemForm
+
+    data = {
+        "position": item.position,
+        "behaviour": item.behaviour,
+        "pole": item.pole,
+        "rater_text": item.rater_text,
+        "self_text": item.self_text,
+        **changes,
+    }
+    form = ItemForm(data=data, instance=item)
+    assert form.is_valid(), form.errors
+    return form.save()
+
+
+def test_in_the_admin_a_reworded_statement_gets_a_new_key_unless_its_meaning_is_the_same(db):
+    open_cycle()
+    copy = framework_copy(framework=Item.objects.filter(framework__version=1).first().framework)
+    first, second = Item.objects.filter(framework=copy).order_by("position")[:2]
+    old_first, old_second = first.key, second.key
+    assert _edit(first, rater_text="Asks something else").key != old_first
+    assert _edit(second, rater_text="Reworded, same idea", same_meaning="on").key == old_second
+    # Only the position moved: not a change of meaning.
+    assert _edit(Item.objects.get(pk=second.pk), position=99).key == old_second
