@@ -182,7 +182,7 @@ def test_the_item_key_migration_shares_keys_across_versions_with_the_same_wordin
     # As before the migration: keys that say nothing (unique, for the constraint).
     for index, item in enumerate(Item.objects.order_by("id")):
         Item.objects.filter(pk=item.pk).update(key=f"old-{index}")
-    importlib.import_module("feedback.migrations.0013_item_key").fill_keys(apps, None)
+    importlib.import_module("feedback.migrations.0015_item_key").fill_keys(apps, None)
     first = {i.position: i.key for i in Item.objects.filter(framework__version=1)}
     second = {i.position: i.key for i in Item.objects.filter(framework=copy)}
     assert first[2] == "vision-leadership-2" == second[2]

@@ -28,7 +28,7 @@ def fill_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0012_recompute_mark_moved_to_reports'),
+        ('feedback', '0014_rater_first_opened_at_cycle_debrief_before_release'),
     ]
 
     operations = [
