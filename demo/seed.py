@@ -61,6 +61,7 @@ def demo_csv() -> bytes:
 def demo_seed() -> list[tuple[str, str]]:
     """Load the demo organisation, its logins and its cycles. Returns (username, role) pairs."""
     logins = _people_and_logins()
+    _earlier_released_cycle()
     _released_cycle()
     _open_cycle()
     return logins
@@ -159,7 +160,45 @@ def _released_cycle():
     services.cycle_release(cycle=cycle, actor=hr)
 
 
-def _answer(request, *, leaning: int, everyone: bool = False) -> None:
+EARLIER_CYCLE_NAME = "Autumn 2025 review"
+# Sofia's report of the spring cycle is compared with this one (issue 16): her report
+# page, her PDF, the API and the team files show the change since autumn 2025.
+EARLIER_CYCLE_SUBJECT = "sofia.martinez"
+EARLIER_CYCLE_DAYS_BEFORE = 180
+
+
+def _earlier_released_cycle():
+    """Sofia's released cycle half a year before the spring one.
+
+    Others rated her vision leadership two points lower then (a notable rise since) and
+    her change leadership one point lower (within the spread: not marked); one peer did
+    not answer (the page warns that the rater mix changed). Closing dates order cycles:
+    its closing date is moved half a year back once released.
+    """
+    if Cycle.objects.filter(name=EARLIER_CYCLE_NAME).exists():
+        return
+    hr = get_user_model().objects.get(username=email(REQUESTER))
+    cycle = services.cycle_create(
+        name=EARLIER_CYCLE_NAME, closes_at=timezone.now() + datetime.timedelta(days=14)
+    )
+    cycle = services.cycle_open(cycle=cycle, actor=hr)
+    subject = Person.objects.get(email=email(EARLIER_CYCLE_SUBJECT))
+    request = services.request_create(cycle=cycle, subject=subject, requested_by=hr).request
+    services.request_launch(request=request)
+    _answer(request, leaning=1, everyone=True, earlier=True)
+    cycle = services.cycle_close(cycle=cycle, actor=hr)
+    services.cycle_release(cycle=cycle, actor=hr)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(days=EARLIER_CYCLE_DAYS_BEFORE)
+    )
+
+
+# (first item, last item) of the statements others rated lower in the earlier cycle, and
+# by how much: vision leadership 1-3, change leadership 7-9.
+EARLIER_LOWER = ((1, 3, 2), (7, 9, 1))
+
+
+def _answer(request, *, leaning: int, everyone: bool = False, earlier: bool = False) -> None:
     """Self and boss submit; of the others, all but two submit, one keeps a draft, one waits
     (with ``everyone``, all of them submit).
 
@@ -171,6 +210,9 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
     others = [r for r in raters if r not in identified]
     drafts = [] if everyone else others[-2:-1]
     waiting = [] if everyone else others[-1:]
+    if earlier:
+        # One peer did not answer that time.
+        waiting = [r for r in others if r.relationship == Relationship.PEER][:1]
     for number, rater in enumerate(raters):
         if rater in waiting:
             continue
@@ -180,13 +222,18 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
         for item_id, pole, position in items:
             if rater in drafts and position > 12:
                 break
-            ratings[str(item_id)] = _rating(
+            value = _rating(
                 pole=pole,
                 position=position,
                 number=number,
                 leaning=leaning,
                 is_self=rater.relationship == Relationship.SELF,
             )
+            if earlier and value is not None and rater.relationship != Relationship.SELF:
+                for first, last, lower in EARLIER_LOWER:
+                    if first <= position <= last:
+                        value = max(1, value - lower)
+            ratings[str(item_id)] = value
         comments = {}
         if rater not in drafts:
             question = selectors.survey_questions(rater=rater).first()
