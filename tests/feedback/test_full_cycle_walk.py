@@ -173,7 +173,12 @@ def test_hr_and_a_manager_run_a_360_from_the_pages_to_the_released_report(
         "1 of 2"
     )
     expect(progress.get_by_role("row", name=re.compile("^Outside"))).to_contain_text("1 of 1")
-    expect(progress).to_contain_text("Next reminder possible on")  # invited minutes ago
+    expect(progress).to_contain_text("7 of 9 surveys answered, as of")
+    # Invited minutes ago: one email a day, so no Remind button yet, and the page says why.
+    expect(progress).to_contain_text(
+        "2 raters have not answered yet. Each had an email less than a day ago "
+        "(at most one a day). Next reminder possible on"
+    )
     look(manager, "walk-13-manager-progress")
 
     # 5. Two days later Noah and Ben have not answered: the manager reminds them.
@@ -186,17 +191,20 @@ def test_hr_and_a_manager_run_a_360_from_the_pages_to_the_released_report(
     expect(manager.get_by_role("status")).to_contain_text(
         "Reminder sent to 2 raters about Liam Chen, each with a fresh link."
     )
-    expect(progress).to_contain_text("Reminded today. Next reminder possible on")
+    expect(progress).to_contain_text(
+        "2 raters have not answered yet. Reminded today. Next reminder possible on"
+    )
     look(manager, "walk-14-manager-reminded")
     ben_reminder = mailbox.survey_link("ben@example.com", subject_starts="Reminder: ")
     mailbox.survey_link("noah@example.com", subject_starts="Reminder: ")
     assert ben_reminder != links["ben@example.com"]
     answer_survey(rater, ben_reminder, "Sometimes")
-    manager.get_by_role("link", name="Back to My team").click()
-    manager.get_by_role("link", name="Liam Chen").click()
+    manager.get_by_role("link", name="Refresh").click()
+    expect(progress).to_contain_text("8 of 9 surveys answered")
     expect(progress.get_by_role("row", name=re.compile("^Direct reports"))).to_contain_text(
         "2 of 2"
     )
+    expect(progress).to_contain_text("1 rater has not answered yet. Reminded today.")
 
     # 6. HR closes (told what is unanswered) and releases.
     hr.get_by_role("link", name="Cycles").first.click()
@@ -230,9 +238,9 @@ def test_hr_and_a_manager_run_a_360_from_the_pages_to_the_released_report(
     expected_rows = {
         "You": ("1", "yes"),
         "Boss": ("1", "yes"),
-        "Peers": ("3", "yes"),
-        "Direct reports": ("2", "no"),
-        "Outside the team": ("1", "no"),
+        "Peers": ("3", "yes (at least 3 answered)"),
+        "Direct reports": ("2", "no (fewer than 3 answered)"),
+        "Outside the team": ("1", "no (fewer than 3 answered)"),
         "Others": ("7", "yes (everyone but you; counted=7)"),
     }
     for group, (n, shown) in expected_rows.items():
