@@ -270,6 +270,8 @@ def test_it_sends_reminders_through_a_real_worker(
 
         def waiting_on_a_lock() -> int:
             with connection.cursor() as cursor:
+                # Inside a transaction the statistics views keep their first snapshot.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND wait_event_type = 'Lock'"
