@@ -14,7 +14,15 @@ from feedback.api import (
     SurveyView,
 )
 from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
-from reports.api import RequestResultsView, TeamReportView
+from reports.api import (
+    CycleCoachesView,
+    DebriefListView,
+    DebriefRecordView,
+    RequestResultsView,
+    ResponseQualityView,
+    SubjectReleaseView,
+    TeamReportView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -31,6 +39,19 @@ urlpatterns = [
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
+    path(
+        "cycles/<int:pk>/response-quality/",
+        ResponseQualityView.as_view(),
+        name="cycle_response_quality",
+    ),
+    path("cycles/<int:pk>/coaches/", CycleCoachesView.as_view(), name="cycle_coaches"),
+    path("debriefs/", DebriefListView.as_view(), name="debriefs"),
+    path("requests/<int:pk>/debrief/", DebriefRecordView.as_view(), name="request_debrief"),
+    path(
+        "requests/<int:pk>/release-to-subject/",
+        SubjectReleaseView.as_view(),
+        name="request_release_to_subject",
+    ),
     path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
     # Privacy acts on people and cycles; its views live in the privacy app (the top layer),
     # so the people and cycles endpoints never import it. Names as the router gave them.

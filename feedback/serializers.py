@@ -26,6 +26,7 @@ class CycleSerializer(StrictModelSerializer):
             "min_anonymous_raters",
             "gap_threshold",
             "max_requests_per_rater",
+            "debrief_before_release",
             "framework",
             "opened_at",
             "closed_at",
@@ -36,6 +37,11 @@ class CycleSerializer(StrictModelSerializer):
         extra_kwargs = {
             "min_anonymous_raters": {"required": False},
             "max_requests_per_rater": {"required": False},
+            "debrief_before_release": {
+                "required": False,
+                "help_text": "Issue 16: a coach assigned to a subject reads the report once "
+                "the cycle closes, records the debrief and releases it to that subject.",
+            },
         }
 
 
@@ -180,6 +186,9 @@ class GroupProgressSerializer(serializers.Serializer):
     started = serializers.IntegerField()
     submitted = serializers.IntegerField()
     declined = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(
+        help_text="Invitations withdrawn unanswered because the rater was deactivated."
+    )
     total = serializers.IntegerField()
     failed = serializers.IntegerField(
         help_text="Of the invited and started, raters whose last email never arrived."
