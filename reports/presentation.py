@@ -424,7 +424,11 @@ def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
             if others_is_boss_only(document):
                 rule = f"{rule} ({voice.your_boss} only)"
         else:
-            rule = f"shown from {k} answers" if group in ANONYMOUS else ""
+            # The anonymity minimum as the reason for this row's yes or no ("shown from 3
+            # answers" beside a "no" read as if it had been shown).
+            rule = ""
+            if group in ANONYMOUS:
+                rule = f"at least {k} answered" if figures["shown"] else f"fewer than {k} answered"
         rows.append(
             {
                 "name": voice.label(group),

@@ -28,7 +28,8 @@ from core.validation import int_strict, query_int, query_text
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
-from feedback.vocabulary import POLES, Relationship
+from feedback.vocabulary import POLES, READER_GROUP_LABELS, Relationship
+from feedback.vocabulary import RELATIONSHIPS as RELATIONSHIP_ORDER
 from reports import charts, presentation, selectors, services
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
@@ -56,13 +57,18 @@ def my_reports(request):
         .filter(request__subject=person)
         .values_list("id", flat=True)
     )
-    labels = dict(Relationship.choices)
     for feedback_request in own:
-        groups: dict[str, list[dict]] = {}
+        # The groups in the order and with the names of the request page and the report
+        # (boss, peers, direct reports, outside the team), not alphabetically by slug.
+        groups: dict[str, list[dict]] = {relationship: [] for relationship in RELATIONSHIP_ORDER}
         for rater in asked[feedback_request.id]:
             rater["yours_to_decide"] = rater["id"] in decidable
-            groups.setdefault(labels[rater["relationship"]], []).append(rater)
-        feedback_request.asked_groups = list(groups.items())
+            groups[rater["relationship"]].append(rater)
+        feedback_request.asked_groups = [
+            (READER_GROUP_LABELS[relationship], raters)
+            for relationship, raters in groups.items()
+            if raters
+        ]
         feedback_request.to_decide = sum(
             1 for rater in asked[feedback_request.id] if rater["yours_to_decide"]
         )
