@@ -63,6 +63,7 @@ def demo_csv() -> bytes:
 def demo_seed() -> list[tuple[str, str]]:
     """Load the demo organisation, its logins and its cycles. Returns (username, role) pairs."""
     logins = _people_and_logins()
+    _earlier_released_cycle()
     _released_cycle()
     _open_cycle()
     _development_plan()
@@ -162,7 +163,45 @@ def _released_cycle():
     services.cycle_release(cycle=cycle, actor=hr)
 
 
-def _answer(request, *, leaning: int, everyone: bool = False) -> None:
+EARLIER_CYCLE_NAME = "Autumn 2025 review"
+# Sofia's report of the spring cycle is compared with this one (issue 16): her report
+# page, her PDF, the API and the team files show the change since autumn 2025.
+EARLIER_CYCLE_SUBJECT = "sofia.martinez"
+EARLIER_CYCLE_DAYS_BEFORE = 180
+
+
+def _earlier_released_cycle():
+    """Sofia's released cycle half a year before the spring one.
+
+    Others rated her vision leadership two points lower then (a notable rise since) and
+    her change leadership one point lower (within the spread: not marked); one peer did
+    not answer (the page warns that the rater mix changed). Closing dates order cycles:
+    its closing date is moved half a year back once released.
+    """
+    if Cycle.objects.filter(name=EARLIER_CYCLE_NAME).exists():
+        return
+    hr = get_user_model().objects.get(username=email(REQUESTER))
+    cycle = services.cycle_create(
+        name=EARLIER_CYCLE_NAME, closes_at=timezone.now() + datetime.timedelta(days=14)
+    )
+    cycle = services.cycle_open(cycle=cycle, actor=hr)
+    subject = Person.objects.get(email=email(EARLIER_CYCLE_SUBJECT))
+    request = services.request_create(cycle=cycle, subject=subject, requested_by=hr).request
+    services.request_launch(request=request)
+    _answer(request, leaning=1, everyone=True, earlier=True)
+    cycle = services.cycle_close(cycle=cycle, actor=hr)
+    services.cycle_release(cycle=cycle, actor=hr)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        closes_at=timezone.now() - datetime.timedelta(days=EARLIER_CYCLE_DAYS_BEFORE)
+    )
+
+
+# (first item, last item) of the statements others rated lower in the earlier cycle, and
+# by how much: vision leadership 1-3, change leadership 7-9.
+EARLIER_LOWER = ((1, 3, 2), (7, 9, 1))
+
+
+def _answer(request, *, leaning: int, everyone: bool = False, earlier: bool = False) -> None:
     """Self and boss submit; of the others, all but two submit, one keeps a draft, one waits
     (with ``everyone``, all of them submit).
 
@@ -174,6 +213,9 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
     others = [r for r in raters if r not in identified]
     drafts = [] if everyone else others[-2:-1]
     waiting = [] if everyone else others[-1:]
+    if earlier:
+        # One peer did not answer that time.
+        waiting = [r for r in others if r.relationship == Relationship.PEER][:1]
     for number, rater in enumerate(raters):
         if rater in waiting:
             continue
@@ -183,13 +225,18 @@ def _answer(request, *, leaning: int, everyone: bool = False) -> None:
         for item_id, pole, position in items:
             if rater in drafts and position > 12:
                 break
-            ratings[str(item_id)] = _rating(
+            value = _rating(
                 pole=pole,
                 position=position,
                 number=number,
                 leaning=leaning,
                 is_self=rater.relationship == Relationship.SELF,
             )
+            if earlier and value is not None and rater.relationship != Relationship.SELF:
+                for first, last, lower in EARLIER_LOWER:
+                    if first <= position <= last:
+                        value = max(1, value - lower)
+            ratings[str(item_id)] = value
         comments = {}
         if rater not in drafts:
             question = selectors.survey_questions(rater=rater).first()
@@ -212,30 +259,33 @@ def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: boo
 
 # --- development plan (issue 16) -------------------------------------------------
 
-PLAN_SUBJECT = "liam.chen"  # his Spring report is released; Sofia is his manager
+# Sofia has two released reports: her plan comes from the earlier one, so her spring
+# report opens with her focus behaviours and their change since autumn 2025.
+PLAN_SUBJECT = EARLIER_CYCLE_SUBJECT
 
 
 def _development_plan():
-    """Liam's plan from his released report: two focus behaviours, three actions (one due
-    in two days, so the check-in email has something to say), shared with Sofia, who
-    commented. Left alone once it exists."""
-    liam = Person.objects.get(email=email(PLAN_SUBJECT))
+    """Sofia's plan from her autumn 2025 report: two focus behaviours, three actions (one
+    due in two days, so the check-in email has something to say), shared with her
+    managers (Daniel, who commented, and Amara, who has a demo login). Left alone once it
+    exists."""
+    sofia = Person.objects.get(email=email(PLAN_SUBJECT))
     report = FeedbackRequest.objects.filter(
-        subject=liam, cycle__name=RELEASED_CYCLE_NAME, cycle__status=Cycle.Status.RELEASED
+        subject=sofia, cycle__name=EARLIER_CYCLE_NAME, cycle__status=Cycle.Status.RELEASED
     ).first()
-    if report is None or Plan.objects.filter(subject=liam, request=report).exists():
+    if report is None or Plan.objects.filter(subject=sofia).exists():
         return
     today = timezone.localdate()
     plan = development_services.plan_create(
-        subject=liam,
+        subject=sofia,
         request_id=report.id,
         focus=[
-            {"behaviour": Behaviour.DEVELOPMENT.value, "pole": LEADERSHIP},
             {"behaviour": Behaviour.VISION.value, "pole": LEADERSHIP},
+            {"behaviour": Behaviour.DEVELOPMENT.value, "pole": LEADERSHIP},
         ],
         actions=[
             {
-                "text": "Hold a fortnightly coaching hour with Priya and Tom",
+                "text": "Hold a fortnightly coaching hour with Liam, Priya and Tom",
                 "due_date": today + datetime.timedelta(days=2),
             },
             {
@@ -243,15 +293,15 @@ def _development_plan():
                 "due_date": today + datetime.timedelta(days=21),
             },
             {
-                "text": "Ask two peers how my design reviews land",
+                "text": "Ask Grace and Noah how my planning reviews land",
                 "due_date": today + datetime.timedelta(days=45),
             },
         ],
     )
-    development_services.plan_share(plan=plan, user=liam.user, shared=True)
+    development_services.plan_share(plan=plan, user=sofia.user, shared=True)
     development_services.comment_add(
         plan=plan,
-        author=liam.manager,
+        author=sofia.manager,
         text="Good choices. Let us look at the coaching hours together in our next 1:1.",
     )
 

@@ -248,6 +248,7 @@ def individual_context(document: dict, *, own: bool = False) -> dict:
         "blind_spots": described(document["blind_spots"]),
         "hidden_strengths": described(document["hidden_strengths"]),
         "comments": comments,
+        "change": presentation.change_view(document, voice=voice),
         "computed_at": document.get("computed_at", "")[:10],
         "generated_on": timezone.now().date().isoformat(),
         "css": mark_safe(_print_css()),  # noqa: S308 - our own stylesheet
@@ -291,17 +292,77 @@ def _counted(groups: dict):
     return groups["others"].get("counted")
 
 
+def _last_comparison(subject: dict) -> dict | None:
+    """The subject's comparison with their last earlier released cycle (issue 16)."""
+    previous = subject.get("previous") or []
+    return previous[0] if previous else None
+
+
+def _compared(comparison: dict | None, behaviour: str, *path: str) -> dict | None:
+    if comparison is None:
+        return None
+    for row in comparison["behaviours"]:
+        if row["behaviour"] == behaviour:
+            figure = row
+            for step in path:
+                figure = (figure or {}).get(step)
+            return figure
+    return None
+
+
+def _change_cells(comparison: dict | None, figure: dict | None) -> list:
+    """previous_cycle, previous_score, change, change_notable: blank where the figure was
+    not shown in both cycles (or there is no earlier released cycle)."""
+    if figure is None:
+        return ["", "", "", ""]
+    return [
+        neutralise(comparison["cycle"]["name"]),
+        f"{figure['before']:.2f}",
+        f"{figure['change']:+.2f}",
+        "yes" if figure["notable"] else "no",
+    ]
+
+
 def team_csv(report: dict) -> bytes:
     """One row per subject, behaviour, pole and group that has a published score, with n
     (surveys of that group) or, for ``others``, counted (the people behind the score).
-    A group whose figure is hidden has no row: a blank would still say it was withheld."""
+    A group whose figure is hidden has no row: a blank would still say it was withheld.
+
+    ``figure`` says what a row holds: ``score`` (the rows above), ``balance`` (leadership
+    - management of a group; pole blank) or ``self_others_gap`` (group blank). The last
+    four columns compare with the subject's last earlier released cycle, where the figure
+    was shown in both (issue 16; docs/gap-analysis.md)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(
-        ["cycle", "subject", "title", "team", "behaviour", "pole", "group", "score", "n", "counted"]
+        [
+            "cycle",
+            "subject",
+            "title",
+            "team",
+            "behaviour",
+            "pole",
+            "group",
+            "score",
+            "n",
+            "counted",
+            "figure",
+            "previous_cycle",
+            "previous_score",
+            "change",
+            "change_notable",
+        ]
     )
     for subject in report["subjects"]:
+        person = [
+            neutralise(report["cycle"]["name"]),
+            neutralise(subject["name"]),
+            neutralise(subject["title"]),
+            neutralise(subject["team"]),
+        ]
+        last = _last_comparison(subject)
         for row in subject["behaviours"]:
+            behaviour = row["behaviour"]
             for pole in POLES:
                 for group in GROUPS:
                     score = row[pole].get(group)
@@ -309,17 +370,49 @@ def team_csv(report: dict) -> bytes:
                         continue
                     writer.writerow(
                         [
-                            neutralise(report["cycle"]["name"]),
-                            neutralise(subject["name"]),
-                            neutralise(subject["title"]),
-                            neutralise(subject["team"]),
-                            row["behaviour"],
+                            *person,
+                            behaviour,
                             pole,
                             group,
                             f"{score:.2f}",
                             *_n_or_counted(subject["groups"], group),
+                            "score",
+                            *_change_cells(last, _compared(last, behaviour, pole, group)),
                         ]
                     )
+            for group in GROUPS:
+                balance = row["balance"].get(group)
+                if balance is None:
+                    continue
+                writer.writerow(
+                    [
+                        *person,
+                        behaviour,
+                        "",
+                        group,
+                        f"{balance:.2f}",
+                        *_n_or_counted(subject["groups"], group),
+                        "balance",
+                        *_change_cells(last, _compared(last, behaviour, "balance", group)),
+                    ]
+                )
+            for pole in POLES:
+                gap = row["self_others_gap"].get(pole)
+                if gap is None:
+                    continue
+                writer.writerow(
+                    [
+                        *person,
+                        behaviour,
+                        pole,
+                        "",
+                        f"{gap:.2f}",
+                        "",
+                        "",
+                        "self_others_gap",
+                        *_change_cells(last, _compared(last, behaviour, "self_others_gap", pole)),
+                    ]
+                )
     # A byte-order mark so Excel opens accented names correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -465,7 +558,13 @@ def team_xlsx(report: dict) -> bytes:
     items.column_dimensions["C"].width = 70
     items.column_dimensions["D"].width = 20
 
-    for sheet in (summary, people, items):
+    # Change since each subject's last earlier released cycle (issue 16): a sheet only
+    # when some subject has one (a closed cycle, or a first cycle, has none).
+    sheets = [summary, people, items]
+    if any(_last_comparison(subject) for subject in report["subjects"]):
+        sheets.append(_change_sheet(workbook, report, bold=bold, header_fill=header_fill))
+
+    for sheet in sheets:
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, float):
@@ -473,6 +572,63 @@ def team_xlsx(report: dict) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _change_sheet(workbook, report: dict, *, bold, header_fill):
+    """Per subject and behaviour, every figure shown in both cycles: previous, now, change."""
+    change = workbook.create_sheet("Change")
+    change.append(
+        [
+            "Name",
+            "Previous cycle",
+            "Behaviour",
+            "Figure",
+            "Group",
+            "Previous",
+            "Now",
+            "Change",
+            "Notable",
+        ]
+    )
+    for cell in change[1]:
+        cell.font, cell.fill = bold, header_fill
+    figure_names = {LEADERSHIP: "Leadership", MANAGEMENT: "Management"}
+    for subject in report["subjects"]:
+        last = _last_comparison(subject)
+        if last is None:
+            continue
+        for row in last["behaviours"]:
+            lines = [
+                (figure_names[pole], GROUP_LABELS[group], row[pole][group])
+                for pole in POLES
+                for group in GROUPS
+            ]
+            lines += [("Balance", GROUP_LABELS[g], row["balance"][g]) for g in GROUPS]
+            lines += [
+                (f"Self-others gap, {pole}", "", row["self_others_gap"][pole]) for pole in POLES
+            ]
+            for figure_name, group_label, figure in lines:
+                if figure is None:
+                    continue
+                change.append(
+                    [
+                        neutralise(subject["name"]),
+                        neutralise(last["cycle"]["name"]),
+                        BEHAVIOUR_LABELS[row["behaviour"]],
+                        figure_name,
+                        group_label,
+                        figure["before"],
+                        figure["now"],
+                        figure["change"],
+                        "notable" if figure["notable"] else "",
+                    ]
+                )
+    change.freeze_panes = "A2"
+    change.column_dimensions["A"].width = 28
+    change.column_dimensions["B"].width = 22
+    change.column_dimensions["D"].width = 26
+    change.column_dimensions["E"].width = 16
+    return change
 
 
 def team_pdf(report: dict) -> bytes:

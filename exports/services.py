@@ -293,6 +293,8 @@ def team_report(*, export) -> dict:
                 "team": document["subject"]["team"],
                 "groups": document["groups"],
                 "behaviours": document["behaviours"],
+                # Comparisons with the subject's earlier released cycles (issue 16).
+                "previous": document.get("previous", []),
                 "invited": counts["invited"],
                 "submitted": counts["submitted"],
             }

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from accounts.selectors import user_is_hr
 from core.errors import DomainError
 from feedback import selectors, services
-from feedback.models import Cycle, FeedbackRequest, Framework, Item, Question, Rater
+from feedback.models import Cycle, FeedbackRequest, Framework, Item, Question, Rater, item_key_new
 
 
 class _FrozenWhenUsed:
@@ -34,10 +34,38 @@ class _FrozenWhenUsed:
         return super().has_add_permission(request, obj)
 
 
+class ItemForm(forms.ModelForm):
+    """A statement edited in a copied version keeps its key (and so is compared with
+    earlier cycles) only when HR says the new wording means the same; otherwise it gets a
+    new key and its figures are not compared (issue 16)."""
+
+    same_meaning = forms.BooleanField(
+        required=False,
+        label="Same meaning",
+        help_text="Tick when only the wording changed: the statement is then still "
+        "compared with earlier cycles. Untick when it asks something different.",
+    )
+
+    class Meta:
+        model = Item
+        fields = ["position", "behaviour", "pole", "rater_text", "self_text"]
+
+    def save(self, commit=True):
+        item = super().save(commit=False)
+        meaning = {"behaviour", "pole", "rater_text", "self_text"}
+        if item.pk and meaning & set(self.changed_data) and not self.cleaned_data["same_meaning"]:
+            item.key = item_key_new()
+        if commit:
+            item.save()
+        return item
+
+
 class ItemInline(_FrozenWhenUsed, admin.TabularInline):
     model = Item
+    form = ItemForm
     extra = 0
-    fields = ["position", "behaviour", "pole", "rater_text", "self_text"]
+    fields = ["position", "key", "behaviour", "pole", "rater_text", "self_text", "same_meaning"]
+    readonly_fields = ["key"]
     ordering = ["position"]
 
 

@@ -1,5 +1,6 @@
 """Feedback collection: the questionnaire, cycles, requests, raters and their answers."""
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,10 +35,20 @@ class Framework(models.Model):
         return f"v{self.version}: {self.name}"
 
 
+def item_key_new() -> str:
+    """A key no statement has had: a new statement (or one whose meaning changed) is
+    never compared with anything from an earlier questionnaire version."""
+    return f"item-{secrets.token_hex(6)}"
+
+
 class Item(models.Model):
     """An observable behaviour statement, worded for raters and for the subject themself."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="items")
+    # The statement across questionnaire versions (issue 16): a copy keeps it, so two
+    # cycles' figures of the "same" statement are matched by key, never by id. A statement
+    # whose meaning changes gets a new key (the admin does it) and is not compared.
+    key = models.SlugField(max_length=40, default=item_key_new)
     behaviour = models.CharField(max_length=20, choices=Behaviour.choices)
     pole = models.CharField(max_length=20, choices=Pole.choices)
     position = models.PositiveSmallIntegerField()
@@ -47,7 +58,8 @@ class Item(models.Model):
     class Meta:
         ordering = ["framework", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["framework", "position"], name="item_position_unique")
+            models.UniqueConstraint(fields=["framework", "position"], name="item_position_unique"),
+            models.UniqueConstraint(fields=["framework", "key"], name="item_key_unique"),
         ]
 
     def __str__(self):

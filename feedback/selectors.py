@@ -630,7 +630,7 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
             singular, plural = GROUP_WORDS[relationship]
             warnings.append(
                 f"Only {n} {singular if n == 1 else plural}: fewer than {k}, so their ratings "
-                f"will not be shown on their own, only pooled into 'others'."
+                f"will not be shown on their own, only pooled into “others”."
             )
     return warnings
 
@@ -894,8 +894,9 @@ def remind_state(
 ) -> dict:
     """What a page shows where the Remind button goes: ``due`` (raters a press would
     remind: the button shows when > 0), ``next_at`` and ``reminded`` ("today",
-    "yesterday" or None) from ``reminder_outlook``, and ``reason``: why there is no
-    button, in words, when there is none and no next time to announce.
+    "yesterday" or None) from ``reminder_outlook``, ``waiting`` (as given), and
+    ``reason``: why there is no button, in words, when there is none and no next time
+    to announce.
 
     ``launched``: some rater has had a link; ``waiting``: raters with a working link who
     owe an answer; ``failed``: those whose last email never arrived (they need a Retry).
@@ -910,6 +911,8 @@ def remind_state(
         "last_reminded_at": last,
         "reminded": reminded,
         "reason": "",
+        # Said beside "next reminder possible on": whom the wait is for.
+        "waiting": waiting,
     }
     subject_is_viewer = request.subject.user_id is not None and request.subject.user_id == viewer.pk
     if request.cycle.status != Cycle.Status.OPEN:

@@ -72,6 +72,7 @@ def framework_copy(*, framework: Framework) -> Framework:
     Item.objects.bulk_create(
         Item(
             framework=copy,
+            key=item.key,  # the same statement: its figures compare across versions
             behaviour=item.behaviour,
             pole=item.pole,
             position=item.position,

@@ -266,6 +266,10 @@ def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict
         "approvers": _approvers_words(feedback_request),
         "warnings": selectors.request_warnings(request=feedback_request),
         "progress_rows": progress_rows,
+        "answered_total": sum(row["done"] for row in progress_rows),
+        "asked_total": sum(row["total"] for row in progress_rows),
+        # The counts are as of this page's loading: the page says so, and offers a refresh.
+        "as_of": now,
         "remind": remind,
         "failed_raters": list(selectors.raters_delivery_failed(request_ids=[feedback_request.pk])),
         "query": query,

@@ -36,7 +36,13 @@ class RequestResultsView(APIView):
         "Besides the contract's fields: `strengths`, `to_develop` (item ids, by others' "
         "means), `disagreements` (items where others' sd >= 1.0) and a plain-words "
         "`profile` per behaviour. `groups.others.counted` is null only for a result "
-        "released before it was recorded. See docs/gap-analysis.md.",
+        "released before it was recorded. `previous` (issue 16): newest first, the "
+        "comparison with every earlier released cycle of the same subject (empty until "
+        "this cycle is released): per behaviour, each group's leadership and management "
+        "scores, balance and self-others gap as `{before, now, change, notable}` or null "
+        "where the group was not shown in both; `rater_mix_changed`, `groups` (survey "
+        "counts before and now) and `statements` (compared, not compared). See "
+        "docs/gap-analysis.md and docs/api.md.",
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The gap analysis."),
             **WITH_CONFLICT,

@@ -424,7 +424,11 @@ def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
             if others_is_boss_only(document):
                 rule = f"{rule} ({voice.your_boss} only)"
         else:
-            rule = f"shown from {k} answers" if group in ANONYMOUS else ""
+            # The anonymity minimum as the reason for this row's yes or no ("shown from 3
+            # answers" beside a "no" read as if it had been shown).
+            rule = ""
+            if group in ANONYMOUS:
+                rule = f"at least {k} answered" if figures["shown"] else f"fewer than {k} answered"
         rows.append(
             {
                 "name": voice.label(group),
@@ -449,4 +453,143 @@ def report_context(document: dict, *, own: bool = True) -> dict:
         "gap_chart": gap_chart(document, voice=voice),
         **gap_sentences(document, voice=voice),
         "comment_groups": comment_groups(document, voice=voice),
+        "change": change_view(document, voice=voice),
+    }
+
+
+# --- Change since the last cycle (issue 16) ----------------------------------------------
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "0.00" if value == 0 else f"{value:+.2f}".replace("-", "−")
+
+
+def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
+    """The ``previous`` comparisons in words and rows, for the page and the PDF: every
+    earlier cycle's figure beside this cycle's, and the change since the last one. None
+    when there is no earlier released cycle to compare with."""
+    previous = document.get("previous") or []
+    if not previous:
+        return None
+    last = previous[0]
+    # Older cycles first, then the last one, then this one: a row reads left to right in time.
+    columns = [p["cycle"]["name"] for p in reversed(previous)] + [document["cycle"]["name"]]
+    k = document["cycle"]["min_anonymous_raters"]
+
+    def row(label: str, pick) -> dict | None:
+        figure = pick(last)
+        if figure is None:
+            return None
+        values = [_score((pick(p) or {}).get("before")) for p in reversed(previous)]
+        change = figure["change"]
+        notable = ""
+        if figure["notable"]:
+            notable = "notable rise" if change > 0 else "notable fall"
+        return {
+            "label": label,
+            "values": [*values, _score(figure["now"])],
+            # Each value with its cycle, for a phone, where the table becomes a list.
+            "cells": list(zip(columns, [*values, _score(figure["now"])], strict=True)),
+            "change": _signed(change),
+            "notable": notable,
+        }
+
+    you = voice.label("self")
+    behaviours = []
+    for behaviour in last["behaviours"]:
+        slug = behaviour["behaviour"]
+        pole_labels = [(pole, _capital(pole_name(slug, pole))) for pole in POLES]
+
+        def pole_rows(group: str, name: str, slug=slug, pole_labels=pole_labels):
+            return [
+                row(
+                    f"{name}: {label}",
+                    lambda c, pole=pole, group=group, slug=slug: _pick(c, slug)[pole].get(group),
+                )
+                for pole, label in pole_labels
+            ]
+
+        main = [
+            *pole_rows(OTHERS, voice.label(OTHERS)),
+            row(
+                f"{voice.label(OTHERS)}: balance (leadership − management)",
+                lambda c, b=slug: _pick(c, b)["balance"].get(OTHERS),
+            ),
+            *pole_rows("self", you),
+            *(
+                row(
+                    f"Gap {you.lower() if voice.own else 'self'} − others: {label}",
+                    lambda c, b=slug, pole=pole: _pick(c, b)["self_others_gap"].get(pole),
+                )
+                for pole, label in pole_labels
+            ),
+        ]
+        by_group = [
+            r
+            for group in ("boss", "peer", "direct_report", "other")
+            for r in pole_rows(group, voice.label(group))
+        ]
+        behaviours.append(
+            {
+                "slug": slug,
+                "pair": pair_name(slug),
+                "rows": [r for r in main if r],
+                "group_rows": [r for r in by_group if r],
+            }
+        )
+
+    mix = []
+    for group in ("self", "boss", "peer", "direct_report", "other"):
+        counts = last["groups"][group]
+        if counts["before"] != counts["now"]:
+            mix.append(f"{voice.label(group).lower()} {counts['before']} → {counts['now']}")
+    statements = last["statements"]
+    statement_note = None
+    if statements["not_compared"] or statements["no_longer_asked"]:
+        statement_note = (
+            f"{statements['compared']} statements are compared. "
+            f"{len(statements['not_compared'])} statements are new or changed meaning and "
+            f"{statements['no_longer_asked']} from {last['cycle']['name']} are no longer "
+            "asked: those are left out of every figure below, on both sides."
+        )
+    return {
+        "since": last["cycle"]["name"],
+        "columns": columns,
+        "behaviours": behaviours,
+        "mix_warning": (
+            f"Not the same people answered: {_join(mix)}. Part of any change may come from "
+            f"who answered rather than from {voice.you}."
+            if mix
+            else None
+        ),
+        "statement_note": statement_note,
+        "rule": (
+            "A change is marked notable only when it is larger than twice its standard "
+            "error, worked out from how much the ratings spread in both cycles; smaller "
+            "changes may be chance. A group is compared only where it was shown in both "
+            f"cycles (anonymous groups from {k} answers); one person's view (yours, or your "
+            "boss's) has no spread to judge by and is never marked."
+        )
+        if voice.own
+        else (
+            "A change is marked notable only when it is larger than twice its standard "
+            "error, worked out from how much the ratings spread in both cycles; smaller "
+            "changes may be chance. A group is compared only where it was shown in both "
+            f"cycles (anonymous groups from {k} answers); one person's view (self, boss) "
+            "has no spread to judge by and is never marked."
+        ),
+    }
+
+
+def _pick(comparison: dict, behaviour: str) -> dict:
+    for entry in comparison["behaviours"]:
+        if entry["behaviour"] == behaviour:
+            return entry
+    return {
+        LEADERSHIP: {},
+        MANAGEMENT: {},
+        "balance": {},
+        "self_others_gap": {},
     }

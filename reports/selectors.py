@@ -432,6 +432,41 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
     return means
 
 
+def earlier_released_documents(
+    *, subject_ids: Sequence[int], exclude_request_ids: Sequence[int]
+) -> list[dict]:
+    """Every frozen, released result of these subjects (one query): the earlier cycles a
+    report may be compared with (issue 16). Each row: request, subject id, the cycle's
+    id, name and closing date, and the stored document as published. Erased results are
+    left out (their document is a stub)."""
+    rows = (
+        GapAnalysis.objects.filter(
+            request__subject_id__in=list(subject_ids),
+            request__cycle__status=Cycle.Status.RELEASED,
+            request__subject__erased_at__isnull=True,
+            frozen_at__isnull=False,
+            data__isnull=False,
+        )
+        .exclude(request_id__in=list(exclude_request_ids))
+        .values(
+            "request_id",
+            "request__subject_id",
+            "request__cycle_id",
+            "request__cycle__name",
+            "request__cycle__closes_at",
+            "request__cycle__released_at",
+            "data",
+        )
+        .order_by("-request__cycle__closes_at", "-request__cycle_id")
+    )
+    return [row for row in rows if not row["data"].get("erased")]
+
+
+def item_keys(*, item_ids: Sequence[int]) -> dict[int, str]:
+    """item id -> stable key (``Item.key``), in one query."""
+    return dict(Item.objects.filter(id__in=list(item_ids)).values_list("id", "key"))
+
+
 # --- Response quality, for HR, per cycle and in aggregate only (issue 16) ----------------
 # Never per rater, never per subject: every figure below is a count over the whole cycle,
 # shown only when it covers at least k surveys (docs/gap-analysis.md, "Response quality").

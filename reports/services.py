@@ -33,7 +33,7 @@ from feedback.selectors import (
     reminder_outlook,
 )
 from feedback.services import rater_remind
-from reports import selectors, sql, tasks
+from reports import change, selectors, sql, tasks
 from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
 from reports.models import (
@@ -403,6 +403,49 @@ def _as_read(data: dict, cycle: Cycle) -> dict:
     return {**data, "groups": groups, "cycle": _cycle_doc(cycle)}
 
 
+def _previous_attach(documents: list[dict], cycle: Cycle) -> list[dict]:
+    """Each document gains ``previous``: its comparison with every earlier released cycle
+    of the same subject, newest first (issue 16; ``reports.change``). Only between
+    released results: both sides are then frozen, so a comparison, once shown, never
+    changes. Two queries for any number of documents."""
+    for document in documents:
+        document["previous"] = []
+    if cycle.status != Cycle.Status.RELEASED or not documents:
+        return documents
+    rows = selectors.earlier_released_documents(
+        subject_ids=[d["subject"]["id"] for d in documents],
+        exclude_request_ids=[d["request"] for d in documents],
+    )
+    earlier: dict[int, list[dict]] = {}
+    for row in rows:
+        if row["request__cycle__closes_at"] < cycle.closes_at:
+            earlier.setdefault(row["request__subject_id"], []).append(row)
+    if not earlier:
+        return documents
+    item_ids = {item["id"] for d in documents for item in d["items"]}
+    item_ids |= {
+        item["id"] for rows_ in earlier.values() for r in rows_ for item in r["data"]["items"]
+    }
+    keys = selectors.item_keys(item_ids=item_ids)
+    for document in documents:
+        for row in earlier.get(document["subject"]["id"], []):
+            compared = change.comparison(
+                now=document, before=row["data"], keys_now=keys, keys_before=keys
+            )
+            document["previous"].append(
+                {
+                    "request": row["request_id"],
+                    "cycle": {
+                        "id": row["request__cycle_id"],
+                        "name": row["request__cycle__name"],
+                        "closes_at": row["request__cycle__closes_at"].isoformat(),
+                    },
+                    **{key: value for key, value in compared.items() if key != "request"},
+                }
+            )
+    return documents
+
+
 def _early_reader(request: FeedbackRequest, user) -> str | None:
     """Who reads this report before the cycle-wide release, in a cycle run with a
     debrief: "coach" (the subject's assigned coach, once the cycle is closed), "subject"
@@ -447,7 +490,8 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
                 detail={"cycle_status": cycle.status},
             )
     # The figures are as stored (frozen once released); the cycle header is today's.
-    return _as_read(analysis.data, cycle)
+    (document,) = _previous_attach([_as_read(analysis.data, cycle)], cycle)
+    return document
 
 
 NOTHING_TO_REMIND = {"due": 0, "last_reminded_at": None, "next_at": None}
@@ -543,7 +587,7 @@ def results_for_export(
         GapAnalysis.objects.filter(
             request_id__in=list(rendered), frozen_at__isnull=True, data__isnull=False
         ).update(frozen_at=timezone.now())
-    documents = [_as_read(data, cycle) for data in rendered.values()]
+    documents = _previous_attach([_as_read(data, cycle) for data in rendered.values()], cycle)
     documents.sort(key=lambda d: (d["subject"]["name"].lower(), d["request"]))
     return ExportResults(
         cycle=_cycle_doc(cycle),

@@ -29,7 +29,8 @@ from development import selectors as development_selectors
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
-from feedback.vocabulary import POLES, Relationship
+from feedback.vocabulary import POLES, READER_GROUP_LABELS, Relationship
+from feedback.vocabulary import RELATIONSHIPS as RELATIONSHIP_ORDER
 from feedback.vocabulary import pole_name as vocabulary_pole_name
 from reports import charts, presentation, selectors, services
 
@@ -58,13 +59,18 @@ def my_reports(request):
         .filter(request__subject=person)
         .values_list("id", flat=True)
     )
-    labels = dict(Relationship.choices)
     for feedback_request in own:
-        groups: dict[str, list[dict]] = {}
+        # The groups in the order and with the names of the request page and the report
+        # (boss, peers, direct reports, outside the team), not alphabetically by slug.
+        groups: dict[str, list[dict]] = {relationship: [] for relationship in RELATIONSHIP_ORDER}
         for rater in asked[feedback_request.id]:
             rater["yours_to_decide"] = rater["id"] in decidable
-            groups.setdefault(labels[rater["relationship"]], []).append(rater)
-        feedback_request.asked_groups = list(groups.items())
+            groups[rater["relationship"]].append(rater)
+        feedback_request.asked_groups = [
+            (READER_GROUP_LABELS[relationship], raters)
+            for relationship, raters in groups.items()
+            if raters
+        ]
         feedback_request.to_decide = sum(
             1 for rater in asked[feedback_request.id] if rater["yours_to_decide"]
         )
@@ -163,9 +169,17 @@ def _focus_first(context: dict, *, user, feedback_request) -> None:
     sections = context["sections"]
     for section in sections:
         section["focus"] = " and ".join(poles.get(section["slug"], []))
-    context["sections"] = sorted(
-        sections, key=lambda s: order.index(s["slug"]) if s["slug"] in order else len(order)
-    )
+
+    def focus_first(entry):
+        return order.index(entry["slug"]) if entry["slug"] in order else len(order)
+
+    context["sections"] = sorted(sections, key=focus_first)
+    # The change since the last cycle, where there is one, in the same order.
+    change = context.get("change")
+    if change and change.get("behaviours"):
+        for entry in change["behaviours"]:
+            entry["focus"] = " and ".join(poles.get(entry["slug"], []))
+        change["behaviours"] = sorted(change["behaviours"], key=focus_first)
 
 
 def _is_own(request, feedback_request) -> bool:

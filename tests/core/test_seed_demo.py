@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from accounts.models import Person, Team
 from accounts.selectors import user_is_hr
+from demo.seed import EARLIER_CYCLE_NAME, RELEASED_CYCLE_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_it_holds_a_released_cycle_whose_reports_the_subjects_can_read(
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
-    released = Cycle.objects.get(status=Cycle.Status.RELEASED)
+    released = Cycle.objects.get(name=RELEASED_CYCLE_NAME, status=Cycle.Status.RELEASED)
     liam = get_user_model().objects.get(username="liam.chen@example.com")
     request = FeedbackRequest.objects.get(cycle=released, subject__user=liam)
     client = APIClient()
@@ -69,3 +70,28 @@ def test_it_holds_a_released_cycle_whose_reports_the_subjects_can_read(
     assert body["groups"]["peer"] == {"n": 2, "shown": False}
     assert body["blind_spots"], "the demo's self views run high: there are blind spots"
     assert Cycle.objects.filter(status=Cycle.Status.OPEN).count() == 1
+
+
+def test_sofias_spring_report_shows_the_change_since_her_autumn_2025_review(
+    django_capture_on_commit_callbacks,
+):
+    """Issue 16: the demo subject with two released cycles."""
+    from rest_framework.test import APIClient
+
+    from feedback.models import FeedbackRequest
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    sofia = get_user_model().objects.get(username="sofia.martinez@example.com")
+    request = FeedbackRequest.objects.get(cycle__name=RELEASED_CYCLE_NAME, subject__user=sofia)
+    client = APIClient()
+    client.force_authenticate(sofia)
+    (previous,) = client.get(f"/api/v1/requests/{request.id}/results/").json()["previous"]
+    assert previous["cycle"]["name"] == EARLIER_CYCLE_NAME
+    assert previous["rater_mix_changed"] is True
+    assert previous["groups"]["peer"] == {"before": 1, "now": 2}
+    vision = previous["behaviours"][0]
+    assert vision["leadership"]["others"]["notable"] is True
+    assert vision["leadership"]["others"]["change"] > 1
+    change = previous["behaviours"][1]
+    assert change["leadership"]["others"]["notable"] is False

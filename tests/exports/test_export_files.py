@@ -219,7 +219,7 @@ def test_the_team_csv_has_one_row_per_published_score_with_n(org, closed):
     cycle, requests = closed
     export = build(org, cycle, "team_csv")
     rows = list(csv.DictReader(io.StringIO(export.file.read().decode("utf-8-sig"))))
-    sam = [r for r in rows if r["subject"] == "Sam Subject"]
+    sam = [r for r in rows if r["subject"] == "Sam Subject" and r["figure"] == "score"]
     # 5 behaviours x 2 poles x (self, boss, peer, others); direct reports are hidden.
     assert len(sam) == 5 * 2 * 4
     assert {r["group"] for r in sam} == {"self", "boss", "peer", "others"}

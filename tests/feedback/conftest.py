@@ -1,4 +1,6 @@
 import datetime
+import email
+import re
 
 import pytest
 from django.utils import timezone
@@ -130,3 +132,109 @@ def smtp(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     yield handler
     controller.stop()
+
+
+# --- browser walks: pages, mail from the real SMTP server, surveys ---------------------
+
+PHONE, DESKTOP = 390, 1280
+SURVEY_LINK = re.compile(r"http://\S+/s/[A-Za-z0-9_-]{43,}/")
+
+
+def new_page(browser, live_server, width: int):
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, base_url=live_server.url
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.csp_violations = violations
+    return page
+
+
+@pytest.fixture
+def pages(browser, live_server, settings):
+    """Open browser pages (one per person: each its own context, so its own login),
+    closed and checked for CSP violations at the end."""
+    settings.SITE_URL = live_server.url
+    opened = []
+
+    def _open(width: int = PHONE):
+        page = new_page(browser, live_server, width)
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        page.context.close()
+    assert not [v for page in opened for v in page.csp_violations]
+
+
+@pytest.fixture
+def look(axe_check, screenshot):
+    """Look at the page as it is, at a phone's and a desktop's width: nothing wider than
+    the screen, no serious axe-core violation, and a screenshot for a person to look at."""
+
+    def _look(page, name: str) -> None:
+        current = page.viewport_size
+        for width in (PHONE, DESKTOP):
+            page.set_viewport_size({"width": width, "height": 800})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
+            axe_check(page, f"{name} at {width}px")
+            screenshot(page, f"{name}-{width}")
+        page.set_viewport_size(current)
+
+    return _look
+
+
+class Mailbox:
+    """The messages the real SMTP server received, read as a mail client would."""
+
+    def __init__(self, smtp, wait_for):
+        self.smtp, self.wait_for = smtp, wait_for
+
+    def bodies(self, address: str) -> list[tuple[str, str]]:
+        found = []
+        for content in self.smtp.received_by(address):
+            message = email.message_from_string(content)
+            for part in message.walk():
+                if part.get_content_type() == "text/plain":
+                    text = part.get_payload(decode=True).decode()
+                    found.append((str(message["Subject"]), text))
+        return found
+
+    def survey_link(self, address: str, *, subject_starts: str = "") -> str:
+        """The newest survey link sent to ``address`` (in a message whose subject starts
+        with ``subject_starts``), waiting for it to arrive."""
+
+        def link():
+            links = [
+                SURVEY_LINK.search(text)
+                for subject, text in self.bodies(address)
+                if subject.startswith(subject_starts)
+            ]
+            links = [match.group(0) for match in links if match]
+            return links[-1] if links else None
+
+        return self.wait_for(link, timeout=60)
+
+
+def answer_survey(page, link: str, choice: str = "Often", *, look=None, name: str = ""):
+    """Open the link from an email as the rater's mail client would, give every statement
+    ``choice`` and submit; ``look`` at the survey and the thank-you page when given."""
+    from playwright.sync_api import expect  # only browser tests need Playwright installed
+
+    page.goto(link)  # the link in the email: one of the addresses a walk may type
+    scales = page.locator("fieldset.item")
+    expect(scales.first).to_be_visible()
+    if look:
+        look(page, f"{name}-survey")
+    for index in range(scales.count()):
+        scales.nth(index).locator("label.choice", has_text=choice).click()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    if look:
+        look(page, f"{name}-thank-you")

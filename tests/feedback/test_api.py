@@ -139,7 +139,7 @@ def test_it_returns_the_proposed_raters_and_warnings(api_as, org, open_cycle):
     ]
     assert body["warnings"] == [
         "Only 1 peer: fewer than 3, so their ratings will not be shown on their own, "
-        "only pooled into 'others'."
+        "only pooled into “others”."
     ]
 
 

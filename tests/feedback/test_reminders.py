@@ -222,7 +222,17 @@ def test_two_concurrent_claims_send_one_reminder_on_postgresql(
 
 
 @pytest.mark.services
-def test_it_sends_reminders_through_a_real_worker(celery_worker, questionnaire, org, wait_for):
+def test_it_sends_reminders_through_a_real_worker(
+    postgres, real_broker, questionnaire, org, wait_for
+):
+    """Two beat sweeps in a row queue two reminders per rater; a worker running them side
+    by side sends each rater one. Both deliveries of a reminder pass the "is it due" read
+    before either claims it: only the claim's conditional UPDATE stops the second (an
+    unconditional one sends six emails here). The test holds the raters' rows until all
+    six deliveries wait on them, so the race happens every run, not by chance."""
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connection, transaction
+
     from tests.feedback.conftest import in_days
 
     # Closing in half a day: inside the "1 day before" window.
@@ -230,45 +240,70 @@ def test_it_sends_reminders_through_a_real_worker(celery_worker, questionnaire, 
     request = services.request_create(
         cycle=cycle, subject=org["dev"], requested_by=org["hr"].user
     ).request
-    services.request_launch(request=request)
-    wait_for(lambda: Rater.objects.filter(request=request, invited_at__isnull=False).count() == 3)
-    wait_for(lambda: len(mail.outbox) >= 3)
-    Rater.objects.filter(request=request).update(
-        invited_at=cycle.closes_at - 10 * DAY, status="invited"
-    )
-    mail.outbox.clear()
-    # Every task the worker starts and finishes from here on: the count is read once all
-    # of them are done, not after a guessed pause.
-    started, finished = Counter(), Counter()
+    # Six threads: both sweeps' deliveries of the three reminders at once.
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=6,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ):
+        services.request_launch(request=request)
+        wait_for(
+            lambda: Rater.objects.filter(request=request, invited_at__isnull=False).count() == 3
+        )
+        wait_for(lambda: len(mail.outbox) >= 3)
+        Rater.objects.filter(request=request).update(
+            invited_at=cycle.closes_at - 10 * DAY, status="invited"
+        )
+        mail.outbox.clear()
+        # Every task the worker starts and finishes from here on: the count is read once
+        # all of them are done, not after a guessed pause.
+        started, finished = Counter(), Counter()
 
-    def on_start(sender=None, **kwargs):
-        started[sender.name] += 1
+        def on_start(sender=None, **kwargs):
+            started[sender.name] += 1
 
-    def on_finish(sender=None, **kwargs):
-        finished[sender.name] += 1
+        def on_finish(sender=None, **kwargs):
+            finished[sender.name] += 1
 
-    task_prerun.connect(on_start, weak=False)
-    task_postrun.connect(on_finish, weak=False)
-    try:
-        tasks.send_reminders.delay()
-        tasks.send_reminders.delay()  # two beat runs in a row
-        with celery_app.connection_for_write() as conn:
-            queue = settings.CELERY_TASK_DEFAULT_QUEUE
-
-            def all_done() -> bool:
-                # Both sweeps ran, the queue is empty and no task is running: every
-                # reminder either sweep queued has been tried.
-                waiting = conn.default_channel.client.llen(queue)
-                return (
-                    finished["feedback.tasks.send_reminders"] == 2
-                    and not waiting
-                    and (started == finished)
+        def waiting_on_a_lock() -> int:
+            with connection.cursor() as cursor:
+                # Inside a transaction the statistics views keep their first snapshot.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
                 )
+                return cursor.fetchone()[0]
 
-            wait_for(all_done)
-    finally:
-        task_prerun.disconnect(on_start)
-        task_postrun.disconnect(on_finish)
+        task_prerun.connect(on_start, weak=False)
+        task_postrun.connect(on_finish, weak=False)
+        try:
+            with transaction.atomic():
+                list(Rater.objects.select_for_update().filter(request=request))
+                tasks.send_reminders.delay()
+                tasks.send_reminders.delay()  # two beat runs in a row
+                wait_for(lambda: waiting_on_a_lock() == 6)
+            with celery_app.connection_for_write() as conn:
+                queue = settings.CELERY_TASK_DEFAULT_QUEUE
+
+                def all_done() -> bool:
+                    # Both sweeps ran, the queue is empty and no task is running: every
+                    # reminder either sweep queued has been tried.
+                    waiting = conn.default_channel.client.llen(queue)
+                    return (
+                        finished["feedback.tasks.send_reminders"] == 2
+                        and not waiting
+                        and (started == finished)
+                    )
+
+                wait_for(all_done)
+        finally:
+            task_prerun.disconnect(on_start)
+            task_postrun.disconnect(on_finish)
+    assert started["feedback.tasks.send_reminder"] == 6
     assert Rater.objects.filter(request=request, last_reminded_at__isnull=False).count() == 3
     assert sorted(m.to[0] for m in mail.outbox) == EVERYONE
     assert all(m.subject.startswith("Reminder:") for m in mail.outbox)

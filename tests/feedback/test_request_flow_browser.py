@@ -16,7 +16,6 @@ keyboard alone.
 from __future__ import annotations
 
 import datetime
-import email
 import re
 
 import pytest
@@ -25,14 +24,11 @@ from playwright.sync_api import expect
 
 from feedback import services
 from feedback.models import FeedbackRequest, Rater
-from tests.conftest import SCREENSHOTS
+from tests.accounts.test_browser import log_in
 from tests.factories import PersonFactory, TeamFactory, person_with_login
-from tests.feedback.conftest import in_days
+from tests.feedback.conftest import DESKTOP, PHONE, Mailbox, answer_survey, in_days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-LINK = re.compile(r"http://\S+/s/[A-Za-z0-9_-]{43,}/")
-PASSWORD = "correct horse battery"
-PHONE, DESKTOP = 390, 1280
 
 
 @pytest.fixture
@@ -60,104 +56,18 @@ def company(questionnaire):
     return {"sofia": sofia, "liam": liam, "hr": hr, "cycle": cycle}
 
 
-def new_page(browser, live_server, width: int):
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, base_url=live_server.url
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    page.csp_violations = violations
-    return page
+def step(page, name: str, look, *, shots: bool):
+    if shots:
+        look(page, f"request-flow-{name}")
 
 
-@pytest.fixture
-def pages(browser, live_server, settings):
-    """Open browser pages, closed (and checked for CSP violations) at the end."""
-    settings.SITE_URL = live_server.url
-    opened = []
-
-    def _open(width: int = PHONE):
-        page = new_page(browser, live_server, width)
-        opened.append(page)
-        return page
-
-    yield _open
-    for page in opened:
-        page.context.close()
-    assert not [v for page in opened for v in page.csp_violations]
-
-
-def log_in(page, address: str):
-    page.goto("/accounts/login/")  # the one address typed: the login page
-    page.get_by_label("Email").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-class Mailbox:
-    """The messages the real SMTP server received, read as a mail client would."""
-
-    def __init__(self, smtp, wait_for):
-        self.smtp, self.wait_for = smtp, wait_for
-
-    def bodies(self, address: str) -> list[tuple[str, str]]:
-        found = []
-        for content in self.smtp.received_by(address):
-            message = email.message_from_string(content)
-            for part in message.walk():
-                if part.get_content_type() == "text/plain":
-                    text = part.get_payload(decode=True).decode()
-                    found.append((str(message["Subject"]), text))
-        return found
-
-    def survey_link(self, address: str) -> str:
-        """The newest survey link sent to ``address``, waiting for it to arrive."""
-
-        def link():
-            links = [LINK.search(text) for _, text in self.bodies(address)]
-            links = [match.group(0) for match in links if match]
-            return links[-1] if links else None
-
-        return self.wait_for(link, timeout=60)
-
-
-def step(page, name: str, axe_check, *, shots: bool):
-    """Look at the page as it is, at both widths: nothing wider than the screen, no serious
-    axe-core violation, and a screenshot for a person to look at."""
-    if not shots:
-        return
-    current = page.viewport_size
-    for width in (PHONE, DESKTOP):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
-        axe_check(page, f"{name} at {width}px")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"request-flow-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size(current)
-
-
-def answer_survey(page, link: str):
-    page.goto(link)  # the link in the email, as the rater's mail client opens it
-    scales = page.locator("fieldset.item")
-    expect(scales.first).to_be_visible()
-    for index in range(scales.count()):
-        scales.nth(index).locator("label.choice", has_text="Often").click()
-    page.get_by_role("button", name="Submit").click()
-    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
-
-
-def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, shots: bool):
+def request_flow(pages, company, mailbox: Mailbox, look, *, width: int, shots: bool):
     manager = pages(width)
     log_in(manager, "sofia@example.com")
     manager.get_by_role("link", name="My team").first.click()
-    step(manager, "1-my-team", axe_check, shots=shots)
+    step(manager, "1-my-team", look, shots=shots)
     manager.get_by_role("link", name="Request feedback").click()
-    step(manager, "2-choose", axe_check, shots=shots)
+    step(manager, "2-choose", look, shots=shots)
     manager.get_by_role("radio", name=re.compile("^Liam Chen")).check()
     expect(manager.get_by_label("Cycle")).to_have_value(str(company["cycle"].pk))
     manager.get_by_role("button", name="Propose raters").click()
@@ -167,7 +77,7 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
     expect(raters).to_contain_text("Reports to Sofia, like Liam")
     expect(raters).to_contain_text("Liam's manager")
     expect(raters).to_contain_text("Reports to Liam")
-    step(manager, "3-proposed", axe_check, shots=shots)
+    step(manager, "3-proposed", look, shots=shots)
 
     manager.get_by_role("button", name="Remove Tom Becker").click()
     expect(manager.get_by_role("status")).to_contain_text("Tom Becker removed")
@@ -176,7 +86,7 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
     manager.get_by_role("searchbox", name="Find a colleague by name or email").fill("grace")
     manager.get_by_role("button", name="Find").last.click()
     manager.get_by_label("Grace Obi is Liam Chen's").select_option("peer")
-    step(manager, "4-directory-search", axe_check, shots=shots)
+    step(manager, "4-directory-search", look, shots=shots)
     manager.get_by_role("button", name="Add Grace Obi").click()
     expect(manager.get_by_role("status")).to_contain_text("Grace Obi added as peer")
 
@@ -185,19 +95,19 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
     manager.get_by_role("button", name="Add by email").click()
     expect(manager.get_by_role("status")).to_contain_text("HR or Liam must approve them")
     expect(raters).to_contain_text("Olga Ortiz olga@partner.example Waiting for approval")
-    step(manager, "5-outsider-waits", axe_check, shots=shots)
+    step(manager, "5-outsider-waits", look, shots=shots)
 
     manager.get_by_role("link", name="Launch").click()
     expect(manager.locator("main")).to_contain_text("5 invitations go out now")
     expect(manager.locator("main")).to_contain_text(
         "1 rater from outside the directory waits for approval by HR or Liam"
     )
-    step(manager, "6-launch-confirm", axe_check, shots=shots)
+    step(manager, "6-launch-confirm", look, shots=shots)
     manager.get_by_role("button", name="Yes, send 5 invitations").click()
     expect(manager.get_by_role("status")).to_contain_text(
         "Launched: 5 invitations are on the way. 1 rater waits for approval by HR or Liam"
     )
-    step(manager, "7-launched", axe_check, shots=shots)
+    step(manager, "7-launched", look, shots=shots)
     request = FeedbackRequest.objects.get(subject=company["liam"])
     for name in ("liam", "sofia", "priya", "grace", "ava"):
         mailbox.survey_link(f"{name}@example.com")
@@ -236,7 +146,7 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
     expect(manager.locator("article", has_text="Liam Chen")).to_contain_text(
         "Reminded today. Next reminder possible on"
     )
-    step(manager, "8-reminded", axe_check, shots=shots)
+    step(manager, "8-reminded", look, shots=shots)
     for address in ("liam@example.com", "grace@example.com", "ava@example.com"):
         mailbox.wait_for(
             lambda address=address: any(
@@ -252,22 +162,22 @@ def request_flow(pages, company, mailbox: Mailbox, axe_check, *, width: int, sho
         "1 of 1"
     )
     expect(progress).to_contain_text("Reminded today. Next reminder possible on")
-    step(manager, "9-request-progress", axe_check, shots=shots)
+    step(manager, "9-request-progress", look, shots=shots)
     statuses = dict(request.raters.values_list("email", "status"))
     assert statuses["priya@example.com"] == statuses["olga@partner.example"] == "submitted"
     assert "tom@example.com" not in statuses
 
 
 def test_a_manager_requests_nominates_launches_and_reminds_by_clicking(
-    pages, company, smtp, wait_for, axe_check
+    pages, company, smtp, wait_for, look
 ):
-    request_flow(pages, company, Mailbox(smtp, wait_for), axe_check, width=PHONE, shots=True)
+    request_flow(pages, company, Mailbox(smtp, wait_for), look, width=PHONE, shots=True)
 
 
 def test_the_same_walk_on_postgresql_with_the_celery_worker(
-    postgres, celery_worker, pages, company, smtp, wait_for, axe_check
+    postgres, celery_worker, pages, company, smtp, wait_for, look
 ):
-    request_flow(pages, company, Mailbox(smtp, wait_for), axe_check, width=DESKTOP, shots=False)
+    request_flow(pages, company, Mailbox(smtp, wait_for), look, width=DESKTOP, shots=False)
 
 
 def tab_to(page, locator, *, limit: int = 120):

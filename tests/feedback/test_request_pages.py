@@ -303,6 +303,6 @@ def test_the_subject_sees_who_nominated_a_rater_waiting_for_their_approval(
     )
     shown = text(as_user(client, org["dev"]).get("/reports/"))
     assert (
-        "ann@mail.example awaiting approval Proposed by Lena Lead as other rater, from outside "
-        "the directory." in shown
+        "ann@mail.example awaiting approval Proposed by Lena Lead, from outside the directory."
+        in shown
     )

@@ -269,7 +269,7 @@ def test_it_removes_no_rater_once_the_cycle_has_closed(dev_request):
 def test_it_warns_about_each_anonymous_group_below_the_minimum(org, dev_request):
     assert selectors.request_warnings(request=dev_request) == [
         "Only 1 peer: fewer than 3, so their ratings will not be shown on their own, "
-        "only pooled into 'others'."
+        "only pooled into “others”."
     ]
     services.rater_add(request=dev_request, email="a@partner.example", relationship="other")
     services.rater_add(request=dev_request, email="b@partner.example", relationship="other")
@@ -279,7 +279,7 @@ def test_it_warns_about_each_anonymous_group_below_the_minimum(org, dev_request)
     # Three peers now: no warning for them; two others: warned. Boss and self never are.
     assert selectors.request_warnings(request=dev_request) == [
         "Only 2 other raters: fewer than 3, so their ratings will not be shown on their own, "
-        "only pooled into 'others'."
+        "only pooled into “others”."
     ]
 
 
@@ -289,7 +289,7 @@ def test_it_does_not_count_declined_raters_towards_a_group(dev_request):
         services.rater_add(request=dev_request, email=f"{n}@partner.example", relationship="other")
     assert selectors.request_warnings(request=dev_request) == [
         "Only 1 peer: fewer than 3, so their ratings will not be shown on their own, "
-        "only pooled into 'others'."
+        "only pooled into “others”."
     ]
     Rater.objects.filter(email="0@partner.example").update(status="declined")
     assert len(selectors.request_warnings(request=dev_request)) == 2
