@@ -14,7 +14,14 @@ from feedback.api import (
     SurveyView,
 )
 from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
-from reports.api import RequestResultsView, TeamReportView
+from reports.api import (
+    CommentFlagListView,
+    CommentKeepView,
+    CommentRedactView,
+    CommentScreenView,
+    RequestResultsView,
+    TeamReportView,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.register("people", PersonViewSet, basename="person")
@@ -31,6 +38,14 @@ urlpatterns = [
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
+    path("cycles/<int:pk>/comment-flags/", CommentFlagListView.as_view(), name="comment_flags"),
+    path(
+        "cycles/<int:pk>/comment-flags/screen/",
+        CommentScreenView.as_view(),
+        name="comment_flags_screen",
+    ),
+    path("comment-flags/<int:pk>/redact/", CommentRedactView.as_view(), name="comment_redact"),
+    path("comment-flags/<int:pk>/keep/", CommentKeepView.as_view(), name="comment_keep"),
     path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
     # Privacy acts on people and cycles; its views live in the privacy app (the top layer),
     # so the people and cycles endpoints never import it. Names as the router gave them.

@@ -87,6 +87,10 @@ class Cycle(models.Model):
     min_anonymous_raters = models.PositiveSmallIntegerField(default=3)
     gap_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
     max_requests_per_rater = models.PositiveSmallIntegerField(default=10)
+    # Issue 16: show each group's comments in one shuffled list across the questions (in
+    # an order keyed by a secret, stable between readings), so a writer's answers to the
+    # several questions are not found side by side. Set while the cycle is a draft.
+    shuffle_comments = models.BooleanField(default=False)
     # Pinned when the cycle opens, so editing the questionnaire later never changes a cycle.
     # A draft may name the version HR chose while setting it up; until it opens that
     # version stays editable (nobody has answered it yet).

@@ -26,6 +26,7 @@ class CycleSerializer(StrictModelSerializer):
             "min_anonymous_raters",
             "gap_threshold",
             "max_requests_per_rater",
+            "shuffle_comments",
             "framework",
             "opened_at",
             "closed_at",

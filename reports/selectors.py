@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     Exists,
     F,
@@ -22,6 +23,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, CumeDist, Round
@@ -33,7 +35,7 @@ from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
 from feedback.selectors import cycles_in_reach
 from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
-from reports.models import GapAnalysis, ResponseCount, SubjectScore
+from reports.models import CommentFlag, GapAnalysis, ResponseCount, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -418,3 +420,30 @@ def others_item_means(*, request_ids: Sequence[int]) -> dict[int, dict[int, Frac
             if numbers[start]
         }
     return means
+
+
+# --- Comments to review (issue 16) ---------------------------------------------------------
+
+
+def comment_flags(*, cycle_id: int, status: str | None = None) -> QuerySet[CommentFlag]:
+    """A cycle's flagged comments, those to review first, then by subject. The rater row
+    is joined for the group only: nothing shown of a flag names its writer."""
+    flags = CommentFlag.objects.filter(cycle_id=cycle_id)
+    if status:
+        flags = flags.filter(status=status)
+    return flags.select_related("comment__question", "comment__rater", "request__subject").order_by(
+        Case(When(status=CommentFlag.Status.PENDING, then=0), default=1),
+        "request__subject__name",
+        "id",
+    )
+
+
+def comment_flags_pending_counts(*, cycle_ids: Sequence[int]) -> dict[int, int]:
+    """cycle id -> flagged comments still to review, in one query."""
+    rows = (
+        CommentFlag.objects.filter(cycle_id__in=list(cycle_ids), status=CommentFlag.Status.PENDING)
+        .values("cycle_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["cycle_id"]: row["n"] for row in rows}

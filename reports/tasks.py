@@ -29,3 +29,8 @@ def sweep_stale_results() -> int:
 @shared_task(**RETRY)
 def freeze_cycle(cycle_id: int) -> int:
     return services.cycle_results_freeze(cycle_id=cycle_id)
+
+
+@shared_task(**RETRY)
+def screen_cycle_comments(cycle_id: int) -> int:
+    return services.cycle_comments_screen(cycle_id=cycle_id)
