@@ -355,3 +355,11 @@ def test_a_shuffled_cycle_mixes_each_groups_comments_across_questions(org):
     positions = [html.index(text) for text in peer_texts]
     assert positions == sorted(positions)
     assert "one mixed list across the questions" in html
+    cycle.refresh_from_db()
+    (document,) = services.results_for_export(cycle=cycle, request_ids=[request.id]).documents
+    pdf_html = files.individual_html(document)
+    positions = [pdf_html.index(text) for text in peer_texts]
+    assert positions == sorted(positions)
+    assert "mixed across the questions" in pdf_html
+    # Each comment is labelled with its question, under its group's heading (self's too).
+    assert pdf_html.count(f'<span class="who">{questions[0].rater_text}</span>') == 5
