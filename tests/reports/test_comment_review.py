@@ -125,6 +125,9 @@ def test_redacting_a_passage_shows_removed_everywhere_and_keeps_it_nowhere(
     cycle, ann, _ben = spring
     flag = flag_of(NAMING)
     name, phone = flag.matches
+    # Read (and so rendered and cached) before the redaction, as HR would have.
+    first = api(org["hr"]).get(f"/api/v1/requests/{ann.id}/results/").json()
+    assert NAMING in [c["text"] for c in first["comments"]]
     with django_capture_on_commit_callbacks(execute=True):
         response = api(org["hr"]).post(
             f"/api/v1/comment-flags/{flag.id}/redact/",
