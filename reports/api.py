@@ -114,6 +114,8 @@ class CommentFlagListView(APIView):
         responses={200: CommentFlagSerializer(many=True), **WITH_CONFLICT},
     )
     def get(self, request, pk: int):
+        if not user_is_hr(request.user):
+            raise not_found()
         query = CommentFlagListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cycle = _cycle_for_review(request, pk)

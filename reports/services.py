@@ -744,7 +744,9 @@ def _document_comment_replace(*, comment: Comment, old: str, new: str) -> None:
 
 
 @transaction.atomic
-def comment_redact(*, flag: CommentFlag, start: int, end: int, actor) -> CommentFlag:
+def comment_redact(
+    *, flag: CommentFlag, start: int, end: int, actor, expected: str | None = None
+) -> CommentFlag:
     """Replace the passage ``start:end`` of the flagged comment with "[removed]", in place.
 
     Nothing keeps the passage: not the comment, not the flag, not the audit (which records
@@ -752,6 +754,8 @@ def comment_redact(*, flag: CommentFlag, start: int, end: int, actor) -> Comment
     PDF, the API and every export then show "[removed]"; stored export files of the cycle
     are deleted (``comment_redacted``), so a file built before cannot hold it either.
     Flagged passages that remain stay to review; none left: the comment is redacted.
+    ``expected``: the passage the caller saw at those offsets (a page's button); if the
+    comment no longer holds it there, nothing is changed (409).
     """
     flag = CommentFlag.objects.select_for_update().select_related("cycle").get(pk=flag.pk)
     if flag.cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
@@ -767,6 +771,12 @@ def comment_redact(*, flag: CommentFlag, start: int, end: int, actor) -> Comment
             f"The passage must lie inside the comment (0 to {len(old)} characters), "
             "its start before its end.",
             errors={"start": ["Outside the comment."], "end": ["Outside the comment."]},
+        )
+    if expected is not None and old[start:end] != expected:
+        # Offsets read from a page shown before another redaction of the same comment.
+        raise DomainError(
+            "The comment changed since this page was shown: look at it again.",
+            code="conflict",
         )
     new = old[:start] + REMOVED + old[end:]
     if len(new) > COMMENT_MAX_LENGTH:

@@ -607,12 +607,16 @@ def comment_review(request, flag_id: int, decision: str):
             services.comment_keep(flag=flag, actor=request.user)
             messages.success(request, "Comment kept as it is.")
         else:
+            expected = None
             if request.POST.get("passage", "").strip():
                 start, end = services.passage_span(flag.comment.text, request.POST["passage"])
             else:
                 start = int_strict(request.POST.get("start", ""), minimum=0)
                 end = int_strict(request.POST.get("end", ""), minimum=0)
-            services.comment_redact(flag=flag, start=start, end=end, actor=request.user)
+                expected = request.POST.get("expected")
+            services.comment_redact(
+                flag=flag, start=start, end=end, actor=request.user, expected=expected
+            )
             messages.success(request, "Passage removed: the report shows “[removed]” instead.")
     except ValueError:
         messages.error(request, "Choose a passage to remove.")

@@ -366,3 +366,19 @@ def test_a_shuffled_cycle_mixes_each_groups_comments_across_questions(org):
     assert "mixed across the questions" in pdf_html
     # Each comment is labelled with its question, under its group's heading (self's too).
     assert pdf_html.count(f'<span class="who">{questions[0].rater_text}</span>') == 5
+
+
+def test_a_button_from_a_page_shown_before_another_redaction_changes_nothing(spring, org):
+    cycle, _ann, _ben = spring
+    flag = flag_of(NAMING)
+    name, phone = flag.matches
+    browser = page(org["hr"])
+    stale_phone = {"start": phone["start"], "end": phone["end"], "expected": "+44 20 7946 0958"}
+    browser.post(
+        f"/reports/hr/comments/{flag.id}/redact/",
+        {"start": name["start"], "end": name["end"], "expected": "Ben Person"},
+    )
+    shortened = Comment.objects.get(pk=flag.comment_id).text
+    response = browser.post(f"/reports/hr/comments/{flag.id}/redact/", stale_phone, follow=True)
+    assert "The comment changed since this page was shown" in response.content.decode()
+    assert Comment.objects.get(pk=flag.comment_id).text == shortened
