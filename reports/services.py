@@ -709,7 +709,7 @@ def passage_span(text: str, passage: str) -> tuple[int, int]:
         if index < 0:
             index = text.casefold().find(passage.casefold())
             # casefold can change lengths (ß -> ss): only trust it when it did not.
-            if len(text.casefold()) != len(text):
+            if len(text.casefold()) != len(text) or len(passage.casefold()) != len(passage):
                 index = -1
         if index >= 0:
             return index, index + len(passage)
