@@ -41,6 +41,10 @@ class Person(models.Model):
     # Set by erasure (privacy.services.person_erase): the record is an anonymous shell kept
     # for the org chart and for released team figures, never listed or read as a subject.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Set by deactivation (accounts.services.person_deactivate, e.g. the identity provider
+    # through SCIM): no login, never proposed nor found as a rater; past feedback stays.
+    # Cleared by reactivation. ``accounts.selectors.person_active_q`` is the one rule.
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]

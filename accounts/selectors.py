@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import HR_GROUP_NAME, Person
+
+
+def person_active_q(prefix: str = "") -> Q:
+    """The one rule for who is active: neither erased nor deactivated. Used by the rater
+    proposer, the rater directory search and login (``prefix`` for a related person,
+    e.g. ``"person__"``)."""
+    return Q(**{f"{prefix}erased_at__isnull": True, f"{prefix}deactivated_at__isnull": True})
+
+
+def person_is_active(person: Person) -> bool:
+    """``person_active_q`` for one row already loaded."""
+    return person.erased_at is None and person.deactivated_at is None
 
 
 def user_is_hr(user: AbstractBaseUser | AnonymousUser) -> bool:

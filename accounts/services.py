@@ -14,12 +14,14 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from accounts import tasks
+from accounts import signals, tasks
 from accounts.models import HR_GROUP_NAME, Person, Team
 from core.audit import audit_record
-from core.errors import DomainError
+from core.errors import DomainError, not_found
 from core.validation import text_clean, text_problem
 
 IMPORT_COLUMNS = ("email", "name", "title", "team", "manager_email")
@@ -33,7 +35,7 @@ MAX_LENGTHS = {
     "manager_email": Person._meta.get_field("email").max_length,
 }
 # Apps whose models HR manages through the admin.
-HR_APPS = ("accounts", "feedback", "reports", "exports")
+HR_APPS = ("accounts", "feedback", "reports", "exports", "scim")
 
 
 def hr_group_ensure() -> Group:
@@ -450,3 +452,122 @@ def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Pe
             audit_record(actor=actor, action="login.invite", target=person, detail={"hr": hr})
             invited.append(person)
     return invited
+
+
+# --- deactivation (SCIM provisioning, issue 17) ------------------------------
+
+
+def _person_locked(person: Person) -> Person:
+    return Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
+
+
+def person_deactivate(*, person: Person, actor=None, via: str = "") -> Person:
+    """Someone left: no login from now on, never proposed nor found as a rater, and their
+    pending invitations withdrawn (feedback's receiver of ``person_deactivated``).
+
+    Past feedback stays: submitted answers, results and reports are untouched. Existing
+    sessions end too: Django's backends refuse an inactive user when a session is read,
+    and API tokens are deleted. Idempotent: deactivating twice changes nothing more.
+    """
+    if person.erased_at is not None:
+        raise not_found()
+    with transaction.atomic():
+        locked = _person_locked(person)
+        if locked.deactivated_at is not None:
+            return locked
+        locked.deactivated_at = timezone.now()
+        locked.save(update_fields=["deactivated_at", "updated_at"])
+        if locked.user is not None:
+            if locked.user.is_active:
+                locked.user.is_active = False
+                locked.user.save(update_fields=["is_active"])
+            Token.objects.filter(user=locked.user).delete()
+        audit_record(actor=actor, action="person.deactivate", target=locked, detail={"via": via})
+        signals.person_deactivated.send(sender=Person, person=locked)
+    return locked
+
+
+def person_reactivate(*, person: Person, actor=None, via: str = "") -> Person:
+    """Back again: the login works again (password unchanged) and the person is proposed
+    and found as a rater again. Withdrawn invitations stay withdrawn."""
+    if person.erased_at is not None:
+        raise not_found()
+    with transaction.atomic():
+        locked = _person_locked(person)
+        if locked.deactivated_at is None:
+            return locked
+        locked.deactivated_at = None
+        locked.save(update_fields=["deactivated_at", "updated_at"])
+        if locked.user is not None and not locked.user.is_active:
+            locked.user.is_active = True
+            locked.user.save(update_fields=["is_active"])
+        audit_record(actor=actor, action="person.reactivate", target=locked, detail={"via": via})
+    return locked
+
+
+# --- teams ------------------------------------------------------------------
+
+
+def _team_name_clean(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise DomainError("A team name is required.", errors={"name": ["This field is required."]})
+    return text_clean(name, field="name", max_length=MAX_LENGTHS["team"], required=True)
+
+
+def _team_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    if Team.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise DomainError(
+            "A team with that name already exists.",
+            errors={"name": ["This name is already in use."]},
+            code="conflict",
+        )
+
+
+def team_create(*, name: str) -> Team:
+    name = _team_name_clean(name)
+    with transaction.atomic():
+        _team_name_free(name)
+        return Team.objects.create(name=name)
+
+
+def team_rename(*, team: Team, name: str) -> Team:
+    name = _team_name_clean(name)
+    with transaction.atomic():
+        _team_name_free(name, exclude_pk=team.pk)
+        team.name = name
+        team.save(update_fields=["name"])
+    return team
+
+
+def team_members_set(*, team: Team, people: Iterable[Person]) -> None:
+    """Exactly these people in the team. A person is in one team at most, so joining
+    this team moves them out of their previous one."""
+    ids = {p.pk for p in people}
+    with transaction.atomic():
+        # Erased shells keep their team: it places their share of released team figures.
+        Person.objects.filter(team=team, erased_at__isnull=True).exclude(pk__in=ids).update(
+            team=None, updated_at=timezone.now()
+        )
+        Person.objects.filter(pk__in=ids, erased_at__isnull=True).exclude(team=team).update(
+            team=team, updated_at=timezone.now()
+        )
+
+
+def team_delete(*, team: Team) -> None:
+    """The team goes; its members stay, without a team. Refused while an erased person's
+    shell is in it: the shell's team places its share of released team figures."""
+    with transaction.atomic():
+        if Person.objects.filter(team=team, erased_at__isnull=False).exists():
+            raise DomainError(
+                "This team holds erased people's records, kept for released team figures: "
+                "it cannot be deleted.",
+                code="conflict",
+            )
+        Person.objects.filter(team=team).update(team=None, updated_at=timezone.now())
+        try:
+            team.delete()
+        except ProtectedError:
+            raise DomainError(
+                "This team is still referred to elsewhere and cannot be deleted.",
+                code="conflict",
+            ) from None

@@ -183,6 +183,7 @@ def main():
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python"
         f" {platform.python_version()}, gunicorn sync workers: {WORKERS},"
         f" CONN_MAX_AGE={settings.DATABASES['default']['CONN_MAX_AGE']},"
+        f" pool={settings.DATABASES['default'].get('OPTIONS', {}).get('pool')},"
         f" concurrency: {CONCURRENCY}",
         flush=True,
     )

@@ -19,7 +19,12 @@ from reports.api import (
     CommentKeepView,
     CommentRedactView,
     CommentScreenView,
+    CycleCoachesView,
+    DebriefListView,
+    DebriefRecordView,
     RequestResultsView,
+    ResponseQualityView,
+    SubjectReleaseView,
     TeamReportView,
 )
 
@@ -46,6 +51,19 @@ urlpatterns = [
     ),
     path("comment-flags/<int:pk>/redact/", CommentRedactView.as_view(), name="comment_redact"),
     path("comment-flags/<int:pk>/keep/", CommentKeepView.as_view(), name="comment_keep"),
+    path(
+        "cycles/<int:pk>/response-quality/",
+        ResponseQualityView.as_view(),
+        name="cycle_response_quality",
+    ),
+    path("cycles/<int:pk>/coaches/", CycleCoachesView.as_view(), name="cycle_coaches"),
+    path("debriefs/", DebriefListView.as_view(), name="debriefs"),
+    path("requests/<int:pk>/debrief/", DebriefRecordView.as_view(), name="request_debrief"),
+    path(
+        "requests/<int:pk>/release-to-subject/",
+        SubjectReleaseView.as_view(),
+        name="request_release_to_subject",
+    ),
     path("exports/<int:pk>/download/", ExportDownloadView.as_view(), name="export_download"),
     # Privacy acts on people and cycles; its views live in the privacy app (the top layer),
     # so the people and cycles endpoints never import it. Names as the router gave them.

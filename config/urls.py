@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("config.api_urls")),
+    # SCIM 2.0 provisioning for the identity provider (bearer token; docs/api.md).
+    path("scim/v2/", include("scim.urls")),
     path("api/schema/", core_views.SchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script for the CSP.
     # Its page template keeps every style in files, for the same policy (style-src 'self').

@@ -2,12 +2,19 @@
 
 Views, commands and tasks translate it; services never know about HTTP. ``code``
 says what kind of refusal it is so the API can choose the status:
-``invalid`` (400), ``conflict`` (409), ``not_found`` (404), ``forbidden`` (403).
+``invalid`` (400), ``conflict`` (409), ``not_found`` (404), ``forbidden`` (403),
+``gone`` (410: a link that worked once and never will again).
 """
 
 from __future__ import annotations
 
-STATUS_BY_CODE = {"invalid": 400, "forbidden": 403, "not_found": 404, "conflict": 409}
+STATUS_BY_CODE = {
+    "invalid": 400,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "gone": 410,
+}
 
 
 NOT_FOUND = "Not found."

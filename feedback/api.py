@@ -31,8 +31,9 @@ from feedback.serializers import (
 
 WITH_CONFLICT = {**ERROR_RESPONSES, 409: ErrorSerializer}
 # Survey endpoints also answer 429 to a client that keeps trying unknown tokens.
-SURVEY_ERRORS = {**ERROR_RESPONSES, 429: ErrorSerializer}
-SURVEY_WITH_CONFLICT = {**WITH_CONFLICT, 429: ErrorSerializer}
+# 410: the link's invitation was withdrawn (its rater was deactivated, issue 17).
+SURVEY_ERRORS = {**ERROR_RESPONSES, 410: ErrorSerializer, 429: ErrorSerializer}
+SURVEY_WITH_CONFLICT = {**WITH_CONFLICT, 410: ErrorSerializer, 429: ErrorSerializer}
 
 
 class CycleViewSet(
@@ -297,6 +298,10 @@ class _SurveyView(APIView):
         # Only the token lookup raises not_found here: that is one guess more, and past
         # the limit the answer becomes 429.
         if isinstance(exc, DomainError) and exc.code == "not_found":
+            if selectors.token_withdrawn(token=self.kwargs.get("token", "")):
+                return super().handle_exception(
+                    DomainError(selectors.WITHDRAWN_MESSAGE, code="gone")
+                )
             retry_after = throttle.guessing_record_miss(self.request)
             if retry_after is not None:
                 exc = exceptions.Throttled(
@@ -326,7 +331,9 @@ class _SurveyView(APIView):
 class SurveyView(_SurveyView):
     @extend_schema(responses={200: SurveySerializer, **SURVEY_ERRORS})
     def get(self, request, token):
-        return self._survey(selectors.rater_for_token(token=token))
+        rater = selectors.rater_for_token(token=token)
+        services.survey_mark_opened(rater=rater, now=timezone.now())
+        return self._survey(rater)
 
     @extend_schema(
         request=SurveyAnswersSerializer,

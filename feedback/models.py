@@ -91,6 +91,9 @@ class Cycle(models.Model):
     # an order keyed by a secret, stable between readings), so a writer's answers to the
     # several questions are not found side by side. Set while the cycle is a draft.
     shuffle_comments = models.BooleanField(default=False)
+    # Issue 16: a coach assigned to a subject reads the report after close, records the
+    # debrief and releases it to that subject before (or without) the cycle-wide release.
+    debrief_before_release = models.BooleanField(default=False, db_default=False)
     # Pinned when the cycle opens, so editing the questionnaire later never changes a cycle.
     # A draft may name the version HR chose while setting it up; until it opens that
     # version stays editable (nobody has answered it yet).
@@ -163,6 +166,9 @@ class Rater(models.Model):
         STARTED = "started", "Started"
         SUBMITTED = "submitted", "Submitted"
         DECLINED = "declined", "Declined"
+        # The rater was deactivated before answering (issue 17): their link answers
+        # "withdrawn" (410) and they count nowhere as invited.
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Approval(models.TextChoices):
         """Whether someone other than the requester must agree before a link is sent.
@@ -206,6 +212,10 @@ class Rater(models.Model):
     # Safe to show to the requester and HR (core.mail.delivery_error_text): the kind of
     # failure, never the raw exception, which names addresses and the server's own words.
     delivery_error = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # When the survey was first shown to the rater (page or API), for the time-to-answer
+    # distribution HR sees in aggregate only (issue 16). Null for surveys opened before
+    # it was recorded; they are left out of that figure.
+    first_opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=1000, blank=True)

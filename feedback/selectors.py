@@ -13,12 +13,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import HR_GROUP_NAME, Person
-from accounts.selectors import person_for_user, person_has_reports, person_line, user_is_hr
+from accounts.selectors import (
+    person_active_q,
+    person_for_user,
+    person_has_reports,
+    person_line,
+    user_is_hr,
+)
 from core.errors import DomainError
 from feedback.models import (
     RELATIONSHIP_AS,
@@ -269,6 +275,21 @@ def token_superseded(*, token: str) -> bool:
     return SupersededToken.objects.filter(token_hash=token_hash(token=token)).exists()
 
 
+def token_withdrawn(*, token: str) -> bool:
+    """Was this a survey link of an invitation withdrawn when its rater was deactivated
+    (``services.rater_invitations_withdraw``)? Asked only after the lookup failed."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return False
+    return SupersededToken.objects.filter(
+        token_hash=token_hash(token=token), rater__status=Rater.Status.WITHDRAWN
+    ).exists()
+
+
+WITHDRAWN_MESSAGE = (
+    "This invitation was withdrawn: no answers are expected from you for this survey."
+)
+
+
 SURVEY_STATE_LABELS = {
     "to_do": "To do",
     "draft": "Draft saved",
@@ -291,6 +312,7 @@ def surveys_to_answer(*, person: Person, now) -> list[dict]:
     raters = (
         raters_of_person(person=person)
         .exclude(status=Rater.Status.PENDING)  # not invited (yet): no survey to show
+        .exclude(status=Rater.Status.WITHDRAWN)  # withdrawn on deactivation: nothing to do
         .exclude(request__cycle__status=Cycle.Status.DRAFT)
         .select_related("request__subject", "request__cycle")
         .order_by("-request__cycle__closes_at", "request__subject__name", "id")
@@ -595,7 +617,7 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
     """One sentence per anonymous group too small to be shown on its own."""
     k = request.cycle.min_anonymous_raters
     counts = dict(
-        request.raters.exclude(status=Rater.Status.DECLINED)
+        request.raters.exclude(status__in=(Rater.Status.DECLINED, Rater.Status.WITHDRAWN))
         .exclude(approval=Rater.Approval.REJECTED)  # refused nominations are never asked
         .filter(relationship__in=ANONYMOUS)
         .values_list("relationship")
@@ -613,7 +635,7 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
     return warnings
 
 
-PROGRESS_STATUSES = ("pending", "invited", "started", "submitted", "declined")
+PROGRESS_STATUSES = ("pending", "invited", "started", "submitted", "declined", "withdrawn")
 
 
 def requests_progress(*, request_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
@@ -821,7 +843,7 @@ DIRECTORY_SEARCH_RESULTS = 20
 
 def directory_candidates(*, request: FeedbackRequest, query: str) -> list[Person]:
     """Directory people matching ``query`` (name or email) who could rate the request:
-    not the subject, not already a rater, not erased. At most 20; nothing under 2 letters.
+    not the subject, not already a rater, active (``person_active_q``). At most 20; nothing under 2 letters.
 
     The whole directory, not only the requester's line: a rater is usually a colleague
     from elsewhere. Only names, titles and teams are shown (docs/decisions.md).
@@ -830,7 +852,7 @@ def directory_candidates(*, request: FeedbackRequest, query: str) -> list[Person
         return []
     return list(
         Person.objects.filter(Q(name__icontains=query) | Q(email__icontains=query))
-        .filter(erased_at__isnull=True)
+        .filter(person_active_q())
         .exclude(pk=request.subject_id)
         .exclude(email__in=request.raters.values("email"))
         .select_related("team")
@@ -968,10 +990,14 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
     subjects = sorted(subjects, key=lambda p: (p.name, p.id))
     subject_ids = [s.id for s in subjects]
     manager_ids = {s.manager_id for s in subjects if s.manager_id is not None}
+    # Only active people are proposed (``person_active_q``): a deactivated or erased boss,
+    # peer or report is left out, as in ``_proposed_raters``.
     related = list(
         Person.objects.filter(
             Q(id__in=manager_ids) | Q(manager_id__in=manager_ids) | Q(manager_id__in=subject_ids)
-        ).order_by("name", "id")
+        )
+        .filter(person_active_q())
+        .order_by("name", "id")
     )
     by_id = {p.id: p for p in related}
     reports_of: dict[int, list[Person]] = {}
@@ -988,7 +1014,7 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
     alone = []
     for subject in subjects:
         proposals: list[tuple[str, Person]] = []
-        if subject.manager_id is not None:
+        if subject.manager_id in by_id:
             proposals.append((Relationship.BOSS, by_id[subject.manager_id]))
             proposals += [
                 (Relationship.PEER, p)
@@ -1057,6 +1083,32 @@ def raters_owing_by_cycle(*, cycle_ids: list[int], limit: int = 50) -> dict[int,
                 {"name": row["name"] or row["email"], "email": row["email"], "owes": row["owes"]}
             )
     return owing
+
+
+def invitations_sending_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:
+    """cycle id -> ``{sending, sent, total}``: of the survey links waiting for an answer, how
+    many emails are still queued or being retried (neither sent nor failed), in one query.
+
+    Opening a cycle for a thousand people queues a thousand emails; HR's page says how far
+    the sending has got rather than showing a cycle that looks sent.
+    """
+    waiting = Q(token_hash__isnull=False, status__in=(Rater.Status.INVITED, Rater.Status.STARTED))
+    failed = Q(delivery_failed_at__isnull=False, delivery_failed_at__gte=F("token_issued_at"))
+    sent = Q(invitation_sent_hash=F("token_hash"))
+    rows = (
+        Rater.objects.filter(waiting, request__cycle_id__in=cycle_ids)
+        .values("request__cycle_id")
+        .annotate(total=Count("id"), sending=Count("id", filter=~sent & ~failed))
+        .order_by()
+    )
+    found = {cycle_id: {"sending": 0, "sent": 0, "total": 0} for cycle_id in cycle_ids}
+    for row in rows:
+        found[row["request__cycle_id"]] = {
+            "sending": row["sending"],
+            "sent": row["total"] - row["sending"],
+            "total": row["total"],
+        }
+    return found
 
 
 def decline_reasons_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:

@@ -27,6 +27,7 @@ class CycleSerializer(StrictModelSerializer):
             "gap_threshold",
             "max_requests_per_rater",
             "shuffle_comments",
+            "debrief_before_release",
             "framework",
             "opened_at",
             "closed_at",
@@ -37,6 +38,11 @@ class CycleSerializer(StrictModelSerializer):
         extra_kwargs = {
             "min_anonymous_raters": {"required": False},
             "max_requests_per_rater": {"required": False},
+            "debrief_before_release": {
+                "required": False,
+                "help_text": "Issue 16: a coach assigned to a subject reads the report once "
+                "the cycle closes, records the debrief and releases it to that subject.",
+            },
         }
 
 
@@ -181,6 +187,9 @@ class GroupProgressSerializer(serializers.Serializer):
     started = serializers.IntegerField()
     submitted = serializers.IntegerField()
     declined = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(
+        help_text="Invitations withdrawn unanswered because the rater was deactivated."
+    )
     total = serializers.IntegerField()
     failed = serializers.IntegerField(
         help_text="Of the invited and started, raters whose last email never arrived."

@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Person
-from accounts.selectors import person_for_user, person_line, user_is_hr
+from accounts.selectors import (
+    person_active_q,
+    person_for_user,
+    person_is_active,
+    person_line,
+    user_is_hr,
+)
 from accounts.services import email_clean
 from core.audit import audit_record
 from core.errors import DomainError
@@ -120,6 +126,7 @@ def cycle_create(
     max_requests_per_rater: int = 10,
     framework: Framework | None = None,
     shuffle_comments: bool = False,
+    debrief_before_release: bool = False,
 ) -> Cycle:
     """A draft cycle. ``framework``: the questionnaire version it will open with (None: the
     highest version at the moment it opens)."""
@@ -141,6 +148,7 @@ def cycle_create(
         max_requests_per_rater=max_requests_per_rater,
         framework=framework,
         shuffle_comments=shuffle_comments,
+        debrief_before_release=debrief_before_release,
     )
 
 
@@ -160,6 +168,7 @@ def cycle_settings_validate(
     gap_threshold: Decimal,
     max_requests_per_rater: int,
     shuffle_comments: bool = False,
+    debrief_before_release: bool = False,
 ) -> None:
     """The rules a draft cycle's settings follow (the admin's form asks before saving)."""
     _cycle_settings_check(
@@ -182,6 +191,7 @@ CYCLE_SETTINGS = (
     "gap_threshold",
     "max_requests_per_rater",
     "shuffle_comments",
+    "debrief_before_release",
 )
 
 
@@ -349,12 +359,16 @@ def _require_open(cycle: Cycle, *, doing: str) -> None:
 
 
 def _proposed_raters(subject: Person) -> list[tuple[str, Person]]:
+    """Self, boss, peers and direct reports, each only when active (``person_active_q``):
+    a deactivated or erased person is never proposed (``cycle_requests_plan`` alike)."""
     proposals: list[tuple[str, Person]] = [(Relationship.SELF, subject)]
+    active = Person.objects.filter(person_active_q())
     if subject.manager_id is not None:
-        proposals.append((Relationship.BOSS, subject.manager))
-        peers = Person.objects.filter(manager_id=subject.manager_id).exclude(pk=subject.pk)
+        if person_is_active(subject.manager):
+            proposals.append((Relationship.BOSS, subject.manager))
+        peers = active.filter(manager_id=subject.manager_id).exclude(pk=subject.pk)
         proposals += [(Relationship.PEER, p) for p in peers.order_by("name", "id")]
-    reports = Person.objects.filter(manager_id=subject.pk).order_by("name", "id")
+    reports = active.filter(manager_id=subject.pk).order_by("name", "id")
     proposals += [(Relationship.DIRECT_REPORT, p) for p in reports]
     return proposals
 
@@ -1261,6 +1275,18 @@ def _store_answers(rater: Rater, ratings: dict[int, int | None], comments: dict[
         Comment.objects.filter(rater=rater, question_id__in=cleared).delete()
 
 
+def survey_mark_opened(*, rater: Rater, now: datetime.datetime) -> None:
+    """Record when a rater first saw their survey (time to answer, issue 16). One
+    statement the first time, none after: the rater row is already loaded."""
+    if rater.first_opened_at is not None or rater.status not in (
+        Rater.Status.INVITED,
+        Rater.Status.STARTED,
+    ):
+        return
+    Rater.objects.filter(pk=rater.pk, first_opened_at__isnull=True).update(first_opened_at=now)
+    rater.first_opened_at = now
+
+
 def survey_save_draft(
     *, token: str, ratings: dict | None = None, comments: dict | None = None
 ) -> SurveyReceipt:
@@ -1269,9 +1295,16 @@ def survey_save_draft(
         rater = _rater_locked_for_answers(token)
         clean_ratings, clean_comments = _clean_answers(rater, ratings, comments)
         _store_answers(rater, clean_ratings, clean_comments)
+        fields = []
         if rater.status != Rater.Status.STARTED:
             rater.status = Rater.Status.STARTED
-            rater.save(update_fields=["status"])
+            fields.append("status")
+        if rater.first_opened_at is None:
+            # A client that saves without reading the survey first.
+            rater.first_opened_at = timezone.now()
+            fields.append("first_opened_at")
+        if fields:
+            rater.save(update_fields=fields)
         items, _ = selectors.survey_rows(rater=rater)
         if len(clean_ratings) == len(items):  # every statement was in this save
             answered = set(clean_ratings)
@@ -1360,3 +1393,50 @@ def survey_decline(*, token: str, reason: str = "") -> SurveyReceipt:
         rater.decline_reason = reason
         rater.save(update_fields=["status", "declined_at", "decline_reason"])
     return _receipt(rater, answered=set(), accepts_answers=False)
+
+
+# --- deactivated people (issue 17) -----------------------------------------
+
+# Invitations still waiting for an answer: not yet sent, sent, or with a draft saved.
+WITHDRAWABLE = (Rater.Status.PENDING, Rater.Status.INVITED, Rater.Status.STARTED)
+
+
+def rater_invitations_withdraw(*, person: Person) -> int:
+    """Withdraw a deactivated person's unanswered invitations in cycles still collecting
+    answers (draft or open); returns how many.
+
+    A withdrawn rater keeps their row (status ``withdrawn``): their link's hash moves to
+    the replaced links, so the survey no longer opens and the old link answers "this
+    invitation was withdrawn" (410). Submitted and declined raters, and every rater of a
+    closed or released cycle, stay as they are: past feedback and its counts never change.
+    Launching, reminders and resends pass withdrawn raters by (they only take pending,
+    invited or started ones), and nothing brings them back on reactivation.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        raters = list(
+            Rater.objects.select_for_update(of=("self",))
+            .filter(person=person, status__in=WITHDRAWABLE)
+            .filter(request__cycle__status__in=(Cycle.Status.DRAFT, Cycle.Status.OPEN))
+            .only("id", "token_hash")
+        )
+        if not raters:
+            return 0
+        SupersededToken.objects.bulk_create(
+            [
+                SupersededToken(token_hash=r.token_hash, rater_id=r.pk, superseded_at=now)
+                for r in raters
+                if r.token_hash
+            ],
+            ignore_conflicts=True,
+        )
+        Rater.objects.filter(pk__in=[r.pk for r in raters]).update(
+            status=Rater.Status.WITHDRAWN, token_hash=None
+        )
+        audit_record(
+            actor=None,
+            action="raters.withdraw",
+            target=person,
+            detail={"raters": [r.pk for r in raters]},
+        )
+    return len(raters)

@@ -28,12 +28,18 @@ class _Replaced(Exception):
     """View-internal signal: the link was real once, and a newer one replaced it."""
 
 
+class _Withdrawn(Exception):
+    """View-internal signal: the link was real once, and its invitation was withdrawn."""
+
+
 def _rater_or_404(request, token: str) -> Rater:
     try:
         return selectors.rater_for_token(token=token)
     except DomainError as exc:
         # A replaced link is not a guess: it says so, and costs the client nothing.
         if selectors.token_superseded(token=token):
+            if selectors.token_withdrawn(token=token):
+                raise _Withdrawn from None
             raise _Replaced from None
         retry_after = throttle.guessing_record_miss(request)
         if retry_after is not None:
@@ -148,11 +154,20 @@ def survey(request, token):
         # 410 Gone: this link will never work again. The page names nobody and no cycle:
         # whoever holds an old link learns only that a newer one exists.
         return render(request, "feedback/link_replaced.html", status=410)
+    except _Withdrawn:
+        # 410 too, naming nobody: the rater was deactivated (issue 17).
+        return render(
+            request,
+            "feedback/link_withdrawn.html",
+            {"message": selectors.WITHDRAWN_MESSAGE},
+            status=410,
+        )
 
 
 def _survey(request, token):
     rater = _rater_or_404(request, token)
     if request.method == "GET":
+        services.survey_mark_opened(rater=rater, now=timezone.now())
         context = _context(rater, show_unanswered="unanswered" in request.GET)
         if context["missing_count"]:
             context["error"] = "Some statements are still unanswered."

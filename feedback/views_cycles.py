@@ -96,6 +96,7 @@ def _settings_from_form(post) -> tuple[dict, dict[str, list[str]]]:
         values["framework"] = _frameworks().get(version=version)
     except (ValueError, Framework.DoesNotExist):
         errors["framework"] = ["Choose one of the questionnaire versions listed."]
+    values["debrief_before_release"] = post.get("debrief_before_release") == "on"
     return values, errors
 
 
@@ -143,6 +144,7 @@ def _form_of(cycle: Cycle | None) -> dict:
             "gap_threshold": "1.0",
             "max_requests_per_rater": 10,
             "shuffle_comments": False,
+            "debrief_before_release": False,
         }
     framework = cycle.framework or _frameworks().first()
     return {
@@ -153,6 +155,7 @@ def _form_of(cycle: Cycle | None) -> dict:
         "gap_threshold": cycle.gap_threshold.normalize(),
         "max_requests_per_rater": cycle.max_requests_per_rater,
         "shuffle_comments": cycle.shuffle_comments,
+        "debrief_before_release": cycle.debrief_before_release,
     }
 
 
@@ -170,6 +173,7 @@ def _save_settings(request, cycle: Cycle | None):
             errors = errors or {"": [exc.detail]}
     if errors:
         form = {key: request.POST.get(key, "") for key in _form_of(None)}
+        form["debrief_before_release"] = request.POST.get("debrief_before_release") == "on"
         return _settings_page(request, cycle=cycle, form=form, errors=errors, status=400)
     return redirect("cycle_participants", pk=cycle.pk)
 

@@ -7,17 +7,24 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_is_hr
+from accounts.models import Person
+from accounts.permissions import IsHR
+from accounts.selectors import person_for_user, user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer, Pagination
-from core.errors import not_found
+from core.errors import DomainError, not_found
 from feedback.models import Cycle
 from feedback.selectors import requests_listed
 from reports import selectors, services
 from reports.models import CommentFlag
 from reports.serializers import (
+    CoachAssignedSerializer,
+    CoachAssignSerializer,
     CommentFlagListQuerySerializer,
     CommentFlagSerializer,
     CommentRedactSerializer,
+    DebriefRecordSerializer,
+    DebriefSerializer,
+    ResponseQualitySerializer,
     TeamReportQuerySerializer,
     TeamReportSerializer,
 )
@@ -190,3 +197,104 @@ def _reloaded(flag):
     return CommentFlag.objects.select_related(
         "comment__question", "comment__rater", "request__subject"
     ).get(pk=flag.pk)
+
+
+# --- Response quality and coaches' debriefs (issue 16) -----------------------------------
+
+
+class ResponseQualityView(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(
+        operation_id="cycles_response_quality",
+        summary="Response quality of a cycle, in aggregate only",
+        description='HR. Per statement the share of "can\'t say" (statements at or above '
+        "the review threshold listed for the next questionnaire version), the number of "
+        "surveys that gave every statement the same rating, and time to answer as "
+        "buckets and percentiles. Never per rater or per subject; each figure is hidden "
+        "below k surveys. Closed or released cycles only (409 while open); reading a "
+        "closed cycle's figures means it can no longer reopen; a released cycle's "
+        "figures are frozen. See docs/gap-analysis.md.",
+        responses={200: ResponseQualitySerializer, **WITH_CONFLICT},
+    )
+    def get(self, request, pk: int):
+        cycle = get_object_or_404(Cycle, pk=pk)
+        return Response(services.cycle_response_quality_read(cycle=cycle))
+
+
+class CycleCoachesView(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(
+        operation_id="cycles_coaches",
+        summary="Assign (or remove) the coach of subjects of a cycle",
+        description="HR, in a cycle run with `debrief_before_release`, until it is "
+        "released (409). 400 for a request not in the cycle, an unknown coach, or a "
+        "coach who is one of the subjects.",
+        request=CoachAssignSerializer,
+        responses={200: CoachAssignedSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        cycle = get_object_or_404(Cycle, pk=pk)
+        body = CoachAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        coach_id = body.validated_data["coach"]
+        coach = None
+        if coach_id is not None:
+            coach = Person.objects.filter(pk=coach_id, erased_at__isnull=True).first()
+            if coach is None:
+                raise DomainError("Unknown coach.", errors={"coach": ["Unknown person."]})
+        assigned = services.coaches_assign(
+            cycle=cycle,
+            request_ids=body.validated_data["requests"],
+            coach=coach,
+            actor=request.user,
+        )
+        return Response({"assigned": assigned})
+
+
+class DebriefListView(APIView):
+    @extend_schema(
+        operation_id="debriefs_list",
+        summary="The reports the caller was asked to debrief",
+        responses={200: DebriefSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        person = person_for_user(request.user)
+        if person is None:
+            return Response([])
+        debriefs = selectors.debriefs_for_coach(person=person).order_by("pk")[:1000]
+        return Response(DebriefSerializer(debriefs, many=True).data)
+
+
+class DebriefRecordView(APIView):
+    @extend_schema(
+        operation_id="requests_debrief",
+        summary="The coach records that the debrief took place",
+        description="Only the subject's coach (anyone else: 404). Once the cycle is "
+        "closed (409 before). `held_on` from the cycle's closing to today (400).",
+        request=DebriefRecordSerializer,
+        responses={200: DebriefSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        body = DebriefRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        debrief = services.debrief_record(
+            request_id=pk, user=request.user, held_on=body.validated_data.get("held_on")
+        )
+        return Response(DebriefSerializer(debrief).data)
+
+
+class SubjectReleaseView(APIView):
+    @extend_schema(
+        operation_id="requests_release_to_subject",
+        summary="The coach releases the report to its subject",
+        description="Only the subject's coach (anyone else: 404), in a closed cycle, once "
+        "the debrief is recorded (409 otherwise). Freezes that report's figures, emails "
+        "the subject; the cycle can no longer reopen. Releasing again changes nothing.",
+        request=None,
+        responses={200: DebriefSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        debrief = services.subject_release(request_id=pk, user=request.user)
+        return Response(DebriefSerializer(debrief).data)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.models import Person
 from feedback.models import Cycle, FeedbackRequest
 from feedback.vocabulary import Behaviour, Pole
 
@@ -110,6 +111,66 @@ class ResponseCount(models.Model):
 
     def __str__(self):
         return f"{self.relationship}: {self.submitted}/{self.invited}"
+
+
+class Debrief(models.Model):
+    """A coach's debrief of one subject's report, in a cycle run with
+    ``debrief_before_release`` (issue 16).
+
+    HR assigns the coach; once the cycle is closed the coach reads the report, records
+    when the debrief was held and releases that one report to its subject, whose figures
+    are frozen at that moment (``reports.services.subject_release``).
+    """
+
+    request = models.OneToOneField(
+        FeedbackRequest, primary_key=True, on_delete=models.CASCADE, related_name="debrief"
+    )
+    coach = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="debriefs_to_give")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    assigned_at = models.DateTimeField()
+    # The day the coach says the debrief took place; no notes are kept.
+    debriefed_on = models.DateField(null=True, blank=True)
+    debrief_recorded_at = models.DateTimeField(null=True, blank=True)
+    # Set when the coach released the report to its subject, ahead of the cycle.
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    # Set once the subject was emailed about the release; a retried task sends nothing twice.
+    release_email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"debrief of request {self.request_id}"
+
+
+class CycleResponseQuality(models.Model):
+    """A released cycle's response-quality figures (issue 16), kept as first shown after
+    release: erasing a subject later deletes their raters' answers, and comparing the
+    figures before and after would describe those few raters."""
+
+    cycle = models.OneToOneField(
+        Cycle, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    data = models.JSONField()
+    frozen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "cycle response qualities"
+
+    def __str__(self):
+        return f"response quality of cycle {self.cycle_id}"
 
 
 class CommentFlag(models.Model):

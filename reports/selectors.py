@@ -6,18 +6,23 @@ ratings themselves is in reports.sql.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     Case,
     Count,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -31,11 +36,11 @@ from django.db.models.functions import Coalesce, CumeDist, Round
 from accounts.models import Team
 from accounts.selectors import person_for_user, person_line, user_is_hr
 from core.errors import DomainError, not_found
-from feedback.models import Comment, FeedbackRequest, Item, Question, Rater
+from feedback.models import Comment, Cycle, FeedbackRequest, Item, Question, Rater, Rating
 from feedback.selectors import cycles_in_reach
-from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS
+from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS, Relationship
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
-from reports.models import CommentFlag, GapAnalysis, ResponseCount, SubjectScore
+from reports.models import CommentFlag, Debrief, GapAnalysis, ResponseCount, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -112,7 +117,10 @@ def requests_with_results_visible_to(*, user) -> QuerySet[FeedbackRequest]:
     if person is None:
         return requests.none()
     return requests.filter(
-        Q(subject=person) | Q(subject__in=person_line(manager_id=person.id).values("id"))
+        Q(subject=person)
+        | Q(subject__in=person_line(manager_id=person.id).values("id"))
+        # A coach, for the subjects HR assigned them in a cycle with a debrief (issue 16).
+        | Q(debrief__coach=person, cycle__debrief_before_release=True)
     )
 
 
@@ -304,7 +312,11 @@ def survey_counts(*, by: Sequence[str], **where) -> list[dict]:
         .filter(~Exists(frozen))
         .values(*by)
         .annotate(
-            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            # A withdrawn invitation (its rater was deactivated) was never answered and
+            # is no longer expected: it counts as not invited, as a pending one.
+            invited=Count(
+                "id", filter=~Q(status__in=(Rater.Status.PENDING, Rater.Status.WITHDRAWN))
+            ),
             submitted=Count("id", filter=Q(status=SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
         )
@@ -447,3 +459,196 @@ def comment_flags_pending_counts(*, cycle_ids: Sequence[int]) -> dict[int, int]:
         .order_by()
     )
     return {row["cycle_id"]: row["n"] for row in rows}
+
+
+# --- Response quality, for HR, per cycle and in aggregate only (issue 16) ----------------
+# Never per rater, never per subject: every figure below is a count over the whole cycle,
+# shown only when it covers at least k surveys (docs/gap-analysis.md, "Response quality").
+
+# Upper bounds (minutes) of the time-to-answer buckets; the last bucket is open-ended.
+TIME_TO_ANSWER_BUCKETS = (5, 10, 20, 60, 24 * 60)
+PERCENTILES = (("p25", 25), ("median", 50), ("p75", 75))
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round_half_away(Fraction(100 * part, whole), 1) if whole else None
+
+
+def _minutes(duration) -> float:
+    return round_half_away(Fraction(int(duration.total_seconds() * 1_000_000), 60_000_000), 1)
+
+
+def _bucket_label(low: int | None, high: int | None) -> str:
+    def words(minutes: int) -> str:
+        if minutes >= 60 and minutes % 60 == 0:
+            hours = minutes // 60
+            return f"{hours} hour{'s' if hours != 1 else ''}"
+        return f"{minutes} minutes"
+
+    if low is None:
+        return f"under {words(high)}"
+    if high is None:
+        return f"{words(low)} or more"
+    return f"{words(low)} to {words(high)}"
+
+
+def cycle_response_quality(*, cycle) -> dict:
+    """The cycle's response quality: each statement's share of "can't say", how many
+    surveys gave the same rating to every statement (straight-lining), and how long
+    surveys took from first opening to submitting. Submitted surveys only; five queries
+    (plus three for the percentiles), whatever the cycle's size.
+
+    Each figure carries its ``n`` and is hidden (``shown`` false, figures null) below k
+    surveys: see docs/gap-analysis.md for why none can single out a rater.
+    """
+    k = cycle.min_anonymous_raters
+    threshold = settings.QUESTIONNAIRE_REVIEW_CANT_SAY_PERCENT
+    submitted = Rater.objects.filter(request__cycle_id=cycle.id, status=SUBMITTED)
+    ratings = Rating.objects.filter(rater__request__cycle_id=cycle.id, rater__status=SUBMITTED)
+
+    # "Can't say" per statement, over every submitted answer (self-assessments included:
+    # a statement people cannot rate about themselves needs rewording as much).
+    totals = submitted.aggregate(
+        surveys=Count("id"), rater_surveys=Count("id", filter=~Q(relationship=Relationship.SELF))
+    )
+    surveys = totals["surveys"]
+    cant_say_shown = surveys >= k
+    items = []
+    if cant_say_shown and cycle.framework_id is not None:
+        counts = {
+            row["item_id"]: row
+            for row in ratings.values("item_id")
+            .annotate(answers=Count("id"), cant_say=Count("id", filter=Q(value__isnull=True)))
+            .order_by()
+        }
+        for item in framework_items(framework_id=cycle.framework_id):
+            row = counts.get(item.id, {"answers": 0, "cant_say": 0})
+            share = _percent(row["cant_say"], row["answers"])
+            items.append(
+                {
+                    "id": item.id,
+                    "behaviour": item.behaviour,
+                    "pole": item.pole,
+                    "text": item.text,
+                    "answers": row["answers"],
+                    "cant_say": row["cant_say"],
+                    "share": share,
+                    # Compared exactly, not on the rounded share.
+                    "review": bool(row["answers"])
+                    and 100 * row["cant_say"] >= threshold * row["answers"],
+                }
+            )
+
+    # Straight-lining: a rater's survey (self-assessments excluded: the subject's view of
+    # themself is not a rater's care in answering) whose statements all got a rating, the
+    # same one. "Can't say" is not a rating, so a survey with one is never counted.
+    rater_surveys = totals["rater_surveys"]
+    straight_shown = rater_surveys >= k
+    straight = None
+    if straight_shown:
+        straight = (
+            ratings.exclude(rater__relationship=Relationship.SELF)
+            .values("rater_id")
+            .annotate(
+                answers=Count("id"), rated=Count("value"), low=Min("value"), high=Max("value")
+            )
+            .filter(answers__gte=2, rated=F("answers"), low=F("high"))
+            .order_by()
+            .count()
+        )
+
+    # Time to answer: first opening to submitting, for the surveys whose opening was
+    # recorded (every relationship).
+    timed = submitted.filter(first_opened_at__isnull=False, submitted_at__isnull=False).annotate(
+        duration=ExpressionWrapper(
+            F("submitted_at") - F("first_opened_at"), output_field=DurationField()
+        )
+    )
+    bounds = [None, *TIME_TO_ANSWER_BUCKETS, None]
+    aggregates = {"n": Count("id")}
+    for index in range(len(bounds) - 1):
+        low, high = bounds[index], bounds[index + 1]
+        condition = Q()
+        if low is not None:
+            condition &= Q(duration__gte=datetime.timedelta(minutes=low))
+        if high is not None:
+            condition &= Q(duration__lt=datetime.timedelta(minutes=high))
+        aggregates[f"bucket_{index}"] = Count("id", filter=condition)
+    timing = timed.aggregate(**aggregates)
+    timed_n = timing["n"]
+    time_shown = timed_n >= k
+    buckets = percentiles = None
+    if time_shown:
+        buckets = [
+            {
+                "label": _bucket_label(bounds[index], bounds[index + 1]),
+                "from_minutes": bounds[index] or 0,
+                "to_minutes": bounds[index + 1],
+                "count": timing[f"bucket_{index}"],
+            }
+            for index in range(len(bounds) - 1)
+        ]
+        # Nearest-rank percentiles, each one row read by the database at its offset.
+        ordered = timed.order_by("duration", "id").values_list("duration", flat=True)
+        percentiles = {
+            name: _minutes(ordered[max(0, -(-rank * timed_n // 100) - 1)])
+            for name, rank in PERCENTILES
+        }
+
+    return {
+        "cycle": {"id": cycle.id, "name": cycle.name, "status": cycle.status},
+        "min_anonymous_raters": k,
+        "surveys": surveys,
+        "cant_say": {
+            "shown": cant_say_shown,
+            "n": surveys,
+            "review_threshold_percent": threshold,
+            "items": items if cant_say_shown else None,
+            "review": [item["id"] for item in items if item["review"]] if cant_say_shown else None,
+        },
+        "straight_lining": {
+            "shown": straight_shown,
+            "n": rater_surveys,
+            "count": straight,
+            "share": _percent(straight, rater_surveys) if straight_shown else None,
+        },
+        "time_to_answer": {
+            "shown": time_shown,
+            "n": timed_n,
+            "buckets": buckets,
+            "percentiles_minutes": percentiles,
+        },
+    }
+
+
+# --- Coaches' debriefs (issue 16) ---------------------------------------------------------
+
+
+def debriefs_for_coach(*, person, debriefs: QuerySet[Debrief] | None = None) -> QuerySet[Debrief]:
+    """The reports this person was asked to debrief: cycles run with a debrief, subjects
+    not erased, cycles past their draft."""
+    if debriefs is None:
+        debriefs = Debrief.objects.select_related("request__cycle", "request__subject")
+    return debriefs.filter(
+        coach=person,
+        request__cycle__debrief_before_release=True,
+        request__subject__erased_at__isnull=True,
+    ).exclude(request__cycle__status=Cycle.Status.DRAFT)
+
+
+def debrief_rows(*, cycle) -> QuerySet[FeedbackRequest]:
+    """HR's coach assignment page: every subject of the cycle with their coach, if any."""
+    return (
+        FeedbackRequest.objects.filter(cycle=cycle, subject__erased_at__isnull=True)
+        .select_related("subject", "debrief__coach")
+        .order_by("subject__name", "id")
+    )
+
+
+def requests_released_early(*, request_ids: Sequence[int]) -> set[int]:
+    """Of these requests, those a coach released to their subject."""
+    return set(
+        Debrief.objects.filter(pk__in=list(request_ids), released_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import Person
-from accounts.selectors import user_is_hr
+from accounts.selectors import person_for_user, user_is_hr
 from core.audit import audit_record
 from core.errors import DomainError, not_found
 from core.tasks import task_queue
@@ -38,7 +38,14 @@ from feedback.vocabulary import ANONYMOUS
 from reports import comment_screening, selectors, signals, sql, tasks
 from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
-from reports.models import CommentFlag, GapAnalysis, RecomputeMark, ResponseCount
+from reports.models import (
+    CommentFlag,
+    CycleResponseQuality,
+    Debrief,
+    GapAnalysis,
+    RecomputeMark,
+    ResponseCount,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -221,18 +228,25 @@ def gap_analyses_sweep() -> int:
     return len(stale)
 
 
-def response_counts_freeze(*, cycle_id: int) -> int:
-    """Keep each request's survey counts per relationship as they are now (on release).
+def response_counts_freeze(*, cycle_id: int, request_ids: Sequence[int] | None = None) -> int:
+    """Keep each request's survey counts per relationship as they are now (on release;
+    ``request_ids``: only those, a report a coach released to its subject).
 
     Idempotent: requests already frozen are left alone, and a concurrent freeze (the task
     and an erasure) inserts nothing twice (the unique constraint, conflicts ignored).
     """
+    raters = Rater.objects.filter(request__cycle_id=cycle_id)
+    if request_ids is not None:
+        raters = raters.filter(request_id__in=list(request_ids))
     rows = (
-        Rater.objects.filter(request__cycle_id=cycle_id)
-        .exclude(request__response_counts__isnull=False)
+        raters.exclude(request__response_counts__isnull=False)
         .values("request_id", "relationship")
         .annotate(
-            invited=Count("id", filter=~Q(status=Rater.Status.PENDING)),
+            # A withdrawn invitation (its rater was deactivated) was never answered and
+            # is no longer expected: it counts as not invited, as a pending one.
+            invited=Count(
+                "id", filter=~Q(status__in=(Rater.Status.PENDING, Rater.Status.WITHDRAWN))
+            ),
             submitted=Count("id", filter=Q(status=Rater.Status.SUBMITTED)),
             declined=Count("id", filter=Q(status=Rater.Status.DECLINED)),
         )
@@ -248,6 +262,7 @@ def cycle_results_freeze(*, cycle_id: int) -> int:
     """On release: bring every result up to date, then freeze it for good, with the
     response counts (``response_counts_freeze``)."""
     response_counts_freeze(cycle_id=cycle_id)
+    cycle_response_quality_freeze(cycle_id=cycle_id)
     requests = FeedbackRequest.objects.filter(cycle_id=cycle_id)
     stale = selectors.stale_request_ids(requests=requests)
     for start in range(0, len(stale), CHUNK_SIZE):
@@ -400,16 +415,48 @@ def _as_read(data: dict, cycle: Cycle) -> dict:
     return {**data, "groups": groups, "cycle": _cycle_doc(cycle)}
 
 
+def _early_reader(request: FeedbackRequest, user) -> str | None:
+    """Who reads this report before the cycle-wide release, in a cycle run with a
+    debrief: "coach" (the subject's assigned coach, once the cycle is closed), "subject"
+    (once their coach released it to them), or None."""
+    person = person_for_user(user)
+    if person is None:
+        return None
+    debrief = Debrief.objects.filter(pk=request.pk).only("coach", "released_at").first()
+    if debrief is None:
+        return None
+    if debrief.coach_id == person.pk:
+        return "coach"
+    if request.subject_id == person.pk and debrief.released_at is not None:
+        return "subject"
+    return None
+
+
 def results_read(*, request: FeedbackRequest, user) -> dict:
-    """The gap analysis as a reader sees it, under the reading rules (``_results_opened``)."""
+    """The gap analysis as a reader sees it, under the reading rules (``_results_opened``).
+
+    In a cycle with a debrief before release, the subject's coach reads it from the close
+    (each read audited) and the subject once the coach released it (``subject_release``).
+    """
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
-        _results_opened(cycle, hr=user_is_hr(user), refused="Results cannot be read")
+        hr = user_is_hr(user)
+        early = _early_reader(request, user) if cycle.debrief_before_release else None
+        _results_opened(cycle, hr=hr or early is not None, refused="Results cannot be read")
         analysis = gap_analysis_current(request=request)
-        if cycle.status == Cycle.Status.RELEASED and analysis.frozen_at is None:
+        if (
+            cycle.status == Cycle.Status.RELEASED or early == "subject"
+        ) and analysis.frozen_at is None:
             # Released before the freezing task ran: what is shown now is what stays.
             GapAnalysis.objects.filter(pk=analysis.pk, data__isnull=False).update(
                 frozen_at=timezone.now()
+            )
+        if early == "coach":
+            audit_record(
+                actor=user,
+                action="report.coach_read",
+                target=request,
+                detail={"cycle_status": cycle.status},
             )
     # The figures are as stored (frozen once released); the cycle header is today's.
     return _as_read(analysis.data, cycle)
@@ -825,3 +872,236 @@ def comment_keep(*, flag: CommentFlag, actor) -> CommentFlag:
     flag.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit_record(actor=actor, action="comment.keep", target=flag)
     return flag
+
+
+# --- Response quality (issue 16) -------------------------------------------------------
+
+
+def cycle_response_quality_freeze(*, cycle_id: int) -> CycleResponseQuality:
+    """Keep a released cycle's response quality as it is now (idempotent)."""
+    existing = CycleResponseQuality.objects.filter(pk=cycle_id).first()
+    if existing is not None:
+        return existing
+    cycle = Cycle.objects.get(pk=cycle_id)
+    data = selectors.cycle_response_quality(cycle=cycle)
+    CycleResponseQuality.objects.bulk_create(
+        [CycleResponseQuality(cycle=cycle, data=data, frozen_at=timezone.now())],
+        ignore_conflicts=True,
+    )
+    return CycleResponseQuality.objects.get(pk=cycle_id)
+
+
+def cycle_response_quality_read(*, cycle: Cycle) -> dict:
+    """HR's response-quality figures of a closed or released cycle, under the reading
+    rules of any result (``cycle_results_opened``): refused while open, and reading a
+    closed cycle's figures means it can no longer reopen (a second reading after more
+    answers would describe the newcomers). A released cycle's figures are frozen."""
+    cycle = cycle_results_opened(cycle=cycle, hr=True, refused="Response quality cannot be read")
+    if cycle.status == Cycle.Status.RELEASED:
+        data = cycle_response_quality_freeze(cycle_id=cycle.pk).data
+    else:
+        data = selectors.cycle_response_quality(cycle=cycle)
+    return {**data, "cycle": {"id": cycle.id, "name": cycle.name, "status": cycle.status}}
+
+
+# --- A coach who debriefs before the subject reads (issue 16) ---------------------------
+
+
+def _debrief_cycle_locked(cycle: Cycle) -> Cycle:
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not locked.debrief_before_release:
+        raise DomainError(
+            "This cycle was not set up with a debrief before release.", code="conflict"
+        )
+    return locked
+
+
+@transaction.atomic
+def coaches_assign(*, cycle: Cycle, request_ids: Sequence[int], coach: Person | None, actor) -> int:
+    """HR names the coach of these subjects (``coach`` None: no coach any more).
+
+    Refused once the cycle is released, and for a report already released to its
+    subject. A new coach starts afresh (no debrief recorded); nobody coaches themself.
+    """
+    locked = _debrief_cycle_locked(cycle)
+    if locked.status == Cycle.Status.RELEASED:
+        raise DomainError(
+            "This cycle is released: every report is already readable.", code="conflict"
+        )
+    wanted = set(request_ids)
+    requests = list(
+        FeedbackRequest.objects.filter(
+            cycle=locked, pk__in=wanted, subject__erased_at__isnull=True
+        ).select_related("subject")
+    )
+    if not wanted or len(requests) != len(wanted):
+        raise DomainError(
+            "Choose people who take part in this cycle.",
+            errors={"requests": ["Unknown in this cycle."]},
+        )
+    if coach is not None:
+        if coach.erased_at is not None:
+            raise DomainError("Unknown coach.", errors={"coach": ["Unknown person."]})
+        if any(r.subject_id == coach.pk for r in requests):
+            raise DomainError(
+                f"{coach.name} cannot coach themself.",
+                errors={"coach": ["A person cannot debrief their own report."]},
+            )
+    released = list(
+        Debrief.objects.filter(
+            pk__in=[r.pk for r in requests], released_at__isnull=False
+        ).values_list("request__subject__name", flat=True)
+    )
+    if released:
+        raise DomainError(
+            f"Already released to {', '.join(sorted(released))}: their coach stays.",
+            code="conflict",
+        )
+    ids = [r.pk for r in requests]
+    if coach is None:
+        Debrief.objects.filter(pk__in=ids).delete()
+    else:
+        Debrief.objects.filter(pk__in=ids).exclude(coach=coach).delete()
+        now = timezone.now()
+        Debrief.objects.bulk_create(
+            [Debrief(request_id=pk, coach=coach, assigned_by=actor, assigned_at=now) for pk in ids],
+            ignore_conflicts=True,
+        )
+    audit_record(
+        actor=actor,
+        action="debrief.coach_assign",
+        target=locked,
+        detail={"coach": coach.pk if coach else None, "requests": sorted(ids)},
+    )
+    return len(ids)
+
+
+def _coach_debrief(*, request_id: int, user, lock: bool = False) -> Debrief:
+    """The debrief this user coaches, or the uniform 404 (anyone else, HR included)."""
+    person = person_for_user(user)
+    if person is None:
+        raise not_found()
+    debriefs = Debrief.objects.select_related("request__cycle", "request__subject")
+    if lock:
+        debriefs = debriefs.select_for_update(of=("self",))
+    debrief = (
+        selectors.debriefs_for_coach(person=person, debriefs=debriefs).filter(pk=request_id).first()
+    )
+    if debrief is None:
+        raise not_found()
+    return debrief
+
+
+@transaction.atomic
+def debrief_record(*, request_id: int, user, held_on: datetime.date | str | None = None) -> Debrief:
+    """The coach records that the debrief took place (the day only; no notes are kept).
+    ``held_on``: a date or its ISO text (a form's); empty or None: today."""
+    debrief = _coach_debrief(request_id=request_id, user=user, lock=True)
+    if isinstance(held_on, str):
+        try:
+            held_on = datetime.date.fromisoformat(held_on) if held_on.strip() else None
+        except ValueError:
+            raise DomainError(
+                "The debrief date is not a date.",
+                errors={"held_on": ["Choose a day (year-month-day)."]},
+            ) from None
+    cycle = debrief.request.cycle
+    if cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
+        raise DomainError("The report can be debriefed once the cycle is closed.", code="conflict")
+    today = timezone.localdate()
+    held_on = held_on or today
+    closed_on = timezone.localdate(cycle.closed_at) if cycle.closed_at else None
+    if held_on > today or (closed_on is not None and held_on < closed_on):
+        raise DomainError(
+            "The debrief date is not possible.",
+            errors={
+                "held_on": [
+                    "Choose a day from the cycle's closing to today."
+                    if closed_on
+                    else "Choose a day up to today."
+                ]
+            },
+        )
+    debrief.debriefed_on = held_on
+    debrief.debrief_recorded_at = timezone.now()
+    debrief.save(update_fields=["debriefed_on", "debrief_recorded_at"])
+    audit_record(
+        actor=user,
+        action="debrief.record",
+        target=debrief.request,
+        detail={"held_on": held_on.isoformat()},
+    )
+    return debrief
+
+
+def request_results_freeze(*, request: FeedbackRequest) -> GapAnalysis:
+    """Freeze one subject's figures and survey counts as they are now: what its subject
+    reads from here on never changes, as for a released cycle."""
+    response_counts_freeze(cycle_id=request.cycle_id, request_ids=[request.pk])
+    analysis = gap_analysis_current(request=request)
+    GapAnalysis.objects.filter(pk=analysis.pk, data__isnull=False, frozen_at__isnull=True).update(
+        frozen_at=timezone.now()
+    )
+    analysis.refresh_from_db()
+    return analysis
+
+
+def subject_release(*, request_id: int, user) -> Debrief:
+    """The coach releases one report to its subject, ahead of the cycle-wide release.
+
+    Needs the cycle closed and the debrief recorded. The cycle row is locked, so a
+    concurrent reopen or release runs before or after, never across. The release is a
+    read of the cycle's results (it can no longer reopen) and freezes that subject's
+    figures; the cycle-wide release later freezes the others and leaves this one as it
+    is. Releasing again changes nothing and sends no second email.
+    """
+    found = _coach_debrief(request_id=request_id, user=user)  # 404 before any state check
+    with transaction.atomic():
+        # The cycle first, then the debrief: the order HR's coach assignment locks them in.
+        cycle = Cycle.objects.select_for_update().get(pk=found.request.cycle_id)
+        debrief = _coach_debrief(request_id=request_id, user=user, lock=True)
+        if debrief.released_at is not None:
+            return debrief
+        if cycle.status == Cycle.Status.RELEASED:
+            raise DomainError(
+                "The whole cycle is released: this report is readable already.",
+                code="conflict",
+            )
+        if cycle.status != Cycle.Status.CLOSED:
+            raise DomainError("A report can be released once the cycle is closed.", code="conflict")
+        if debrief.debriefed_on is None:
+            raise DomainError(
+                "Record the debrief first: the report is released after it.", code="conflict"
+            )
+        _results_opened(cycle, hr=True, refused="Reports cannot be released")
+        request = debrief.request
+        request_results_freeze(request=request)
+        debrief.released_at = timezone.now()
+        debrief.released_by = user
+        debrief.save(update_fields=["released_at", "released_by"])
+        audit_record(
+            actor=user,
+            action="report.release_to_subject",
+            target=request,
+            detail={"subject": request.subject_id},
+        )
+        transaction.on_commit(lambda: task_queue(tasks.send_report_released, request_id))
+    return debrief
+
+
+def report_released_mark_sent(*, request_id: int, send) -> bool:
+    """Call ``send(debrief)`` once per released report; the row lock is held while
+    sending, so a redelivered task cannot send twice."""
+    with transaction.atomic():
+        debrief = (
+            Debrief.objects.select_for_update(of=("self",))
+            .select_related("request__cycle", "request__subject")
+            .filter(pk=request_id, released_at__isnull=False, release_email_sent_at__isnull=True)
+            .first()
+        )
+        if debrief is None:
+            return False
+        send(debrief)
+        debrief.release_email_sent_at = timezone.now()
+        debrief.save(update_fields=["release_email_sent_at"])
+    return True

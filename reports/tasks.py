@@ -7,8 +7,9 @@ both import the other module object (never names from it), so either may load fi
 
 from celery import shared_task
 
+from core.mail import email_task_options
 from core.tasks import RETRY
-from reports import services
+from reports import emails, services
 
 
 @shared_task(**RETRY)
@@ -34,3 +35,11 @@ def freeze_cycle(cycle_id: int) -> int:
 @shared_task(**RETRY)
 def screen_cycle_comments(cycle_id: int) -> int:
     return services.cycle_comments_screen(cycle_id=cycle_id)
+
+
+@shared_task(**email_task_options())
+def send_report_released(request_id: int) -> bool:
+    # Issue 16: the subject learns that their coach released their report.
+    return services.report_released_mark_sent(
+        request_id=request_id, send=lambda debrief: emails.report_released_send(debrief=debrief)
+    )

@@ -18,7 +18,20 @@ urlpatterns = [
     ),
     path("reports/manager/", views.manager_dashboard, name="reports_manager"),
     path("reports/hr/", views.hr_dashboard, name="reports_hr"),
+    path("reports/debriefs/", views.debriefs_mine, name="debriefs_mine"),
+    path("reports/debriefs/<int:pk>/record/", views.debrief_record, name="debrief_record"),
+    path("reports/debriefs/<int:pk>/release/", views.debrief_release, name="debrief_release"),
     # Before the generic action below, which would take "remind-all" for an action name.
+    path(
+        "reports/hr/cycles/<int:pk>/quality/",
+        views.hr_cycle_quality,
+        name="reports_cycle_quality",
+    ),
+    path(
+        "reports/hr/cycles/<int:pk>/coaches/",
+        views.hr_cycle_coaches,
+        name="reports_cycle_coaches",
+    ),
     path(
         "reports/hr/cycles/<int:pk>/remind-all/",
         views.hr_cycle_remind,

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Person
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
 from core.validation import int_strict, query_int, query_text
@@ -73,10 +74,14 @@ def my_reports(request):
             .filter(status=Cycle.Status.OPEN)
             .exclude(requests__subject=person)
         )
+    early = selectors.requests_released_early(request_ids=[r.id for r in own])
+    for feedback_request in own:
+        feedback_request.released_to_me = feedback_request.id in early
+    to_debrief = selectors.debriefs_for_coach(person=person).count() if person is not None else 0
     return render(
         request,
         "reports/my_reports.html",
-        {"own": own, "me": person, "self_cycles": self_cycles},
+        {"own": own, "me": person, "self_cycles": self_cycles, "to_debrief": to_debrief},
     )
 
 
@@ -131,6 +136,13 @@ def report(request, pk: int):
     # exports page (a file about someone else is built in the background and audited).
     context["can_download"] = is_own and feedback_request.cycle.status == Cycle.Status.RELEASED
     context["feedback_request"] = feedback_request
+    # The coach's view before the cycle-wide release says so, with the way back.
+    person = person_for_user(request.user)
+    context["coaching"] = (
+        selectors.debriefs_for_coach(person=person).filter(pk=pk).first()
+        if person is not None and feedback_request.cycle.debrief_before_release
+        else None
+    )
     return render(request, "reports/report.html", context)
 
 
@@ -433,8 +445,9 @@ def hr_dashboard(request):
 
 
 def _hr_chase(cycles: list[Cycle], *, presser) -> None:
-    """What HR needs to chase each open cycle, in three queries for all of them: who still
-    owes surveys (names and counts only), decline reasons (no names), "Remind all"."""
+    """What HR needs to chase each open cycle, in four queries for all of them: who still
+    owes surveys (names and counts only), decline reasons (no names), "Remind all", and
+    how many invitation emails are still on their way."""
     open_ids = [c.id for c in cycles if c.status == Cycle.Status.OPEN]
     if not open_ids:
         return
@@ -444,9 +457,11 @@ def _hr_chase(cycles: list[Cycle], *, presser) -> None:
     outlook = feedback_selectors.cycle_reminder_outlook(
         cycle_ids=open_ids, presser=presser, now=now
     )
+    sending = feedback_selectors.invitations_sending_by_cycle(cycle_ids=open_ids)
     for cycle in cycles:
         if cycle.id in owing:
             cycle.owing = owing[cycle.id]
+            cycle.sending = sending[cycle.id]
             cycle.declines = declines[cycle.id]
             cycle.remind = _remind_outlook(
                 outlook.get(cycle.id, services.NOTHING_TO_REMIND), now=now
@@ -554,6 +569,152 @@ def cycle_action(request, pk: int, action: str):
             "comments_to_review": comments_to_review,
         },
     )
+
+
+# --- Response quality and coaches' debriefs (issue 16) -----------------------------------
+
+
+@login_required
+def hr_cycle_quality(request, pk: int):
+    """HR's response quality of one closed or released cycle, in aggregate only."""
+    _require_hr(request)
+    cycle = get_object_or_404(Cycle, pk=pk)
+    try:
+        quality = services.cycle_response_quality_read(cycle=cycle)
+    except DomainError as exc:
+        return render(
+            request,
+            "reports/cycle_quality.html",
+            {"cycle": cycle, "reason": exc.detail},
+            status=exc.status,
+        )
+    review = [item for item in quality["cant_say"]["items"] or [] if item["review"]]
+    return render(
+        request,
+        "reports/cycle_quality.html",
+        {"cycle": cycle, "quality": quality, "review": review},
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The valid ids among a form's values; anything else (text, a 40-digit number) is
+    dropped, and the page says what is missing."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(int_strict(value, minimum=1))
+        except ValueError:
+            continue
+    return ids
+
+
+def _person_choices():
+    return Person.objects.filter(erased_at__isnull=True).order_by("name", "id")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hr_cycle_coaches(request, pk: int):
+    """HR assigns a coach to each subject of a cycle run with a debrief, one or many at once."""
+    _require_hr(request)
+    cycle = get_object_or_404(Cycle, pk=pk, debrief_before_release=True)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        request_ids = _ids(request.POST.getlist("requests"))
+        remove = request.POST.get("action") == "remove"
+        coach = None
+        if not remove:
+            coach_ids = _ids([request.POST.get("coach", "")])
+            coach = _person_choices().filter(pk__in=coach_ids).first() if coach_ids else None
+        if not request_ids:
+            errors.append("Tick at least one person.")
+        elif coach is None and not remove:
+            errors.append("Choose a coach from the list.")
+        else:
+            try:
+                count = services.coaches_assign(
+                    cycle=cycle, request_ids=request_ids, coach=coach, actor=request.user
+                )
+            except DomainError as exc:
+                errors.extend(exc.messages())
+            else:
+                people = f"{count} {'person' if count == 1 else 'people'}"
+                messages.success(
+                    request,
+                    f"Coach removed for {people}."
+                    if remove
+                    else f"{coach.name} now coaches {people}.",
+                )
+                return redirect("reports_cycle_coaches", pk=cycle.pk)
+        status = 400
+    return render(
+        request,
+        "reports/cycle_coaches.html",
+        {
+            "cycle": cycle,
+            "rows": selectors.debrief_rows(cycle=cycle),
+            "people": _person_choices(),
+            "errors": errors,
+            "chosen": set(_ids(request.POST.getlist("requests"))),
+            "chosen_coach": request.POST.get("coach", ""),
+        },
+        status=status,
+    )
+
+
+@login_required
+def debriefs_mine(request):
+    """A coach's reports to debrief."""
+    person = person_for_user(request.user)
+    debriefs = (
+        selectors.debriefs_for_coach(person=person).order_by("request__subject__name", "pk")
+        if person is not None
+        else []
+    )
+    return render(
+        request,
+        "reports/debriefs.html",
+        {"debriefs": debriefs, "today": timezone.localdate().isoformat()},
+    )
+
+
+@login_required
+@require_POST
+def debrief_record(request, pk: int):
+    try:
+        debrief = services.debrief_record(
+            request_id=pk, user=request.user, held_on=request.POST.get("held_on", "")
+        )
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        messages.error(request, " ".join(exc.messages()))
+    else:
+        messages.success(
+            request,
+            f"Debrief with {debrief.request.subject.name} recorded for "
+            f"{date_format(debrief.debriefed_on, 'j F Y')}.",
+        )
+    return redirect(reverse("debriefs_mine") + f"#debrief-{pk}")
+
+
+@login_required
+@require_POST
+def debrief_release(request, pk: int):
+    try:
+        debrief = services.subject_release(request_id=pk, user=request.user)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            f"Report released to {debrief.request.subject.name}: they were emailed and can "
+            "read it now.",
+        )
+    return redirect(reverse("debriefs_mine") + f"#debrief-{pk}")
 
 
 # --- Comments to review (issue 16) ---------------------------------------------------------

@@ -33,6 +33,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # SET TIME ZONE it sends on every new connection when the server spells its default
     # differently (Etc/UTC): one round trip per request.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c timezone=UTC"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has two writers in one process: the request being served and
+    # the in-process task thread (TASKS_IN_BACKGROUND_THREAD). Taking the write lock when
+    # a transaction starts, and waiting for it, avoids "database is locked" when both
+    # write at once; WAL lets pages read while a task writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
+
+
+def database_pool(max_size: int) -> None:
+    """Give each process a pool of at most ``max_size`` PostgreSQL connections (Django's
+    psycopg pool), or none with 0.
+
+    A pool removes the connect cost from every request while bounding connections per process, which persistent connections
+    (CONN_MAX_AGE) do not: a busy gunicorn thread would hold one each. Sizing against
+    PostgreSQL's max_connections is in docs/decisions.md. Django refuses a pool with
+    persistent connections, so the pool turns CONN_MAX_AGE off.
+    """
+    default = DATABASES["default"]
+    if max_size <= 0 or default["ENGINE"] != "django.db.backends.postgresql":
+        default.get("OPTIONS", {}).pop("pool", None)
+        return
+    default["CONN_MAX_AGE"] = 0
+    default.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": max_size,
+        # A request that waits longer than this for a connection fails rather than
+        # queueing for ever behind stuck ones.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # Connections idle this long are closed, down to min_size.
+        "max_idle": 300,
+    }
+
+
+# 0 (no pool) unless set; production defaults to a pool (config/settings/production.py).
+database_pool(env.int("DB_POOL_MAX_SIZE", default=0))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -59,6 +101,7 @@ INSTALLED_APPS = [
     "exports",
     "privacy",
     "demo",
+    "scim",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +171,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PEOPLE_IMPORT_MAX_BYTES = env.int("PEOPLE_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
+# Response quality (issue 16): a statement that at least this percentage of a cycle's
+# answers left as "can't say" is flagged for review in the next questionnaire version.
+QUESTIONNAIRE_REVIEW_CANT_SAY_PERCENT = env.int("QUESTIONNAIRE_REVIEW_CANT_SAY_PERCENT", default=30)
+
 # Mail: EMAIL_HOST set means real SMTP; unset keeps every message in a local
 # outbox folder that the DEBUG-only page /dev/outbox/ lists.
 EMAIL_HOST = env("EMAIL_HOST", default="")
@@ -149,6 +196,9 @@ else:
 # platform works with nothing but Python installed.
 _broker_from_env = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not _broker_from_env
+# ... and, unless switched off, on one thread of the process rather than inside the page
+# that queued them, so no page waits for the length of a task (core/background.py).
+TASKS_IN_BACKGROUND_THREAD = env.bool("TASKS_IN_BACKGROUND_THREAD", default=True)
 CELERY_BROKER_URL = _broker_from_env or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -3,9 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_pool, env
 
 DEBUG = False
+# A pool of PostgreSQL connections per process (gunicorn worker, Celery worker process):
+# 4 each unless DB_POOL_MAX_SIZE says otherwise; 0 falls back to CONN_MAX_AGE.
+database_pool(env.int("DB_POOL_MAX_SIZE", default=4))
 if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 

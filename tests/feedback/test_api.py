@@ -233,6 +233,7 @@ def test_it_launches_once_and_reports_progress(
         "started": 0,
         "submitted": 0,
         "declined": 1,
+        "withdrawn": 0,
         "total": 1,
         "failed": 0,
     }

@@ -187,3 +187,21 @@ def test_a_draft_links_to_its_set_up_and_a_new_cycle_starts_from_the_hr_page(hr_
     assert 'href="/cycles/new/">New cycle</a>' in page
     assert f'href="/cycles/{draft.pk}/review/">Continue setting up Drafted</a>' in page
     assert Cycle.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_hr_sees_how_many_invitations_are_still_on_their_way(hr_client, org, cycle):
+    # The fixture's invitations were queued and never sent (no commit in this test).
+    raters = list(Rater.objects.filter(request__cycle=cycle).order_by("pk"))
+    for sent in raters[:3]:
+        Rater.objects.filter(pk=sent.pk).update(invitation_sent_hash=sent.token_hash)
+    failed = raters[3]
+    Rater.objects.filter(pk=failed.pk).update(delivery_failed_at=timezone.now())
+    card = chase_of(hr_client.get("/reports/hr/").content.decode(), cycle)
+    # 7 links: 3 sent, 1 failed (listed under "Emails that never arrived"), 3 on their way.
+    assert "Invitations sent: 4 of 7; 3 still on their way." in card
+    assert 'max="7" value="4"' in card
+
+    for pending in raters[4:]:
+        Rater.objects.filter(pk=pending.pk).update(invitation_sent_hash=pending.token_hash)
+    card = chase_of(hr_client.get("/reports/hr/").content.decode(), cycle)
+    assert "still on their way" not in card

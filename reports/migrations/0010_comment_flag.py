@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0013_cycle_shuffle_comments'),
-        ('reports', '0008_export_moved_to_exports'),
+        ('feedback', '0015_cycle_shuffle_comments'),
+        ('reports', '0009_debrief_and_cycle_response_quality'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0012_recompute_mark_moved_to_reports'),
+        ('feedback', '0014_rater_first_opened_at_cycle_debrief_before_release'),
     ]
 
     operations = [
