@@ -16,6 +16,10 @@ from feedback.api import (
 )
 from privacy.api import CycleAnswersPurgeView, MyExportView, PersonEraseView, PersonExportView
 from reports.api import (
+    CommentFlagListView,
+    CommentKeepView,
+    CommentRedactView,
+    CommentScreenView,
     CycleCoachesView,
     DebriefListView,
     DebriefRecordView,
@@ -43,6 +47,14 @@ urlpatterns = [
     path("survey/<str:token>/decline/", SurveyDeclineView.as_view(), name="survey_api_decline"),
     path("requests/<int:pk>/results/", RequestResultsView.as_view(), name="request_results"),
     path("cycles/<int:pk>/team-report/", TeamReportView.as_view(), name="team_report"),
+    path("cycles/<int:pk>/comment-flags/", CommentFlagListView.as_view(), name="comment_flags"),
+    path(
+        "cycles/<int:pk>/comment-flags/screen/",
+        CommentScreenView.as_view(),
+        name="comment_flags_screen",
+    ),
+    path("comment-flags/<int:pk>/redact/", CommentRedactView.as_view(), name="comment_redact"),
+    path("comment-flags/<int:pk>/keep/", CommentKeepView.as_view(), name="comment_keep"),
     path(
         "cycles/<int:pk>/response-quality/",
         ResponseQualityView.as_view(),

@@ -11,3 +11,12 @@ class ExportsConfig(AppConfig):
 
     name = "exports"
     verbose_name = "Exports"
+
+    def ready(self):
+        # Imported here, as Django requires: the receivers import models.
+        from exports import receivers
+        from reports import signals
+
+        signals.comment_redacted.connect(
+            receivers.exports_drop_redacted, dispatch_uid="exports.exports_drop_redacted"
+        )

@@ -199,14 +199,8 @@ def individual_context(document: dict, *, own: bool = False) -> dict:
             }
         )
     hidden_groups = [voice.label(g) for g in ANONYMOUS if 0 < groups.get(g, {"n": 0})["n"] < k]
-    comments: dict[str, list[dict]] = {}
-    for comment in document["comments"]:
-        comments.setdefault(comment["question"], []).append(
-            {
-                "group": voice.comment_label(comment["group"]),
-                "text": comment["text"],
-            }
-        )
+    # Under their question, or under their group when the cycle shuffles them (issue 16).
+    comments = presentation.comment_groups(document, voice=voice)
 
     def described(ids):
         return [

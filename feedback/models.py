@@ -99,6 +99,10 @@ class Cycle(models.Model):
     min_anonymous_raters = models.PositiveSmallIntegerField(default=3)
     gap_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
     max_requests_per_rater = models.PositiveSmallIntegerField(default=10)
+    # Issue 16: show each group's comments in one shuffled list across the questions (in
+    # an order keyed by a secret, stable between readings), so a writer's answers to the
+    # several questions are not found side by side. Set while the cycle is a draft.
+    shuffle_comments = models.BooleanField(default=False)
     # Issue 16: a coach assigned to a subject reads the report after close, records the
     # debrief and releases it to that subject before (or without) the cycle-wide release.
     debrief_before_release = models.BooleanField(default=False, db_default=False)

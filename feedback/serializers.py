@@ -26,6 +26,7 @@ class CycleSerializer(StrictModelSerializer):
             "min_anonymous_raters",
             "gap_threshold",
             "max_requests_per_rater",
+            "shuffle_comments",
             "debrief_before_release",
             "framework",
             "opened_at",

@@ -126,6 +126,7 @@ def cycle_create(
     gap_threshold: Decimal = Decimal("1.0"),
     max_requests_per_rater: int = 10,
     framework: Framework | None = None,
+    shuffle_comments: bool = False,
     debrief_before_release: bool = False,
 ) -> Cycle:
     """A draft cycle. ``framework``: the questionnaire version it will open with (None: the
@@ -147,6 +148,7 @@ def cycle_create(
         gap_threshold=gap_threshold,
         max_requests_per_rater=max_requests_per_rater,
         framework=framework,
+        shuffle_comments=shuffle_comments,
         debrief_before_release=debrief_before_release,
     )
 
@@ -166,6 +168,7 @@ def cycle_settings_validate(
     min_anonymous_raters: int,
     gap_threshold: Decimal,
     max_requests_per_rater: int,
+    shuffle_comments: bool = False,
     debrief_before_release: bool = False,
 ) -> None:
     """The rules a draft cycle's settings follow (the admin's form asks before saving)."""
@@ -188,6 +191,7 @@ CYCLE_SETTINGS = (
     "min_anonymous_raters",
     "gap_threshold",
     "max_requests_per_rater",
+    "shuffle_comments",
     "debrief_before_release",
 )
 

@@ -65,7 +65,10 @@ def _closing_day(cycle: Cycle | None) -> str:
 
 def _settings_from_form(post) -> tuple[dict, dict[str, list[str]]]:
     """The form's values as the services take them, and every problem at once."""
-    values: dict = {"name": post.get("name", "")}
+    values: dict = {
+        "name": post.get("name", ""),
+        "shuffle_comments": post.get("shuffle_comments", "") == "on",
+    }
     errors: dict[str, list[str]] = {}
     try:
         day = datetime.date.fromisoformat(post.get("closes_on", ""))
@@ -140,6 +143,7 @@ def _form_of(cycle: Cycle | None) -> dict:
             "min_anonymous_raters": 3,
             "gap_threshold": "1.0",
             "max_requests_per_rater": 10,
+            "shuffle_comments": False,
             "debrief_before_release": False,
         }
     framework = cycle.framework or _frameworks().first()
@@ -150,6 +154,7 @@ def _form_of(cycle: Cycle | None) -> dict:
         "min_anonymous_raters": cycle.min_anonymous_raters,
         "gap_threshold": cycle.gap_threshold.normalize(),
         "max_requests_per_rater": cycle.max_requests_per_rater,
+        "shuffle_comments": cycle.shuffle_comments,
         "debrief_before_release": cycle.debrief_before_release,
     }
 

@@ -11,6 +11,8 @@ decimals (half away from zero) only when published.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +73,15 @@ class CommentRow:
     question: str
     group: str
     text: str
+
+
+def comment_shuffle_rank(comment: CommentRow, key: bytes) -> str:
+    """A comment's place in a shuffled list: an HMAC of what it says and where, keyed by a
+    secret. Stable between readings (a reader who reloads sees the same order, so two
+    readings compare to nothing), unrelated to ids, times or the writer, and not
+    computable without the key."""
+    message = f"{comment.question_id}\n{comment.group}\n{comment.text}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 # A float (a standard deviation, a team mean averaged by the database) is read to this
@@ -144,6 +155,7 @@ def document(
     threshold: Fraction,
     question_order: dict[int, int],
     others_counted: int | None = None,
+    shuffle_key: bytes | None = None,
 ) -> dict:
     """The published figures of one request, from its reportable cells.
 
@@ -151,7 +163,8 @@ def document(
     through, ``others`` included: PostgreSQL (or SQLite) computed them in
     ``reports.sql``. ``surveys``: submitted surveys per rater group.
     ``others_counted``: raters with a rating inside an ``others`` item mean (also from
-    ``reports.sql``; None on a row computed before it existed). Returns the
+    ``reports.sql``; None on a row computed before it existed). ``shuffle_key``: set when
+    the cycle shuffles comments, the secret their order within a group is keyed by. Returns the
     section-4 document without the request/subject/cycle header, which the caller adds.
     """
     survey_n = {g: surveys.get(g, 0) for g in RATER_GROUPS}
@@ -241,11 +254,18 @@ def document(
     ]
 
     group_order = {g: index for index, g in enumerate(RATER_GROUPS)}
-    visible_comments = sorted(
-        (c for c in comments if c.group in (SELF, BOSS) or survey_n.get(c.group, 0) >= k),
+    visible = [c for c in comments if c.group in (SELF, BOSS) or survey_n.get(c.group, 0) >= k]
+    if shuffle_key is None:
         # Never in submission order: by question, then group, then the text itself.
-        key=lambda c: (question_order.get(c.question_id, 0), group_order[c.group], c.text),
-    )
+        visible_comments = sorted(
+            visible,
+            key=lambda c: (question_order.get(c.question_id, 0), group_order[c.group], c.text),
+        )
+    else:
+        # By group, then in an order only the secret predicts, across the questions.
+        visible_comments = sorted(
+            visible, key=lambda c: (group_order[c.group], comment_shuffle_rank(c, shuffle_key))
+        )
 
     return {
         "groups": groups,

@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,13 +11,17 @@ from accounts.models import Person
 from accounts.permissions import IsHR
 from accounts.selectors import person_for_user, user_is_hr
 from core.api import ERROR_RESPONSES, ErrorSerializer, Pagination
-from core.errors import DomainError
+from core.errors import DomainError, not_found
 from feedback.models import Cycle
 from feedback.selectors import requests_listed
 from reports import selectors, services
+from reports.models import CommentFlag
 from reports.serializers import (
     CoachAssignedSerializer,
     CoachAssignSerializer,
+    CommentFlagListQuerySerializer,
+    CommentFlagSerializer,
+    CommentRedactSerializer,
     DebriefRecordSerializer,
     DebriefSerializer,
     ResponseQualitySerializer,
@@ -93,6 +98,111 @@ class TeamReportView(APIView):
             **response.data,
         }
         return response
+
+
+# --- Comments to review (issue 16): HR only; anyone else gets the one 404 -------------------
+
+
+def _cycle_for_review(request, pk: int):
+    """The cycle whose comments HR reviews, marked as read (a reviewed comment is a
+    result: the cycle may no longer reopen). Not HR, or no such cycle: 404."""
+    if not user_is_hr(request.user):
+        raise not_found()
+    cycle = get_object_or_404(Cycle, pk=pk)
+    return services.cycle_results_opened(
+        cycle=cycle, hr=True, refused="Comments cannot be reviewed"
+    )
+
+
+class CommentFlagListView(APIView):
+    @extend_schema(
+        operation_id="cycles_comment_flags",
+        summary="A cycle's comments flagged by the screening, for HR to review",
+        description="HR only (anyone else: 404). 409 while the cycle is a draft or open. "
+        "Comments that may give their writer away (names from the directory, the subject's "
+        "team and managers, email addresses, phone numbers: docs/gap-analysis.md), each "
+        "with its flagged passages as offsets and text. Never names the writer. Reading "
+        "this marks the cycle as read (it may no longer reopen). Those to review first.",
+        parameters=[CommentFlagListQuerySerializer],
+        responses={200: CommentFlagSerializer(many=True), **WITH_CONFLICT},
+    )
+    def get(self, request, pk: int):
+        if not user_is_hr(request.user):
+            raise not_found()
+        query = CommentFlagListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cycle = _cycle_for_review(request, pk)
+        flags = selectors.comment_flags(
+            cycle_id=cycle.id, status=query.validated_data.get("status")
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(flags, request)
+        return paginator.get_paginated_response(CommentFlagSerializer(page, many=True).data)
+
+
+class CommentScreenView(APIView):
+    @extend_schema(
+        operation_id="cycles_comment_flags_screen",
+        summary="Screen a cycle's comments again",
+        description="HR only (anyone else: 404). Runs the screening again by the worker "
+        "(closing a cycle runs it once): comments whose flagged passages did not change "
+        "keep their review. 409 unless the cycle is closed or released.",
+        request=None,
+        responses={202: ErrorSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        cycle = _cycle_for_review(request, pk)
+        services.cycle_comments_rescreen(cycle=cycle, actor=request.user)
+        return Response(
+            {"detail": "The comments are being screened again.", "errors": {}},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class CommentRedactView(APIView):
+    @extend_schema(
+        operation_id="comment_flags_redact",
+        summary="Remove a passage from a flagged comment",
+        description="HR only (anyone else: 404). Replaces the passage, given as `start` and "
+        "`end` offsets (as `matches` lists them) or as the `passage` text, with "
+        '"[removed]" in the comment itself: the report page, PDF, API results and '
+        'exports show "[removed]"; nothing keeps the passage, and stored export files '
+        "of the cycle are deleted. Flagged passages that remain stay to review. 400 for "
+        "offsets outside the comment or a passage not in it; 409 unless the cycle is "
+        "closed or released.",
+        request=CommentRedactSerializer,
+        responses={200: CommentFlagSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        flag = services.comment_flag_open(flag_id=pk, user=request.user)
+        body = CommentRedactSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        start, end = body.validated_data.get("start"), body.validated_data.get("end")
+        if "passage" in body.validated_data:
+            start, end = services.passage_span(flag.comment.text, body.validated_data["passage"])
+        flag = services.comment_redact(flag=flag, start=start, end=end, actor=request.user)
+        return Response(CommentFlagSerializer(_reloaded(flag)).data)
+
+
+class CommentKeepView(APIView):
+    @extend_schema(
+        operation_id="comment_flags_keep",
+        summary="Keep a flagged comment as it is",
+        description="HR only (anyone else: 404). Marks the comment reviewed without "
+        "changing it. 409 unless the cycle is closed or released.",
+        request=None,
+        responses={200: CommentFlagSerializer, **WITH_CONFLICT},
+    )
+    def post(self, request, pk: int):
+        flag = services.comment_flag_open(flag_id=pk, user=request.user)
+        flag = services.comment_keep(flag=flag, actor=request.user)
+        return Response(CommentFlagSerializer(_reloaded(flag)).data)
+
+
+def _reloaded(flag):
+    return CommentFlag.objects.select_related(
+        "comment__question", "comment__rater", "request__subject"
+    ).get(pk=flag.pk)
 
 
 # --- Response quality and coaches' debriefs (issue 16) -----------------------------------

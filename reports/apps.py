@@ -19,6 +19,9 @@ class ReportsConfig(AppConfig):
         signals.cycle_closed.connect(
             receivers.results_compute_cycle, dispatch_uid="reports.results_compute_cycle"
         )
+        signals.cycle_closed.connect(
+            receivers.comments_screen_cycle, dispatch_uid="reports.comments_screen_cycle"
+        )
         signals.cycle_released.connect(
             receivers.results_freeze_cycle, dispatch_uid="reports.results_freeze_cycle"
         )

@@ -171,3 +171,45 @@ class CycleResponseQuality(models.Model):
 
     def __str__(self):
         return f"response quality of cycle {self.cycle_id}"
+
+
+class CommentFlag(models.Model):
+    """A comment the screening found passages in that may give its writer away (issue 16).
+
+    One row per flagged comment, written when its cycle closes (and on each re-run):
+    ``matches`` holds each passage's kind and character offsets into the comment's current
+    text, never the passage itself. A redaction replaces the passage in the comment in
+    place (``reports.services.comment_redact``), so no copy of it stays anywhere.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "To review"
+        KEPT = "kept", "Kept as is"
+        REDACTED = "redacted", "Redacted"
+
+    comment = models.OneToOneField(
+        "feedback.Comment", on_delete=models.CASCADE, related_name="flag"
+    )
+    # The review list reads a cycle's flags; kept here so it needs no join through raters.
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(FeedbackRequest, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # [{"kind": "team_name", "start": 12, "end": 21}, ...] in reading order.
+    matches = models.JSONField(default=list)
+    screened_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cycle", "request", "id"]
+        indexes = [models.Index(fields=["cycle", "status"], name="comment_flag_cycle_status")]
+
+    def __str__(self):
+        return f"flagged comment {self.comment_id} ({self.status})"

@@ -27,7 +27,7 @@ from feedback.vocabulary import VOICE_COMMENT_LABELS as COMMENT_LABELS
 from feedback.vocabulary import VOICE_GROUP_LABELS as GROUP_LABELS
 from feedback.vocabulary import VOICE_GROUP_PLURAL as GROUP_PLURAL
 from feedback.vocabulary import VOICE_GROUP_SINGULAR as GROUP_SINGULAR
-from reports import charts
+from reports import charts, comment_screening
 
 # behaviour: (name, leadership pole, management pole), the poles as read inside a sentence.
 BEHAVIOUR_NAMES = {
@@ -402,13 +402,21 @@ def _highlight(item: dict) -> dict:
 
 
 def comment_groups(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
-    """Comments under their question, labelled by group and never by name."""
-    questions: dict[str, list[dict]] = {}
+    """Comments under a heading, never with a name: under their question, each labelled
+    by its group; or, in a cycle that shuffles comments (issue 16), under their group,
+    each labelled by its question, in the document's shuffled order.
+
+    [{"heading", "comments": [{"label", "text"}]}]; the page, the PDF and the files alike.
+    """
+    shuffled = document.get("cycle", {}).get("shuffle_comments", False)
+    headed: dict[str, list[dict]] = {}
     for comment in document["comments"]:
-        questions.setdefault(comment["question"], []).append(
-            {"group": voice.comment_label(comment["group"]), "text": comment["text"]}
-        )
-    return [{"question": q, "comments": c} for q, c in questions.items()]
+        if shuffled:
+            heading, label = voice.label(comment["group"]), comment["question"]
+        else:
+            heading, label = comment["question"], voice.comment_label(comment["group"])
+        headed.setdefault(heading, []).append({"label": label, "text": comment["text"]})
+    return [{"heading": h, "comments": c} for h, c in headed.items()]
 
 
 def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
@@ -593,3 +601,28 @@ def _pick(comparison: dict, behaviour: str) -> dict:
         "balance": {},
         "self_others_gap": {},
     }
+
+
+def comment_passages(text: str, matches: list[dict]) -> list[dict]:
+    """A flagged comment cut into plain and flagged passages, for HR's review list:
+    [{"text", "kind", "kind_label", "start", "end"}], kind None for plain text."""
+    pieces, position = [], 0
+    for match in matches:
+        start, end = match["start"], match["end"]
+        if start < position or end > len(text):
+            continue  # offsets from another text: never show a wrong highlight
+        if start > position:
+            pieces.append({"text": text[position:start], "kind": None})
+        pieces.append(
+            {
+                "text": text[start:end],
+                "kind": match["kind"],
+                "kind_label": comment_screening.KINDS.get(match["kind"], match["kind"]),
+                "start": start,
+                "end": end,
+            }
+        )
+        position = end
+    if position < len(text):
+        pieces.append({"text": text[position:], "kind": None})
+    return pieces

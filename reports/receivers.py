@@ -27,3 +27,9 @@ def results_freeze_cycle(sender, *, cycle, **kwargs) -> None:
     """A cycle was released: bring every result up to date, then freeze it for good."""
     cycle_id = cycle.id
     transaction.on_commit(lambda: services.cycle_results_freeze_schedule(cycle_id=cycle_id))
+
+
+def comments_screen_cycle(sender, *, cycle, **kwargs) -> None:
+    """A cycle closed: look for comments that may give their writer away, by a worker."""
+    cycle_id = cycle.id
+    transaction.on_commit(lambda: services.cycle_comments_screen_schedule(cycle_id=cycle_id))

@@ -15,6 +15,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DurationField,
     Exists,
@@ -27,6 +28,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce, CumeDist, Round
@@ -38,7 +40,7 @@ from feedback.models import Comment, Cycle, FeedbackRequest, Item, Question, Rat
 from feedback.selectors import cycles_in_reach
 from feedback.vocabulary import BEHAVIOURS, GROUPS, OTHERS, POLES, RELATIONSHIPS, Relationship
 from reports.analysis import CommentRow, ItemInfo, r2, round_half_away
-from reports.models import Debrief, GapAnalysis, ResponseCount, SubjectScore
+from reports.models import CommentFlag, Debrief, GapAnalysis, ResponseCount, SubjectScore
 
 SUBMITTED = Rater.Status.SUBMITTED
 
@@ -465,6 +467,33 @@ def earlier_released_documents(
 def item_keys(*, item_ids: Sequence[int]) -> dict[int, str]:
     """item id -> stable key (``Item.key``), in one query."""
     return dict(Item.objects.filter(id__in=list(item_ids)).values_list("id", "key"))
+
+
+# --- Comments to review (issue 16) ---------------------------------------------------------
+
+
+def comment_flags(*, cycle_id: int, status: str | None = None) -> QuerySet[CommentFlag]:
+    """A cycle's flagged comments, those to review first, then by subject. The rater row
+    is joined for the group only: nothing shown of a flag names its writer."""
+    flags = CommentFlag.objects.filter(cycle_id=cycle_id)
+    if status:
+        flags = flags.filter(status=status)
+    return flags.select_related("comment__question", "comment__rater", "request__subject").order_by(
+        Case(When(status=CommentFlag.Status.PENDING, then=0), default=1),
+        "request__subject__name",
+        "id",
+    )
+
+
+def comment_flags_pending_counts(*, cycle_ids: Sequence[int]) -> dict[int, int]:
+    """cycle id -> flagged comments still to review, in one query."""
+    rows = (
+        CommentFlag.objects.filter(cycle_id__in=list(cycle_ids), status=CommentFlag.Status.PENDING)
+        .values("cycle_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["cycle_id"]: row["n"] for row in rows}
 
 
 # --- Response quality, for HR, per cycle and in aggregate only (issue 16) ----------------

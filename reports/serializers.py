@@ -1,10 +1,12 @@
 """Shapes of the reports API: the team report (for the OpenAPI schema: the figures are
 built by selectors)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import StrictIntegerField, TextField
 from core.validation import MAX_ID
+from feedback.models import COMMENT_MAX_LENGTH
 
 
 class TeamReportQuerySerializer(serializers.Serializer):
@@ -98,6 +100,76 @@ class TeamReportSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = TeamReportSubjectSerializer(many=True)
+
+
+# --- Comments to review (issue 16) ---------------------------------------------------------
+
+
+class CommentMatchSerializer(serializers.Serializer):
+    # A plain string in the schema: "kind" names another enum already (exports).
+    kind = serializers.CharField(
+        help_text="Why the passage was flagged: manager_name, team_name, directory_name, "
+        "email or phone (docs/gap-analysis.md, comment screening).",
+    )
+    start = serializers.IntegerField(help_text="Offset of the passage's first character.")
+    end = serializers.IntegerField(help_text="Offset just after its last character.")
+    text = serializers.CharField(help_text="The passage as the comment holds it now.")
+
+
+class CommentFlagSerializer(serializers.Serializer):
+    """A flagged comment as HR reviews it: the subject, question and group, never the writer."""
+
+    id = serializers.IntegerField()
+    request = serializers.IntegerField(source="request_id")
+    subject = serializers.SerializerMethodField()
+    question = serializers.CharField(source="comment.question.rater_text")
+    group = serializers.CharField(source="comment.rater.relationship")
+    text = serializers.CharField(source="comment.text")
+    status = serializers.ChoiceField(
+        choices=["pending", "kept", "redacted"],
+        help_text="pending (to review), kept (HR kept it as is), redacted (every flagged "
+        "passage removed).",
+    )
+    matches = serializers.SerializerMethodField()
+    screened_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_subject(self, flag) -> dict:
+        return {"id": flag.request.subject_id, "name": flag.request.subject.name}
+
+    @extend_schema_field(CommentMatchSerializer(many=True))
+    def get_matches(self, flag) -> list[dict]:
+        text = flag.comment.text
+        return [{**match, "text": text[match["start"] : match["end"]]} for match in flag.matches]
+
+
+class CommentFlagListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["pending", "kept", "redacted"],
+        required=False,
+        help_text="Only the flags in this state.",
+    )
+
+
+class CommentRedactSerializer(serializers.Serializer):
+    """Either ``start`` and ``end`` (offsets, as ``matches`` gives them), or ``passage``."""
+
+    start = StrictIntegerField(required=False, min_value=0, max_value=COMMENT_MAX_LENGTH)
+    end = StrictIntegerField(required=False, min_value=1, max_value=COMMENT_MAX_LENGTH)
+    passage = TextField(
+        multiline=True,
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        help_text="Text to remove, as written in the comment (its first occurrence).",
+    )
+
+    def validate(self, attrs):
+        has_span = "start" in attrs and "end" in attrs
+        if has_span == ("passage" in attrs) or ("start" in attrs) != ("end" in attrs):
+            raise serializers.ValidationError(
+                {"passage": ["Give either start and end, or passage."]}
+            )
+        return attrs
 
 
 # --- Response quality and coaches' debriefs (issue 16) -----------------------------------

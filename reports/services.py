@@ -19,13 +19,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import Person
 from accounts.selectors import person_for_user, user_is_hr
 from core.audit import audit_record
 from core.errors import DomainError, not_found
 from core.tasks import task_queue
-from feedback.models import Cycle, FeedbackRequest, Rater
+from feedback.models import COMMENT_MAX_LENGTH, Comment, Cycle, FeedbackRequest, Rater
 from feedback.selectors import (
     cycle_reminder_outlook,
     raters_to_remind,
@@ -33,10 +34,12 @@ from feedback.selectors import (
     reminder_outlook,
 )
 from feedback.services import rater_remind
-from reports import change, selectors, sql, tasks
+from feedback.vocabulary import ANONYMOUS
+from reports import change, comment_screening, selectors, signals, sql, tasks
 from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
 from reports.models import (
+    CommentFlag,
     CycleResponseQuality,
     Debrief,
     GapAnalysis,
@@ -67,7 +70,15 @@ def _cycle_doc(cycle: Cycle) -> dict:
         "closes_at": cycle.closes_at.isoformat(),
         "min_anonymous_raters": cycle.min_anonymous_raters,
         "gap_threshold": float(cycle.gap_threshold),
+        "shuffle_comments": cycle.shuffle_comments,
     }
+
+
+def _shuffle_key(request: FeedbackRequest) -> bytes:
+    """The secret a shuffled cycle orders one subject's comments by: derived from
+    SECRET_KEY and the request, so each subject's order is its own and nobody without the
+    server's secret can recompute it."""
+    return salted_hmac("reports.comment-shuffle", str(request.id)).digest()
 
 
 def _lock_requests(requests) -> list[int]:
@@ -147,6 +158,7 @@ def gap_analyses_render(*, analyses: Sequence[GapAnalysis]) -> None:
             threshold=Fraction(str(cycle.gap_threshold)),
             question_order=question_order,
             others_counted=analysis.others_counted,
+            shuffle_key=_shuffle_key(request) if cycle.shuffle_comments else None,
         )
         analysis.data = {
             "request": request.id,
@@ -654,6 +666,256 @@ def _scope_figures(
             "rate": round_half_away(Fraction(100 * submitted, invited), 1) if invited else None,
         },
     }
+
+
+# --- Comments that do not give their writer away (issue 16) -------------------------------
+# The rule is reports.comment_screening's; docs/gap-analysis.md explains it to HR.
+
+REMOVED = "[removed]"
+
+
+def _directory() -> comment_screening.Directory:
+    """Everyone in the directory but the erased, loaded once per screening run."""
+    rows = Person.objects.filter(erased_at__isnull=True).values_list(
+        "id", "name", "team_id", "manager_id"
+    )
+    return comment_screening.Directory(comment_screening.PersonRow(*row) for row in rows)
+
+
+def _screened_comments(cycle_id: int):
+    """(comment id, text, request id, subject id) of the comments a reader will see that an
+    anonymous group wrote: submitted, not empty, of a group with at least k surveys
+    (a hidden group's comments are never shown, so nobody should read them here either).
+    Self and boss comments are labelled as such: there is no anonymity to protect."""
+    k = Cycle.objects.values_list("min_anonymous_raters", flat=True).get(pk=cycle_id)
+    shown_groups = (
+        Rater.objects.filter(
+            request__cycle_id=cycle_id, status=Rater.Status.SUBMITTED, relationship__in=ANONYMOUS
+        )
+        .values("request_id", "relationship")
+        .annotate(n=Count("id"))
+        .filter(n__gte=k)
+        .order_by()
+    )
+    shown = {(row["request_id"], row["relationship"]) for row in shown_groups}
+    rows = (
+        Comment.objects.filter(
+            rater__request__cycle_id=cycle_id,
+            rater__status=Rater.Status.SUBMITTED,
+            rater__relationship__in=ANONYMOUS,
+        )
+        .exclude(text="")
+        .values_list(
+            "id", "text", "rater__request_id", "rater__relationship", "rater__request__subject_id"
+        )
+        .order_by("id")
+    )
+    return [
+        (comment_id, text, request_id, subject_id)
+        for comment_id, text, request_id, group, subject_id in rows
+        if (request_id, group) in shown
+    ]
+
+
+@transaction.atomic
+def cycle_comments_screen(*, cycle_id: int) -> int:
+    """Flag the comments of a closed (or released) cycle that may give their writer away.
+
+    Idempotent and safe to re-run: a comment whose passages are the ones already
+    reviewed keeps its review; one whose passages changed is to review again; a flag still
+    to review whose comment no longer matches goes. Returns how many flags wait for review.
+    """
+    # The cycle's flags are locked first: a redaction in between (which locks its flag)
+    # either finished before, and its text is read here, or waits for this run.
+    flags = {
+        flag.comment_id: flag
+        for flag in CommentFlag.objects.select_for_update().filter(cycle_id=cycle_id)
+    }
+    directory = _directory()
+    now = timezone.now()
+    new = []
+    for comment_id, text, request_id, subject_id in _screened_comments(cycle_id):
+        matches = [
+            m.as_dict()
+            for m in comment_screening.screen(text, directory=directory, subject_id=subject_id)
+        ]
+        flag = flags.pop(comment_id, None)
+        if flag is None:
+            if matches:
+                new.append(
+                    CommentFlag(
+                        comment_id=comment_id,
+                        cycle_id=cycle_id,
+                        request_id=request_id,
+                        matches=matches,
+                        screened_at=now,
+                    )
+                )
+        elif not matches and flag.status == CommentFlag.Status.PENDING:
+            flag.delete()
+        elif matches != flag.matches:
+            flag.matches = matches
+            flag.status = CommentFlag.Status.PENDING if matches else flag.status
+            flag.screened_at = now
+            flag.save(update_fields=["matches", "status", "screened_at"])
+    CommentFlag.objects.bulk_create(new)
+    # Comments no longer screened (their group fell below k, a reopened cycle): a flag
+    # still to review has nothing to show; a review done stays as the record of it.
+    CommentFlag.objects.filter(
+        pk__in=[f.pk for f in flags.values() if f.status == CommentFlag.Status.PENDING]
+    ).delete()
+    return CommentFlag.objects.filter(cycle_id=cycle_id, status=CommentFlag.Status.PENDING).count()
+
+
+def cycle_comments_screen_schedule(*, cycle_id: int) -> None:
+    task_queue(tasks.screen_cycle_comments, cycle_id)
+
+
+def cycle_comments_rescreen(*, cycle: Cycle, actor) -> None:
+    """HR asks for the screening again (after the directory changed, say): by the worker."""
+    if cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
+        raise DomainError("Comments are screened once the cycle is closed.", code="conflict")
+    audit_record(actor=actor, action="comments.screen", target=cycle)
+    transaction.on_commit(lambda: cycle_comments_screen_schedule(cycle_id=cycle.id))
+
+
+def comment_flag_open(*, flag_id: int, user) -> CommentFlag:
+    """A flag HR may act on, its cycle marked as read (``_results_opened``): a reviewed
+    comment is a result. Out of reach or missing: the one 404."""
+    if not user_is_hr(user):
+        raise not_found()
+    flag = CommentFlag.objects.select_related("cycle").filter(pk=flag_id).first()
+    if flag is None:
+        raise not_found()
+    cycle_results_opened(cycle=flag.cycle, hr=True, refused="Comments cannot be reviewed")
+    return flag
+
+
+def passage_span(text: str, passage: str) -> tuple[int, int]:
+    """Where HR's typed passage is in the comment: the first occurrence, exactly as
+    written, else ignoring case. Refused if it is not there."""
+    passage = passage.strip()
+    if passage:
+        index = text.find(passage)
+        if index < 0:
+            index = text.casefold().find(passage.casefold())
+            # casefold can change lengths (ß -> ss): only trust it when it did not.
+            if len(text.casefold()) != len(text) or len(passage.casefold()) != len(passage):
+                index = -1
+        if index >= 0:
+            return index, index + len(passage)
+    raise DomainError(
+        "That passage is not in the comment: copy it exactly as it is written.",
+        errors={"passage": ["Not found in the comment."]},
+    )
+
+
+def _document_comment_replace(*, comment: Comment, old: str, new: str) -> None:
+    """The stored result of the comment's request shows the redacted text: a document not
+    frozen yet is rendered again on its next read; a frozen one has the one matching entry
+    replaced (its figures stay as they are), as ``comments_erase`` removes one."""
+    request_id = comment.rater.request_id
+    wanted = {
+        "question": comment.question.rater_text,
+        "group": comment.rater.relationship,
+        "text": old,
+    }
+    for analysis in GapAnalysis.objects.select_for_update().filter(
+        request_id=request_id, data__isnull=False
+    ):
+        if analysis.frozen_at is None:
+            GapAnalysis.objects.filter(pk=analysis.pk).update(data=None)
+            continue
+        entries = list(analysis.data.get("comments", []))
+        if wanted in entries:
+            entries[entries.index(wanted)] = {**wanted, "text": new}
+            GapAnalysis.objects.filter(pk=analysis.pk).update(
+                data={**analysis.data, "comments": entries}
+            )
+
+
+@transaction.atomic
+def comment_redact(
+    *, flag: CommentFlag, start: int, end: int, actor, expected: str | None = None
+) -> CommentFlag:
+    """Replace the passage ``start:end`` of the flagged comment with "[removed]", in place.
+
+    Nothing keeps the passage: not the comment, not the flag, not the audit (which records
+    who removed which offsets and how many characters). The stored result, the page, the
+    PDF, the API and every export then show "[removed]"; stored export files of the cycle
+    are deleted (``comment_redacted``), so a file built before cannot hold it either.
+    Flagged passages that remain stay to review; none left: the comment is redacted.
+    ``expected``: the passage the caller saw at those offsets (a page's button); if the
+    comment no longer holds it there, nothing is changed (409).
+    """
+    flag = CommentFlag.objects.select_for_update().select_related("cycle").get(pk=flag.pk)
+    if flag.cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
+        raise DomainError("Comments are reviewed once the cycle is closed.", code="conflict")
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("rater", "question")
+        .get(pk=flag.comment_id)
+    )
+    old = comment.text
+    if not 0 <= start < end <= len(old):
+        raise DomainError(
+            f"The passage must lie inside the comment (0 to {len(old)} characters), "
+            "its start before its end.",
+            errors={"start": ["Outside the comment."], "end": ["Outside the comment."]},
+        )
+    if expected is not None and old[start:end] != expected:
+        # Offsets read from a page shown before another redaction of the same comment.
+        raise DomainError(
+            "The comment changed since this page was shown: look at it again.",
+            code="conflict",
+        )
+    new = old[:start] + REMOVED + old[end:]
+    if len(new) > COMMENT_MAX_LENGTH:
+        raise DomainError(
+            "The comment would be too long with the mark: remove a longer passage.",
+            errors={"end": ["Choose a longer passage."]},
+        )
+    Comment.objects.filter(pk=comment.pk).update(text=new)
+    # Flagged passages outside the removed one move by the change in length; any that
+    # overlapped it are gone with it.
+    shift = len(REMOVED) - (end - start)
+    remaining = []
+    for match in flag.matches:
+        if match["end"] <= start:
+            remaining.append(match)
+        elif match["start"] >= end:
+            remaining.append(
+                {**match, "start": match["start"] + shift, "end": match["end"] + shift}
+            )
+    flag.matches = remaining
+    flag.status = CommentFlag.Status.PENDING if remaining else CommentFlag.Status.REDACTED
+    flag.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+    flag.reviewed_at = timezone.now()
+    flag.save(update_fields=["matches", "status", "reviewed_by", "reviewed_at"])
+    _document_comment_replace(comment=comment, old=old, new=new)
+    audit_record(
+        actor=actor,
+        action="comment.redact",
+        target=flag,
+        detail={"comment": comment.pk, "start": start, "end": end, "removed": end - start},
+    )
+    cycle_id, request_id = flag.cycle_id, flag.request_id
+    signals.comment_redacted.send(sender=CommentFlag, cycle_id=cycle_id, request_id=request_id)
+    return flag
+
+
+@transaction.atomic
+def comment_keep(*, flag: CommentFlag, actor) -> CommentFlag:
+    """HR read the flagged passages and keeps the comment as it is."""
+    flag = CommentFlag.objects.select_for_update().select_related("cycle").get(pk=flag.pk)
+    if flag.cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
+        raise DomainError("Comments are reviewed once the cycle is closed.", code="conflict")
+    flag.status = CommentFlag.Status.KEPT
+    flag.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+    flag.reviewed_at = timezone.now()
+    flag.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, action="comment.keep", target=flag)
+    return flag
 
 
 # --- Response quality (issue 16) -------------------------------------------------------

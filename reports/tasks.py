@@ -32,6 +32,11 @@ def freeze_cycle(cycle_id: int) -> int:
     return services.cycle_results_freeze(cycle_id=cycle_id)
 
 
+@shared_task(**RETRY)
+def screen_cycle_comments(cycle_id: int) -> int:
+    return services.cycle_comments_screen(cycle_id=cycle_id)
+
+
 @shared_task(**email_task_options())
 def send_report_released(request_id: int) -> bool:
     # Issue 16: the subject learns that their coach released their report.

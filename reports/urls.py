@@ -38,6 +38,21 @@ urlpatterns = [
         name="reports_cycle_remind",
     ),
     path(
+        "reports/hr/cycles/<int:pk>/comments/",
+        views.cycle_comments,
+        name="reports_cycle_comments",
+    ),
+    path(
+        "reports/hr/cycles/<int:pk>/comments/screen/",
+        views.cycle_comments_screen,
+        name="reports_cycle_comments_screen",
+    ),
+    path(
+        "reports/hr/comments/<int:flag_id>/<str:decision>/",
+        views.comment_review,
+        name="reports_comment_review",
+    ),
+    path(
         "reports/hr/cycles/<int:pk>/<str:action>/", views.cycle_action, name="reports_cycle_action"
     ),
 ]

@@ -449,9 +449,11 @@ def hr_dashboard(request):
     _require_hr(request)
     cycles = list(Cycle.objects.order_by("-created_at", "-id")[:50])
     rates = selectors.response_rates_by_team(cycle_ids=[c.id for c in cycles])
+    to_review = selectors.comment_flags_pending_counts(cycle_ids=[c.id for c in cycles])
     for cycle in cycles:
         cycle.team_rates = rates.get(cycle.id, [])
         cycle.actions = ACTIONS_BY_STATUS.get(cycle.status, [])
+        cycle.comments_to_review = to_review.get(cycle.id, 0)
     _hr_chase(cycles, presser=request.user)
     readable = [c for c in cycles if c.status in (Cycle.Status.CLOSED, Cycle.Status.RELEASED)]
     cycle_id = query_int(request.GET, "cycle")
@@ -585,6 +587,13 @@ def cycle_action(request, pk: int, action: str):
         unanswered = cycle.requests.filter(
             raters__status__in=(Rater.Status.INVITED, Rater.Status.STARTED)
         ).aggregate(surveys=Count("raters"), people=Count("raters__email", distinct=True))
+    comments_to_review = None
+    if action == "release":
+        # Warned, not refused: the screening is a heuristic and HR has the last word
+        # (docs/decisions.md, issue 16).
+        comments_to_review = selectors.comment_flags_pending_counts(cycle_ids=[cycle.id]).get(
+            cycle.id, 0
+        )
     return render(
         request,
         "reports/cycle_confirm.html",
@@ -594,6 +603,7 @@ def cycle_action(request, pk: int, action: str):
             "label": label,
             "consequence": consequence,
             "unanswered": unanswered,
+            "comments_to_review": comments_to_review,
         },
     )
 
@@ -742,3 +752,87 @@ def debrief_release(request, pk: int):
             "read it now.",
         )
     return redirect(reverse("debriefs_mine") + f"#debrief-{pk}")
+
+
+# --- Comments to review (issue 16) ---------------------------------------------------------
+
+
+def _review_url(cycle_id: int, anchor: str = "") -> str:
+    return reverse("reports_cycle_comments", args=[cycle_id]) + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+def cycle_comments(request, pk: int):
+    """HR's review list: the cycle's flagged comments, passages highlighted, each with
+    "Redact" per passage, a passage to type, and "Keep as is". Never names a writer."""
+    _require_hr(request)
+    cycle = get_object_or_404(Cycle, pk=pk)
+    try:
+        cycle = services.cycle_results_opened(
+            cycle=cycle, hr=True, refused="Comments cannot be reviewed"
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
+    voice = presentation.Voice(own=False)
+    pending, reviewed = [], []
+    for flag in selectors.comment_flags(cycle_id=cycle.id):
+        flag.passages = presentation.comment_passages(flag.comment.text, flag.matches)
+        flag.group_label = voice.comment_label(flag.comment.rater.relationship)
+        (pending if flag.status == flag.Status.PENDING else reviewed).append(flag)
+    return render(
+        request,
+        "reports/comment_review.html",
+        {"cycle": cycle, "pending": pending, "reviewed": reviewed},
+    )
+
+
+@login_required
+@require_POST
+def comment_review(request, flag_id: int, decision: str):
+    """ "Redact" (a flagged passage by its offsets, or a typed passage) or "Keep as is"."""
+    if decision not in ("redact", "keep"):
+        raise Http404
+    try:
+        flag = services.comment_flag_open(flag_id=flag_id, user=request.user)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from None
+        messages.error(request, exc.detail)
+        return redirect("reports_hr")
+    try:
+        if decision == "keep":
+            services.comment_keep(flag=flag, actor=request.user)
+            messages.success(request, "Comment kept as it is.")
+        else:
+            expected = None
+            if request.POST.get("passage", "").strip():
+                start, end = services.passage_span(flag.comment.text, request.POST["passage"])
+            else:
+                start = int_strict(request.POST.get("start", ""), minimum=0)
+                end = int_strict(request.POST.get("end", ""), minimum=0)
+                expected = request.POST.get("expected")
+            services.comment_redact(
+                flag=flag, start=start, end=end, actor=request.user, expected=expected
+            )
+            messages.success(request, "Passage removed: the report shows “[removed]” instead.")
+    except ValueError:
+        messages.error(request, "Choose a passage to remove.")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect(_review_url(flag.cycle_id, f"flag-{flag.pk}"))
+
+
+@login_required
+@require_POST
+def cycle_comments_screen(request, pk: int):
+    """ "Screen again": by the worker; the list fills in as it finishes."""
+    _require_hr(request)
+    cycle = get_object_or_404(Cycle, pk=pk)
+    try:
+        services.cycle_comments_rescreen(cycle=cycle, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.info(request, "The comments are being screened again: reload in a moment.")
+    return redirect(_review_url(cycle.pk))

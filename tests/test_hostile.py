@@ -547,6 +547,15 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "cycle_review": [{"pk": world.ids["drafts"][0]}],
         "reports_cycle_remind": [{"pk": world.ids["cycles"][0]}],
         "survey_open": [{"rater_id": world.rater_id}, {"rater_id": 999999}],
+        # HR's review of flagged comments (issue 16): an open and a closed cycle, and a
+        # flag that does not exist (every decision, and one that is not a decision).
+        "reports_cycle_comments": [{"pk": world.ids["cycles"][0]}, {"pk": world.ids["cycles"][1]}],
+        "reports_cycle_comments_screen": [{"pk": world.ids["cycles"][1]}],
+        "reports_comment_review": [
+            {"flag_id": 999999, "decision": "redact"},
+            {"flag_id": 999999, "decision": "keep"},
+            {"flag_id": 999999, "decision": "bogus"},
+        ],
         # Issue 16: response quality (open, closed, released) and coaches' pages.
         "reports_cycle_quality": [{"pk": pk} for pk in world.ids["cycles"]],
         "reports_cycle_coaches": [{"pk": pk} for pk in world.ids["cycles"]],
