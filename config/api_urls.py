@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuthTokenView, PersonViewSet
+from development.api import PlanCountsView, PlanViewSet
 from exports.api import ExportDownloadView, ExportViewSet
 from feedback.api import (
     ApprovalListView,
@@ -33,8 +34,11 @@ router.register("people", PersonViewSet, basename="person")
 router.register("cycles", CycleViewSet, basename="cycle")
 router.register("requests", FeedbackRequestViewSet, basename="feedbackrequest")
 router.register("exports", ExportViewSet, basename="export")
+router.register("plans", PlanViewSet, basename="plan")
 
 urlpatterns = [
+    # Before the router's plans/{id}/, which would take "counts" for an id.
+    path("plans/counts/", PlanCountsView.as_view(), name="plan_counts"),
     path("auth/token/", AuthTokenView.as_view(), name="api_token"),
     path("approvals/", ApprovalListView.as_view(), name="approvals"),
     path("me/export/", MyExportView.as_view(), name="me_export"),

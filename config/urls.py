@@ -30,6 +30,7 @@ urlpatterns = [
     path("dev/outbox/<str:name>/", core_views.outbox_detail, name="outbox_message"),
     path("", include("reports.urls")),
     path("", include("feedback.urls")),
+    path("", include("development.urls")),
     path("", include("accounts.urls")),
     path("", include("exports.urls")),
     path("", include("privacy.urls")),

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Person
 from accounts.services import hr_group_ensure, people_import
+from development import services as development_services
+from development.models import Plan
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
-from feedback.vocabulary import LEADERSHIP, MANAGEMENT
+from feedback.vocabulary import LEADERSHIP, MANAGEMENT, Behaviour
 
 DEMO_PASSWORD = "feedback-demo"  # noqa: S105 - printed by make run; demo only
 DOMAIN = "example.com"
@@ -64,6 +66,7 @@ def demo_seed() -> list[tuple[str, str]]:
     _earlier_released_cycle()
     _released_cycle()
     _open_cycle()
+    _development_plan()
     return logins
 
 
@@ -252,6 +255,55 @@ def _rating(*, pole: str, position: int, number: int, leaning: int, is_self: boo
     if is_self:
         value += 1
     return max(1, min(5, value))
+
+
+# --- development plan (issue 16) -------------------------------------------------
+
+# Sofia has two released reports: her plan comes from the earlier one, so her spring
+# report opens with her focus behaviours and their change since autumn 2025.
+PLAN_SUBJECT = EARLIER_CYCLE_SUBJECT
+
+
+def _development_plan():
+    """Sofia's plan from her autumn 2025 report: two focus behaviours, three actions (one
+    due in two days, so the check-in email has something to say), shared with her
+    managers (Daniel, who commented, and Amara, who has a demo login). Left alone once it
+    exists."""
+    sofia = Person.objects.get(email=email(PLAN_SUBJECT))
+    report = FeedbackRequest.objects.filter(
+        subject=sofia, cycle__name=EARLIER_CYCLE_NAME, cycle__status=Cycle.Status.RELEASED
+    ).first()
+    if report is None or Plan.objects.filter(subject=sofia).exists():
+        return
+    today = timezone.localdate()
+    plan = development_services.plan_create(
+        subject=sofia,
+        request_id=report.id,
+        focus=[
+            {"behaviour": Behaviour.VISION.value, "pole": LEADERSHIP},
+            {"behaviour": Behaviour.DEVELOPMENT.value, "pole": LEADERSHIP},
+        ],
+        actions=[
+            {
+                "text": "Hold a fortnightly coaching hour with Liam, Priya and Tom",
+                "due_date": today + datetime.timedelta(days=2),
+            },
+            {
+                "text": "Explain the why behind the next quarter's roadmap at the team meeting",
+                "due_date": today + datetime.timedelta(days=21),
+            },
+            {
+                "text": "Ask Grace and Noah how my planning reviews land",
+                "due_date": today + datetime.timedelta(days=45),
+            },
+        ],
+    )
+    development_services.plan_share(plan=plan, user=sofia.user, shared=True)
+    development_services.comment_add(
+        plan=plan,
+        author=sofia.manager,
+        text="Good choices. Let us look at the coaching hours together in our next 1:1.",
+    )
 
 
 DEMO_COMMENTS = [

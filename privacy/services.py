@@ -34,6 +34,8 @@ from accounts.models import Person, PersonExportLink
 from core.audit import audit_record
 from core.errors import DomainError
 from core.models import AuditEvent
+from development import selectors as development_selectors
+from development import services as development_services
 from exports import services as exports_services
 from feedback.models import Comment, Cycle, FeedbackRequest, Rater, Rating
 from privacy import tasks
@@ -195,6 +197,8 @@ def person_data_export(*, person: Person) -> dict:
             }
             for rater in raters
         ],
+        # Their development plans with every word, and the comments on them (issue 16).
+        "development_plans": development_selectors.plan_export(person=person),
         "actions_they_took": list(
             AuditEvent.objects.filter(actor=user).values("at", "action", "target_label")
             if user
@@ -269,6 +273,8 @@ def person_erase(*, person: Person, actor=None) -> None:
         rater.token_hash = None
         rater.save(update_fields=["email", "name", "decline_reason", "person", "token_hash"])
     PersonExportLink.objects.filter(person=person).delete()
+    # Their development plans, and every comment they wrote on anyone's plan.
+    plans_deleted = development_services.plans_erase(person=person)
     user = person.user
     if user is not None:
         AuditEvent.objects.filter(actor=user).update(actor=None, actor_label=label)
@@ -290,6 +296,7 @@ def person_erase(*, person: Person, actor=None) -> None:
             "person_id": person.pk,
             "released_requests_kept_anonymous": len(released),
             "comments_deleted": len(removed),
+            "development_plans_deleted": plans_deleted,
         },
     )
 

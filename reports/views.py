@@ -25,11 +25,13 @@ from accounts.models import Person
 from accounts.selectors import person_for_user, person_has_reports, user_is_hr
 from core.errors import DomainError
 from core.validation import int_strict, query_int, query_text
+from development import selectors as development_selectors
 from feedback import selectors as feedback_selectors
 from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
 from feedback.vocabulary import POLES, READER_GROUP_LABELS, Relationship
 from feedback.vocabulary import RELATIONSHIPS as RELATIONSHIP_ORDER
+from feedback.vocabulary import pole_name as vocabulary_pole_name
 from reports import charts, presentation, selectors, services
 
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
@@ -149,7 +151,35 @@ def report(request, pk: int):
         if person is not None and feedback_request.cycle.debrief_before_release
         else None
     )
+    _focus_first(context, user=request.user, feedback_request=feedback_request)
     return render(request, "reports/report.html", context)
+
+
+def _focus_first(context: dict, *, user, feedback_request) -> None:
+    """Development plans (issue 16): the behaviours the subject chose to work on come first,
+    each labelled with its pole, for a reader who may see that plan (the subject, or a
+    manager it is shared with); every other reader gets the usual order."""
+    focus = development_selectors.report_focus(user=user, feedback_request=feedback_request)
+    if not focus:
+        return
+    poles = {}
+    for behaviour, pole in focus:
+        poles.setdefault(behaviour, []).append(f"{vocabulary_pole_name(behaviour, pole)} ({pole})")
+    order = list(poles)
+    sections = context["sections"]
+    for section in sections:
+        section["focus"] = " and ".join(poles.get(section["slug"], []))
+
+    def focus_first(entry):
+        return order.index(entry["slug"]) if entry["slug"] in order else len(order)
+
+    context["sections"] = sorted(sections, key=focus_first)
+    # The change since the last cycle, where there is one, in the same order.
+    change = context.get("change")
+    if change and change.get("behaviours"):
+        for entry in change["behaviours"]:
+            entry["focus"] = " and ".join(poles.get(entry["slug"], []))
+        change["behaviours"] = sorted(change["behaviours"], key=focus_first)
 
 
 def _is_own(request, feedback_request) -> bool:
@@ -439,6 +469,7 @@ def hr_dashboard(request):
             "nominated_by__person", "request__requested_by"
         )[:100],
         "failed_raters": feedback_selectors.raters_delivery_failed()[:100],
+        "plan_counts": development_selectors.plan_counts(),
         "readable": readable,
         "team": _team_view(
             user=request.user,

@@ -219,6 +219,16 @@ def build_world() -> World:
         name="Draft", closes_at=timezone.now() + datetime.timedelta(days=30), created_by=hr.user
     )
     feedback_services.cycle_participants_add(cycle=draft, people=[sam.id])
+    # Sam's development plan from the released report, shared with Bo (issue 16).
+    from development import services as development_services
+
+    plan = development_services.plan_create(
+        subject=sam,
+        request_id=released_request.id,
+        focus=[{"behaviour": "vision", "pole": "leadership"}],
+        actions=[{"text": "Share the roadmap", "due_date": timezone.localdate()}],
+    )
+    development_services.plan_share(plan=plan, user=sam.user, shared=True)
     export = Export.objects.create(
         kind=Export.Kind.TEAM_CSV,
         cycle=released,
@@ -232,6 +242,8 @@ def build_world() -> World:
             "requests": [request.id, released_request.id],
             "exports": [export.id],
             "drafts": [draft.id],
+            "plans": [plan.id],
+            "plan_actions": [plan.actions.get().id],
         },
         token=tokens[survey_rater.id],
         rater_id=survey_rater.id,
@@ -260,7 +272,15 @@ MAY_CHANGE = {
     "anonymous": set(),
     "survey": set(),  # except its own answers: see snapshot()
     # Anyone logged in may ask for their own data export: a link row and its audit event.
-    "employee": {"accounts.personexportlink", "core.auditevent"},
+    # The employee (Sam) writes their own development plan; the manager comments on it.
+    "employee": {
+        "accounts.personexportlink",
+        "core.auditevent",
+        "development.plan",
+        "development.focus",
+        "development.action",
+        "development.plancomment",
+    },
     "manager": {
         "feedback.feedbackrequest",
         "feedback.rater",
@@ -272,6 +292,11 @@ MAY_CHANGE = {
         "reports.recomputemark",
         "accounts.personexportlink",
         "core.auditevent",
+        # Bo is Sam's manager: a comment on Sam's shared plan, or a plan of Bo's own.
+        "development.plan",
+        "development.focus",
+        "development.action",
+        "development.plancomment",
     },
     "hr": None,  # HR may change anything; no 5xx and clean text are still required
 }
@@ -304,7 +329,13 @@ def stored_text_problems() -> list[str]:
 
     problems = []
     for model in apps.get_models():
-        if model._meta.app_label not in ("accounts", "feedback", "reports", "exports"):
+        if model._meta.app_label not in (
+            "accounts",
+            "feedback",
+            "development",
+            "reports",
+            "exports",
+        ):
             continue
         for model_field in model._meta.concrete_fields:
             if not isinstance(model_field, models.CharField | models.TextField):
@@ -390,6 +421,8 @@ def path_value(operation: dict, name: str, world: World, pick, role: str) -> str
         return world.token if role == "survey" else UNKNOWN_TOKEN
     if name == "rater_id":
         return str(world.rater_id)
+    if name == "action_id":
+        return str(world.ids["plan_actions"][0])
     collection = operation["path"].split("/")[3]
     return str(pick(world.ids.get(collection, [1])))
 
@@ -528,6 +561,13 @@ def page_arguments(world: World) -> dict[str, list[dict]]:
         "reports_cycle_coaches": [{"pk": pk} for pk in world.ids["cycles"]],
         "debrief_record": [{"pk": pk} for pk in world.ids["requests"]],
         "debrief_release": [{"pk": pk} for pk in world.ids["requests"]],
+        # Development plans (issue 16): Sam's plan, shared with Bo, and one that is not.
+        "plan_detail": [{"pk": world.ids["plans"][0]}, {"pk": 999999}],
+        "plan_focus": [{"pk": world.ids["plans"][0]}],
+        "plan_action_add": [{"pk": world.ids["plans"][0]}],
+        "plan_action": [{"pk": world.ids["plans"][0], "action_id": world.ids["plan_actions"][0]}],
+        "plan_share": [{"pk": world.ids["plans"][0]}],
+        "plan_comment": [{"pk": world.ids["plans"][0]}],
     }
 
 

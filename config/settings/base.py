@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "accounts",
     "feedback",
+    "development",
     "reports",
     "exports",
     "privacy",
@@ -449,6 +450,9 @@ ALLOWED_RATER_DOMAINS = [
     if domain.strip()
 ]
 REMINDER_DAYS_BEFORE_CLOSE = env.list("REMINDER_DAYS_BEFORE_CLOSE", cast=int, default=[7, 2, 1])
+# Development plans: an action not done gets one check-in email when it is due within this
+# many days (or overdue), once per due date; beat looks hourly.
+PLAN_CHECKIN_DAYS_BEFORE = env.int("PLAN_CHECKIN_DAYS_BEFORE", default=3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-results": {
         "task": "reports.tasks.sweep_stale_results",
@@ -457,6 +461,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "feedback.tasks.send_reminders",
         "schedule": env.int("REMINDER_SWEEP_SECONDS", default=3600),
+    },
+    "send-plan-checkins": {
+        "task": "development.tasks.send_checkins",
+        "schedule": env.int("PLAN_CHECKIN_SWEEP_SECONDS", default=3600),
     },
     "purge-expired-exports": {
         "task": "reports.tasks.purge_expired_exports",

@@ -72,6 +72,14 @@ def first_report_link(page, path):
     return None
 
 
+def first_plan_link(page):
+    page.goto("/plans/")
+    hrefs = page.locator("main a[href^='/plans/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    return next((href for href in hrefs if re.fullmatch(r"/plans/\d+/", href)), None)
+
+
 def pages_for(role, page, demo, settings):
     """(name, how to get there) for every page this role reaches."""
     if role == "visitor":
@@ -91,8 +99,15 @@ def pages_for(role, page, demo, settings):
         ("home", "/"),
         ("surveys-to-answer", "/surveys/"),
         ("my-feedback", "/reports/"),
+        ("development-plans", "/plans/"),
         ("bad-request", "/people/?q=" + "x" * 400),
     ]
+    # The demo's plan (issue 16): Liam's own, shared with Sofia, his manager.
+    plan = first_plan_link(page)
+    if plan:
+        common.append(("development-plan", plan))
+    if role == "employee":
+        common.append(("new-development-plan", "/plans/new/"))
     report = first_report_link(page, "/reports/")
     if role in ("manager", "ceo"):
         common += [

@@ -8,7 +8,7 @@ from feedback.models import Item, Rater
 from reports.models import SubjectScore
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "config", "core", "feedback", "reports")
+APPS = ("accounts", "config", "core", "feedback", "development", "reports")
 
 
 def test_it_keeps_the_contract_slugs_in_the_contract_order():
