@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from feedback.vocabulary import (
     ANONYMOUS,
     BEHAVIOUR_LABELS,
+    BOSS,
     GROUP_WORDS,
     LEADERSHIP,
     MANAGEMENT,
@@ -19,6 +20,7 @@ from feedback.vocabulary import (
     OTHERS,
     POLE_NAMES,
     POLES,
+    RELATIONSHIPS,
     behaviour_label,
 )
 from feedback.vocabulary import CHART_SHORT_LABELS as CHART_LABELS
@@ -534,11 +536,7 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
                 for pole, label in pole_labels
             ),
         ]
-        by_group = [
-            r
-            for group in ("boss", "peer", "direct_report", "other")
-            for r in pole_rows(group, voice.label(group))
-        ]
+        by_group = [r for group in (BOSS, *ANONYMOUS) for r in pole_rows(group, voice.label(group))]
         behaviours.append(
             {
                 "slug": slug,
@@ -549,7 +547,7 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
         )
 
     mix = []
-    for group in ("self", "boss", "peer", "direct_report", "other"):
+    for group in RELATIONSHIPS:
         counts = last["groups"][group]
         if counts["before"] != counts["now"]:
             mix.append(f"{voice.label(group).lower()} {counts['before']} → {counts['now']}")
