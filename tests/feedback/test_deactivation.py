@@ -197,7 +197,7 @@ def test_deactivating_twice_changes_nothing_more(org, dev_request, launched):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deactivation_effects_on_postgresql(postgres, org, dev_request, launched):
+def test_deactivation_effects_on_postgresql(postgres, questionnaire, org, dev_request, launched):
     """The row locks and the bulk withdrawal on the production database."""
     submit(launched["self"], dev_request.cycle)
     person_deactivate(person=org["peer"])
