@@ -928,9 +928,14 @@ def rater_link_issue(*, rater: Rater) -> str:
     """A fresh link returned to the caller instead of emailed (seed_demo prints one).
 
     The previous link stops working, as on resend: only the newest token's hash is kept.
+    The link reached whoever asked for it, so it counts as delivered: the requester's and
+    HR's pages do not show an email "still on its way" that was never going to be sent.
     """
     with transaction.atomic():
-        _, token = _new_link(rater, doing="issuing a link")
+        locked, token = _new_link(rater, doing="issuing a link")
+        Rater.objects.filter(pk=locked.pk).update(
+            invitation_sent_hash=locked.token_hash, delivery_failed_at=None, delivery_error=""
+        )
     return token
 
 

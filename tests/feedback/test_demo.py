@@ -1,5 +1,6 @@
 """seed_demo's open cycle: answered through the services, a working link printed each run."""
 
+import hashlib
 import re
 
 import pytest
@@ -65,3 +66,14 @@ def test_a_second_run_duplicates_nothing_and_prints_a_fresh_working_link(client,
     assert client.get(second_link).status_code == 200
     # Only the newest token works; the one printed before says a newer link was sent.
     assert client.get(first_link).status_code == 410
+
+
+def test_links_the_seed_hands_out_count_as_delivered(capsys):
+    """A link returned to the caller (the drafts' links, the printed one) reached someone:
+    no page may show it as an email still on its way."""
+    path = seed(capsys)
+    token = path.split("/")[2]
+    printed = Rater.objects.get(token_hash=hashlib.sha256(token.encode()).hexdigest())
+    started = list(Rater.objects.filter(status="started"))
+    assert started
+    assert [r.delivery for r in [printed, *started]] == ["sent"] * (1 + len(started))
