@@ -362,20 +362,27 @@ def _teams_by_name(names: Iterable[str]) -> dict[str, int]:
 def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
     result = ImportResult(rows=len(rows))
     team_ids = _teams_by_name(r.team for r in rows)
-    new_people = [
-        Person(
-            email=r.email,
-            name=r.name,
-            title=r.title,
-            team_id=team_ids.get(r.team.lower()) if r.team else None,
-        )
-        for r in rows
-        if r.email not in existing
-    ]
-    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
-    Person.objects.bulk_create(new_people, batch_size=1000)
     id_of = {email: data["id"] for email, data in existing.items()}
-    id_of.update((p.email, p.pk) for p in new_people)
+    # New people go in by thousands, in file order. Someone whose manager already has an
+    # id (an existing person, or one inserted in an earlier thousand) gets the manager in
+    # the INSERT; only the others (managers further down the file) need the UPDATE below.
+    new_rows = [r for r in rows if r.email not in existing]
+    inserted_with_manager: set[str] = set()
+    for start in range(0, len(new_rows), 1000):
+        batch = [
+            Person(
+                email=r.email,
+                name=r.name,
+                title=r.title,
+                team_id=team_ids.get(r.team.lower()) if r.team else None,
+                manager_id=id_of.get(r.manager_email) if r.manager_email else None,
+            )
+            for r in new_rows[start : start + 1000]
+        ]
+        # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
+        Person.objects.bulk_create(batch, batch_size=1000)
+        id_of.update((p.email, p.pk) for p in batch)
+        inserted_with_manager.update(p.email for p in batch if p.manager_id is not None)
 
     # (id, *new values) tuples: no model instance per row.
     changed: list[tuple] = []
@@ -386,7 +393,7 @@ def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
         before = existing.get(r.email)
         if before is None:
             result.created += 1
-            if manager_id is not None:
+            if manager_id is not None and r.email not in inserted_with_manager:
                 manager_set.append((id_of[r.email], manager_id))
             continue
         if (before["name"], before["title"], before["team_id"], before["manager_id"]) == (

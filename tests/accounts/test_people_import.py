@@ -68,6 +68,21 @@ def test_an_update_can_clear_team_and_manager_and_keeps_text_as_written():
 
 
 @pytest.mark.django_db
+def test_managers_are_right_across_insert_batches_in_either_file_order():
+    # New people go in by thousands (issue 19): a manager inserted in an earlier thousand
+    # is set in the INSERT, one in the same or a later thousand by the UPDATE after it.
+    top_down = [f"p{i}@x.com,P {i},,,{f'p{i - 1}@x.com' if i else ''}" for i in range(2100)]
+    bottom_up = [f"q{i}@x.com,Q {i},,,{f'q{i + 1}@x.com' if i < 2099 else ''}" for i in range(2100)]
+    result = run(HEADER + "\n".join(top_down + bottom_up) + "\n")
+    assert result.created == 4200
+    managers = dict(Person.objects.values_list("email", "manager__email"))
+    assert managers == {
+        **{f"p{i}@x.com": f"p{i - 1}@x.com" if i else None for i in range(2100)},
+        **{f"q{i}@x.com": f"q{i + 1}@x.com" if i < 2099 else None for i in range(2100)},
+    }
+
+
+@pytest.mark.django_db
 def test_it_leaves_people_missing_from_the_file_alone():
     run(HEADER + "a@x.com,Ann,Engineer,Product,\n")
     run(HEADER + "b@x.com,Bob,Engineer,Product,\n")
