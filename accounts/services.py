@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -361,31 +362,39 @@ def _teams_by_name(names: Iterable[str]) -> dict[str, int]:
 def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
     result = ImportResult(rows=len(rows))
     team_ids = _teams_by_name(r.team for r in rows)
-    new_people = [
-        Person(
-            email=r.email,
-            name=r.name,
-            title=r.title,
-            team_id=team_ids.get(r.team.lower()) if r.team else None,
-        )
-        for r in rows
-        if r.email not in existing
-    ]
-    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
-    Person.objects.bulk_create(new_people, batch_size=1000)
     id_of = {email: data["id"] for email, data in existing.items()}
-    id_of.update((p.email, p.pk) for p in new_people)
+    # New people go in by thousands, in file order. Someone whose manager already has an
+    # id (an existing person, or one inserted in an earlier thousand) gets the manager in
+    # the INSERT; only the others (managers further down the file) need the UPDATE below.
+    new_rows = [r for r in rows if r.email not in existing]
+    inserted_with_manager: set[str] = set()
+    for start in range(0, len(new_rows), 1000):
+        batch = [
+            Person(
+                email=r.email,
+                name=r.name,
+                title=r.title,
+                team_id=team_ids.get(r.team.lower()) if r.team else None,
+                manager_id=id_of.get(r.manager_email) if r.manager_email else None,
+            )
+            for r in new_rows[start : start + 1000]
+        ]
+        # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
+        Person.objects.bulk_create(batch, batch_size=1000)
+        id_of.update((p.email, p.pk) for p in batch)
+        inserted_with_manager.update(p.email for p in batch if p.manager_id is not None)
 
-    changed: list[Person] = []
-    manager_set: list[Person] = []
+    # (id, *new values) tuples: no model instance per row.
+    changed: list[tuple] = []
+    manager_set: list[tuple] = []
     for r in rows:
         team_id = team_ids.get(r.team.lower()) if r.team else None
         manager_id = id_of[r.manager_email] if r.manager_email else None
         before = existing.get(r.email)
         if before is None:
             result.created += 1
-            if manager_id is not None:
-                manager_set.append(Person(id=id_of[r.email], manager_id=manager_id))
+            if manager_id is not None and r.email not in inserted_with_manager:
+                manager_set.append((id_of[r.email], manager_id))
             continue
         if (before["name"], before["title"], before["team_id"], before["manager_id"]) == (
             r.name,
@@ -396,14 +405,51 @@ def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
             result.unchanged += 1
             continue
         result.updated += 1
-        changed.append(
-            Person(
-                id=before["id"], name=r.name, title=r.title, team_id=team_id, manager_id=manager_id
-            )
-        )
-    Person.objects.bulk_update(manager_set, ["manager_id"], batch_size=1000)
-    Person.objects.bulk_update(changed, ["name", "title", "team_id", "manager_id"], batch_size=1000)
+        changed.append((before["id"], r.name, r.title, team_id, manager_id))
+    _people_update(["manager_id"], manager_set)
+    _people_update(["name", "title", "team_id", "manager_id"], changed)
     return result
+
+
+_UPDATE_TYPES = {"name": "text", "title": "text", "team_id": "bigint", "manager_id": "bigint"}
+
+
+def _people_update(columns: list[str], rows: list[tuple]) -> None:
+    """Set ``columns`` of people by id in one statement (issue 19): each row is the
+    person's id then the new values, in the order of ``columns``.
+
+    ``bulk_update`` builds a ``CASE WHEN id = ... THEN ...`` per row and column: for
+    10,000 new people's managers it cost more than inserting them. Here the values travel
+    as a table joined on the primary key: on PostgreSQL as arrays through ``unnest``, on
+    SQLite as one JSON array through ``json_each``. Like ``bulk_update``, it writes only
+    these columns (``updated_at`` is not touched). Other databases keep ``bulk_update``.
+    """
+    if not rows:
+        return
+    table = connection.ops.quote_name(Person._meta.db_table)
+    names = ["id", *columns]
+    # The only words put in are the model's table and column names; values are parameters.
+    sets = ", ".join(f"{c} = v.{c}" for c in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_UPDATE_TYPES.get(c, 'bigint')}[]" for c in names)
+        sql = (
+            f"UPDATE {table} AS p SET {sets} FROM unnest({arrays}) AS v({', '.join(names)})"  # noqa: S608
+            " WHERE p.id = v.id"
+        )
+        params = [list(values) for values in zip(*rows, strict=True)]
+    elif connection.vendor == "sqlite":
+        picks = ", ".join(f"json_extract(j.value, '$[{i}]') AS {c}" for i, c in enumerate(names))
+        sql = (
+            f"UPDATE {table} SET {sets}"  # noqa: S608
+            f" FROM (SELECT {picks} FROM json_each(%s) AS j) AS v WHERE {table}.id = v.id"
+        )
+        params = [json.dumps(rows)]
+    else:
+        people = [Person(**dict(zip(names, row, strict=True))) for row in rows]
+        Person.objects.bulk_update(people, columns, batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- logins -----------------------------------------------------------------

@@ -49,6 +49,40 @@ def test_it_updates_changed_rows_and_counts_unchanged_ones():
 
 
 @pytest.mark.django_db
+def test_an_update_can_clear_team_and_manager_and_keeps_text_as_written():
+    # The set-based UPDATE (issue 19) carries NULLs, digits-only text and non-ASCII
+    # names through unchanged, and touches only the rows that changed.
+    run(
+        HEADER
+        + "a@x.com,Ann,Engineer,Product,\n"
+        + "b@x.com,Bob,Engineer,Product,a@x.com\n"
+        + "c@x.com,Cat,Analyst,Product,a@x.com\n"
+    )
+    result = run(HEADER + "b@x.com,Zoë Ğ \u200fשרה,007,,\nc@x.com,Cat,Analyst,Product,b@x.com\n")
+    assert (result.created, result.updated, result.unchanged) == (0, 2, 0)
+    bob = Person.objects.get(email="b@x.com")
+    assert (bob.name, bob.title, bob.team, bob.manager) == ("Zoë Ğ \u200fשרה", "007", None, None)
+    assert Person.objects.get(email="c@x.com").manager == bob
+    ann = Person.objects.get(email="a@x.com")
+    assert (ann.name, ann.title, ann.team.name, ann.manager) == ("Ann", "Engineer", "Product", None)
+
+
+@pytest.mark.django_db
+def test_managers_are_right_across_insert_batches_in_either_file_order():
+    # New people go in by thousands (issue 19): a manager inserted in an earlier thousand
+    # is set in the INSERT, one in the same or a later thousand by the UPDATE after it.
+    top_down = [f"p{i}@x.com,P {i},,,{f'p{i - 1}@x.com' if i else ''}" for i in range(2100)]
+    bottom_up = [f"q{i}@x.com,Q {i},,,{f'q{i + 1}@x.com' if i < 2099 else ''}" for i in range(2100)]
+    result = run(HEADER + "\n".join(top_down + bottom_up) + "\n")
+    assert result.created == 4200
+    managers = dict(Person.objects.values_list("email", "manager__email"))
+    assert managers == {
+        **{f"p{i}@x.com": f"p{i - 1}@x.com" if i else None for i in range(2100)},
+        **{f"q{i}@x.com": f"q{i + 1}@x.com" if i < 2099 else None for i in range(2100)},
+    }
+
+
+@pytest.mark.django_db
 def test_it_leaves_people_missing_from_the_file_alone():
     run(HEADER + "a@x.com,Ann,Engineer,Product,\n")
     run(HEADER + "b@x.com,Bob,Engineer,Product,\n")
