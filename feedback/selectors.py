@@ -1096,7 +1096,7 @@ def invitations_sending_by_cycle(*, cycle_ids: list[int]) -> dict[int, dict]:
     the sending has got rather than showing a cycle that looks sent.
     """
     waiting = Q(token_hash__isnull=False, status__in=(Rater.Status.INVITED, Rater.Status.STARTED))
-    failed = Q(delivery_failed_at__isnull=False, delivery_failed_at__gte=F("token_issued_at"))
+    failed = Rater.delivery_failed_condition()
     sent = Q(invitation_sent_hash=F("token_hash"))
     rows = (
         Rater.objects.filter(waiting, request__cycle_id__in=cycle_ids)
