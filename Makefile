@@ -30,9 +30,13 @@ run: $(VENV)/.run-installed
 	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/python manage.py seed_demo --summary-file $(DEMO_SUMMARY)
 	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT) --then-print $(DEMO_SUMMARY)
 
-# PYTEST_ADDOPTS passes extra flags, e.g. PYTEST_ADDOPTS="-k import".
+# PYTEST_ADDOPTS passes extra flags, e.g. PYTEST_ADDOPTS="-k import". The suite runs in
+# TEST_PROCESSES processes (pytest-xdist; each has its own test database and Redis
+# database, config/settings/test.py); worksteal hands a finished process the other's
+# remaining tests, so one long browser walk does not hold the run up.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.dev-installed
-	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal
 
 # Fault tests that restart the machine's PostgreSQL: needs root, DATABASE_URL and
 # CELERY_BROKER_URL. See RELIABILITY.md.

@@ -792,19 +792,29 @@ def fuzz_role(role: str, world: World, client: Client) -> Tally:
 
 
 def _record(role: str, tally: Tally, seconds: float) -> None:
+    import fcntl
+
+    from django.db import connection
+
     REPORT.parent.mkdir(parents=True, exist_ok=True)
+    # The roles may run in two test processes at once (make test): one writer at a time, so
+    # neither drops the other's entry.
+    with open(REPORT.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _record_locked(role, tally, seconds, connection.vendor)
+
+
+def _record_locked(role: str, tally: Tally, seconds: float, vendor: str) -> None:
     try:
         report = json.loads(REPORT.read_text())
     except (OSError, ValueError):
         report = {}
-    from django.db import connection
-
     report[role] = {
         "requests": tally.requests,
         "server_errors": len(tally.server_errors),
         "bad_error_shapes": len(tally.bad_shapes),
         "examples_per_target": EXAMPLES,
-        "database": connection.vendor,
+        "database": vendor,
         "seconds": round(seconds, 1),
     }
     REPORT.write_text(json.dumps(report, indent=2, sort_keys=True))

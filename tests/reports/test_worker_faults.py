@@ -45,8 +45,10 @@ def isolated_broker_url() -> str:
     tests' unacknowledged messages never stand in the way of the one redelivered here."""
     import redis
 
-    base = settings.CELERY_BROKER_URL.rsplit("/", 1)[0]
-    url = f"{base}/13"
+    # Four databases past the suite's own, so each test process (make test runs two, on
+    # Redis databases 8 apart: config/settings/test.py) gets a different one.
+    base, _, current = settings.CELERY_BROKER_URL.rpartition("/")
+    url = f"{base}/{(int(current or 0) + 4) % 16}"
     redis.Redis.from_url(url).flushdb()
     return url
 
