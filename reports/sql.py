@@ -321,3 +321,35 @@ def recompute_mark(
     with connection.cursor() as cursor:
         cursor.execute(_MARK, [request_id, adapt(now), adapt(older_than)])
         return cursor.rowcount == 1
+
+
+# Each subject's organisation percentile (CONTRACT: the share of the cycle's subjects
+# scoring at or below them, CUME_DIST), ranked over the whole cycle in the database and
+# returned for one page of requests only: the window runs in the inner query over every
+# score of the cycle, the page's filter in the outer one (filtering first would rank the
+# page against itself). Written once for PostgreSQL and SQLite (3.25+ has window
+# functions); the page's requests are one JSON array parameter. Static text.
+_PERCENTILES = """
+SELECT g.request_id, ranked.behaviour, ranked.pole, ranked.percentile
+FROM (
+    SELECT s.analysis_id, s.behaviour, s.pole,
+           CUME_DIST() OVER (PARTITION BY s.behaviour, s.pole ORDER BY s.score) AS percentile
+    FROM reports_subjectscore s
+    WHERE s.cycle_id = %s
+) AS ranked
+JOIN reports_gapanalysis g ON g.id = ranked.analysis_id
+{page}
+"""
+
+
+def subject_percentiles(*, cycle_id: int, request_ids: list[int] | None) -> list[tuple]:
+    """(request id, behaviour, pole, cume_dist in (0, 1]) for these requests of the cycle
+    (None: every request of the cycle)."""
+    page = ""
+    params: list = [cycle_id]
+    if request_ids is not None:
+        page = f"WHERE g.request_id IN ({_DIALECT[connection.vendor]['request_ids']})"
+        params.append(json.dumps([int(i) for i in request_ids]))
+    with connection.cursor() as cursor:
+        cursor.execute(_PERCENTILES.format(page=page), params)
+        return cursor.fetchall()
