@@ -53,6 +53,8 @@ for _word in (*GROUPS, SUBMITTED):
 
 _DIALECT = {
     "postgresql": {
+        # Dropped by the commit: one statement less per recompute.
+        "on_commit": "ON COMMIT DROP ",
         "object_agg": "jsonb_object_agg",
         "string_agg": "string_agg",
         "empty": "'{}'::jsonb",
@@ -60,6 +62,7 @@ _DIALECT = {
         "request_ids": "SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(CAST(%s AS jsonb))",
     },
     "sqlite": {
+        "on_commit": "",
         "object_agg": "json_group_object",
         "string_agg": "group_concat",
         "empty": "'{}'",
@@ -68,6 +71,8 @@ _DIALECT = {
 }
 
 COLUMNS = ("n", "s", "ss")  # count, sum and sum of squares of a group's ratings
+# Up to this many requests, the temporary table gets neither an index nor statistics.
+SMALL_SCOPE = 20
 
 
 def _per_group(group: str) -> str:
@@ -115,7 +120,7 @@ def _cell_json() -> str:
 # One row per request and item: one pass over the ratings, pivoted by group, then the
 # rules as plain arithmetic on each row.
 _CELLS = """
-CREATE TEMP TABLE gap_cells AS
+CREATE TEMP TABLE gap_cells {on_commit}AS
 WITH req AS (
     SELECT rq.id AS request_id, c.min_anonymous_raters AS k
     FROM feedback_feedbackrequest rq
@@ -249,6 +254,7 @@ def statements(vendor: str, *, by_cycle: bool) -> Statements:
     # Formatted only with the vocabulary, the dialect's names and placeholders (see above).
     cells = _CELLS.format(
         **words,
+        on_commit=dialect["on_commit"],
         per_group=", ".join(_per_group(g) for g in GROUPS if g != OTHERS),
         pool_n=_pooled("n"),
         pool_s=_pooled("s"),
@@ -274,23 +280,31 @@ def recompute(
     by_cycle = cycle_id is not None
     sql = statements(connection.vendor, by_cycle=by_cycle)
     scope = cycle_id if by_cycle else json.dumps([int(i) for i in request_ids])
+    postgresql = connection.vendor == "postgresql"
+    # Index and statistics pay for themselves on a chunk or a cycle; on a handful of
+    # requests (a submission's recompute: about 30 rows) they cost more than they save.
+    large = by_cycle or len(request_ids) > SMALL_SCOPE
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Enough memory for the aggregates to stay off disk; this transaction only.
+        if postgresql:
+            # One round trip: enough memory for the aggregates to stay off disk (this
+            # transaction only); no JIT (the counted subquery's per-rater probes are
+            # estimated dear enough to make PostgreSQL compile the statements, which took
+            # longer than running them); no table left by an earlier call in this
+            # transaction. Constants: SET takes no parameter.
             cursor.execute(
-                f"SET LOCAL work_mem = '{WORK_MEM}'"
-            )  # a constant: SET takes no parameter
-            # The counted subquery's per-rater probes are estimated dear enough to make
-            # PostgreSQL compile the statements (JIT): that took longer than running them.
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute("DROP TABLE IF EXISTS gap_cells")
+                f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL jit = off;"
+                " DROP TABLE IF EXISTS gap_cells"
+            )
+        else:
+            cursor.execute("DROP TABLE IF EXISTS gap_cells")
         cursor.execute(sql.cells, [scope])
-        # The counted subquery looks up one request's cells per rater.
-        cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
-        if connection.vendor == "postgresql":
-            # A fresh temporary table has no statistics: without them the joins below
-            # are planned for an empty table.
-            cursor.execute("ANALYZE gap_cells")
+        if large:
+            # The counted subquery looks up one request's cells per rater.
+            cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
+            if postgresql:
+                # A fresh temporary table has no statistics: without them the joins below
+                # are planned for an empty table.
+                cursor.execute("ANALYZE gap_cells")
         cursor.execute(
             sql.upsert,
             # Adapted as the ORM would store it: on SQLite a datetime is text, and the
@@ -299,7 +313,8 @@ def recompute(
         )
         cursor.execute(sql.scores_delete, [scope])
         cursor.execute(SCORES_INSERT)
-        cursor.execute("DROP TABLE gap_cells")
+        if not postgresql:
+            cursor.execute("DROP TABLE gap_cells")
 
 
 # The recompute mark (``reports.RecomputeMark``): set it unless a recent one stands, in one
