@@ -149,9 +149,9 @@ def cycle_recompute_fan_out(*, cycle_id: int, chunk_size: int | None = None) -> 
         )
         for index, chunk in enumerate(chunks):
             transaction.on_commit(
-                # Bound per chunk: each lambda queues its own slice.
+                # Bound per chunk; a chunk travels as its first and last request ids.
                 lambda index=index, chunk=chunk: task_queue(
-                    tasks.recompute_cycle_chunk, cycle_id, str(run), index, chunk
+                    tasks.recompute_cycle_chunk, cycle_id, str(run), index, chunk[0], chunk[-1]
                 )
             )
     return len(chunks)
@@ -159,12 +159,16 @@ def cycle_recompute_fan_out(*, cycle_id: int, chunk_size: int | None = None) -> 
 
 @transaction.atomic
 def cycle_chunk_recompute(
-    *, cycle_id: int, run: str, index: int, request_ids: Sequence[int]
+    *, cycle_id: int, run: str, index: int, first_id: int, last_id: int
 ) -> bool:
-    """One chunk of a fanned-out recompute, in one transaction; True if it completed the
-    run. Safe to repeat: recomputing gives the same figures, and the chunk is counted
-    once per run."""
-    gap_analyses_recompute(request_ids=request_ids)
+    """One chunk of a fanned-out recompute (the cycle's requests from ``first_id`` to
+    ``last_id``), in one transaction; True if it completed the run. Safe to repeat:
+    recomputing gives the same figures, and the chunk is counted once per run."""
+    chunk = FeedbackRequest.objects.filter(cycle_id=cycle_id, id__gte=first_id, id__lte=last_id)
+    if _lock_requests(chunk):
+        # Cleared before reading, as for one subject (``gap_analyses_recompute``).
+        RecomputeMark.objects.filter(request__in=chunk).delete()
+        sql.recompute(now=timezone.now(), cycle_id=cycle_id, id_range=(first_id, last_id))
     recompute = (
         CycleRecompute.objects.select_for_update().filter(cycle_id=cycle_id, run=run).first()
     )

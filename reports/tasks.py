@@ -28,9 +28,9 @@ def fan_out_cycle_recompute(cycle_id: int) -> int:
 
 
 @shared_task(**RETRY)
-def recompute_cycle_chunk(cycle_id: int, run: str, index: int, request_ids: list[int]) -> bool:
+def recompute_cycle_chunk(cycle_id: int, run: str, index: int, first_id: int, last_id: int) -> bool:
     return services.cycle_chunk_recompute(
-        cycle_id=cycle_id, run=run, index=index, request_ids=request_ids
+        cycle_id=cycle_id, run=run, index=index, first_id=first_id, last_id=last_id
     )
 
 

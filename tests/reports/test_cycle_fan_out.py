@@ -91,14 +91,26 @@ def test_the_run_finishes_only_with_its_last_chunk_counted_once():
         cycle_recompute_fan_out(cycle_id=cycle.id, chunk_size=4)
     run = str(CycleRecompute.objects.get(cycle=cycle).run)
 
-    assert cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=0, request_ids=ids[:4]) is False
+    assert (
+        cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=0, first_id=ids[0], last_id=ids[3])
+        is False
+    )
     # The same chunk again (a redelivered task): still one of two.
-    assert cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=0, request_ids=ids[:4]) is False
+    assert (
+        cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=0, first_id=ids[0], last_id=ids[3])
+        is False
+    )
     assert CycleRecompute.objects.get(cycle=cycle).finished_at is None
-    assert cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=1, request_ids=ids[4:]) is True
+    assert (
+        cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=1, first_id=ids[4], last_id=ids[-1])
+        is True
+    )
     assert CycleRecompute.objects.get(cycle=cycle).finished_at is not None
     # Repeating the last one does not finish it again.
-    assert cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=1, request_ids=ids[4:]) is False
+    assert (
+        cycle_chunk_recompute(cycle_id=cycle.id, run=run, index=1, first_id=ids[4], last_id=ids[-1])
+        is False
+    )
 
 
 @pytest.mark.django_db
@@ -116,15 +128,23 @@ def test_a_chunk_of_a_superseded_run_does_not_count_towards_the_new_one():
 
     # The old run's chunks still compute their subjects but finish nothing.
     assert (
-        cycle_chunk_recompute(cycle_id=cycle.id, run=old_run, index=0, request_ids=ids[:4]) is False
+        cycle_chunk_recompute(
+            cycle_id=cycle.id, run=old_run, index=0, first_id=ids[0], last_id=ids[3]
+        )
+        is False
     )
     assert (
-        cycle_chunk_recompute(cycle_id=cycle.id, run=old_run, index=1, request_ids=ids[4:]) is False
+        cycle_chunk_recompute(
+            cycle_id=cycle.id, run=old_run, index=1, first_id=ids[4], last_id=ids[-1]
+        )
+        is False
     )
     assert CycleRecompute.objects.get(cycle=cycle).finished_at is None
     assert GapAnalysis.objects.filter(request__cycle=cycle).count() == len(PANELS)
-    cycle_chunk_recompute(cycle_id=cycle.id, run=new_run, index=0, request_ids=ids[:4])
-    assert cycle_chunk_recompute(cycle_id=cycle.id, run=new_run, index=1, request_ids=ids[4:])
+    cycle_chunk_recompute(cycle_id=cycle.id, run=new_run, index=0, first_id=ids[0], last_id=ids[3])
+    assert cycle_chunk_recompute(
+        cycle_id=cycle.id, run=new_run, index=1, first_id=ids[4], last_id=ids[-1]
+    )
 
 
 @pytest.mark.services
