@@ -63,6 +63,42 @@ class RecomputeMark(models.Model):
         return f"recompute of request {self.request_id} queued at {self.queued_at}"
 
 
+class CycleRecompute(models.Model):
+    """The latest close-cycle recompute of a cycle, fanned out in chunks of subjects
+    across worker processes (``reports.services.cycle_recompute_fan_out``).
+
+    ``run`` names the latest fan-out: a chunk of an older run (a redelivered task, a
+    retried plan) still recomputes its subjects, which is harmless, but no longer counts
+    towards this one. ``finished_at`` is set by the chunk that completes the run, in its
+    own transaction: only once every chunk has committed.
+    """
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="+")
+    run = models.UUIDField()
+    chunks = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"recompute of cycle {self.cycle_id}, {self.chunks} chunks"
+
+
+class CycleRecomputeChunk(models.Model):
+    """One committed chunk of a run: recorded once, however often its task runs."""
+
+    recompute = models.ForeignKey(CycleRecompute, on_delete=models.CASCADE, related_name="done")
+    run = models.UUIDField()
+    index = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="cycle_recompute_chunk_once")
+        ]
+
+    def __str__(self):
+        return f"chunk {self.index} of run {self.run}"
+
+
 class SubjectScore(models.Model):
     """One subject's ``others`` pole score per behaviour, kept narrow so team and
     organisation figures (means, percentiles) are computed in SQL."""
@@ -80,7 +116,15 @@ class SubjectScore(models.Model):
                 fields=["analysis", "behaviour", "pole"], name="subject_score_unique"
             )
         ]
-        indexes = [models.Index(fields=["cycle", "behaviour", "pole"])]
+        # Ordered as the percentile window reads them (``reports.sql.subject_percentiles``):
+        # the cycle's scores come presorted per pole, without a sort of the whole cycle,
+        # and the analysis id last spares the table (an index-only scan on PostgreSQL).
+        indexes = [
+            models.Index(
+                fields=["cycle", "behaviour", "pole", "score", "analysis"],
+                name="subject_score_rank",
+            )
+        ]
 
     def __str__(self):
         return f"{self.behaviour}/{self.pole}: {self.score:.2f}"

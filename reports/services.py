@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,6 +41,8 @@ from reports.analysis import Stat, r2, round_half_away
 from reports.analysis import document as render_document
 from reports.models import (
     CommentFlag,
+    CycleRecompute,
+    CycleRecomputeChunk,
     CycleResponseQuality,
     Debrief,
     GapAnalysis,
@@ -111,6 +114,76 @@ def cycle_recompute(*, cycle_id: int) -> int:
         RecomputeMark.objects.filter(request__cycle_id=cycle_id).delete()
         sql.recompute(now=timezone.now(), cycle_id=cycle_id)
     return len(ids)
+
+
+def cycle_recompute_fan_out(*, cycle_id: int, chunk_size: int | None = None) -> int:
+    """Plan a close-cycle recompute as chunks of subjects, one task each, so every worker
+    process takes a share: the number of chunks queued.
+
+    Each chunk is one transaction (``cycle_chunk_recompute``): a subject's cells, survey
+    counts and pole scores change together, so a reader sees each subject's old figures
+    or new ones, never half. Starting a new run supersedes an unfinished one; the chunks
+    are queued once this plan has committed.
+    """
+    size = chunk_size or settings.CYCLE_RECOMPUTE_CHUNK
+    with transaction.atomic():
+        ids = list(
+            FeedbackRequest.objects.filter(cycle_id=cycle_id)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+        now = timezone.now()
+        run = uuid.uuid4()
+        # Past runs' chunk records; a late chunk of theirs finds its run gone and counts nowhere.
+        CycleRecomputeChunk.objects.filter(recompute__cycle_id=cycle_id).delete()
+        CycleRecompute.objects.update_or_create(
+            cycle_id=cycle_id,
+            defaults={
+                "run": run,
+                "chunks": len(chunks),
+                "started_at": now,
+                # No subject to compute: done as soon as planned.
+                "finished_at": None if chunks else now,
+            },
+        )
+        for index, chunk in enumerate(chunks):
+            transaction.on_commit(
+                # Bound per chunk; a chunk travels as its first and last request ids.
+                lambda index=index, chunk=chunk: task_queue(
+                    tasks.recompute_cycle_chunk, cycle_id, str(run), index, chunk[0], chunk[-1]
+                )
+            )
+    return len(chunks)
+
+
+@transaction.atomic
+def cycle_chunk_recompute(
+    *, cycle_id: int, run: str, index: int, first_id: int, last_id: int
+) -> bool:
+    """One chunk of a fanned-out recompute (the cycle's requests from ``first_id`` to
+    ``last_id``), in one transaction; True if it completed the run. Safe to repeat:
+    recomputing gives the same figures, and the chunk is counted once per run."""
+    chunk = FeedbackRequest.objects.filter(cycle_id=cycle_id, id__gte=first_id, id__lte=last_id)
+    if _lock_requests(chunk):
+        # Cleared before reading, as for one subject (``gap_analyses_recompute``).
+        RecomputeMark.objects.filter(request__in=chunk).delete()
+        sql.recompute(now=timezone.now(), cycle_id=cycle_id, id_range=(first_id, last_id))
+    recompute = (
+        CycleRecompute.objects.select_for_update().filter(cycle_id=cycle_id, run=run).first()
+    )
+    if recompute is None:  # superseded by a later run, whose own chunks count
+        return False
+    CycleRecomputeChunk.objects.get_or_create(recompute=recompute, run=recompute.run, index=index)
+    # The run row is locked: of two last chunks committing together, the second sees the first.
+    if (
+        recompute.finished_at is None
+        and recompute.done.filter(run=recompute.run).count() == recompute.chunks
+    ):
+        recompute.finished_at = timezone.now()
+        recompute.save(update_fields=["finished_at"])
+        return True
+    return False
 
 
 def _cells(raw: dict) -> dict[tuple[int, str], Stat]:
@@ -210,7 +283,7 @@ def gap_analysis_queue(*, request_id: int) -> None:
 
 
 def cycle_recompute_schedule(*, cycle_id: int) -> None:
-    task_queue(tasks.recompute_cycle, cycle_id)
+    task_queue(tasks.fan_out_cycle_recompute, cycle_id)
 
 
 def cycle_results_freeze_schedule(*, cycle_id: int) -> None:

@@ -53,6 +53,8 @@ for _word in (*GROUPS, SUBMITTED):
 
 _DIALECT = {
     "postgresql": {
+        # Dropped by the commit: one statement less per recompute.
+        "on_commit": "ON COMMIT DROP ",
         "object_agg": "jsonb_object_agg",
         "string_agg": "string_agg",
         "empty": "'{}'::jsonb",
@@ -60,6 +62,7 @@ _DIALECT = {
         "request_ids": "SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(CAST(%s AS jsonb))",
     },
     "sqlite": {
+        "on_commit": "",
         "object_agg": "json_group_object",
         "string_agg": "group_concat",
         "empty": "'{}'",
@@ -68,6 +71,8 @@ _DIALECT = {
 }
 
 COLUMNS = ("n", "s", "ss")  # count, sum and sum of squares of a group's ratings
+# Up to this many requests, the temporary table gets neither an index nor statistics.
+SMALL_SCOPE = 20
 
 
 def _per_group(group: str) -> str:
@@ -115,7 +120,7 @@ def _cell_json() -> str:
 # One row per request and item: one pass over the ratings, pivoted by group, then the
 # rules as plain arithmetic on each row.
 _CELLS = """
-CREATE TEMP TABLE gap_cells AS
+CREATE TEMP TABLE gap_cells {on_commit}AS
 WITH req AS (
     SELECT rq.id AS request_id, c.min_anonymous_raters AS k
     FROM feedback_feedbackrequest rq
@@ -226,8 +231,12 @@ class Statements(NamedTuple):
 
 
 @functools.cache
-def statements(vendor: str, *, by_cycle: bool) -> Statements:
+def statements(vendor: str, *, by_cycle: bool, by_range: bool = False) -> Statements:
     """The statements for one database and one kind of scope, composed once per process.
+
+    ``by_range``: the requests of a cycle from one id to another (a chunk of a fanned-out
+    close-cycle recompute): three placeholders, planned from the table's statistics, where
+    a JSON array of 1,000 ids was planned as if it held 100 and took twice as long.
 
     Each ``{scope_*}`` holds exactly one placeholder: the cycle's id, or the JSON array
     of the requests' ids.
@@ -235,6 +244,8 @@ def statements(vendor: str, *, by_cycle: bool) -> Statements:
     dialect = _DIALECT[vendor]
 
     def scope(alias: str) -> str:
+        if by_range:
+            return f"({alias}.cycle_id = %s AND {alias}.id BETWEEN %s AND %s)"
         if by_cycle:
             return f"{alias}.cycle_id = %s"
         return f"{alias}.id IN ({dialect['request_ids']})"
@@ -249,6 +260,7 @@ def statements(vendor: str, *, by_cycle: bool) -> Statements:
     # Formatted only with the vocabulary, the dialect's names and placeholders (see above).
     cells = _CELLS.format(
         **words,
+        on_commit=dialect["on_commit"],
         per_group=", ".join(_per_group(g) for g in GROUPS if g != OTHERS),
         pool_n=_pooled("n"),
         pool_s=_pooled("s"),
@@ -268,38 +280,58 @@ def statements(vendor: str, *, by_cycle: bool) -> Statements:
 
 
 def recompute(
-    *, now: datetime.datetime, cycle_id: int | None = None, request_ids: list[int] | None = None
+    *,
+    now: datetime.datetime,
+    cycle_id: int | None = None,
+    request_ids: list[int] | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> None:
-    """Recompute the cells of a whole cycle, or of some requests. Call inside a transaction."""
+    """Recompute the cells of a whole cycle, of its requests with ids in ``id_range``
+    (both ends included), or of some requests. Call inside a transaction."""
     by_cycle = cycle_id is not None
-    sql = statements(connection.vendor, by_cycle=by_cycle)
-    scope = cycle_id if by_cycle else json.dumps([int(i) for i in request_ids])
+    by_range = by_cycle and id_range is not None
+    sql = statements(connection.vendor, by_cycle=by_cycle, by_range=by_range)
+    if by_range:
+        scope = [cycle_id, int(id_range[0]), int(id_range[1])]
+    elif by_cycle:
+        scope = [cycle_id]
+    else:
+        scope = [json.dumps([int(i) for i in request_ids])]
+    postgresql = connection.vendor == "postgresql"
+    # Index and statistics pay for themselves on a chunk or a cycle; on a handful of
+    # requests (a submission's recompute: about 30 rows) they cost more than they save.
+    large = by_cycle or len(request_ids) > SMALL_SCOPE
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Enough memory for the aggregates to stay off disk; this transaction only.
+        if postgresql:
+            # One round trip: enough memory for the aggregates to stay off disk (this
+            # transaction only); no JIT (the counted subquery's per-rater probes are
+            # estimated dear enough to make PostgreSQL compile the statements, which took
+            # longer than running them); no table left by an earlier call in this
+            # transaction. Constants: SET takes no parameter.
             cursor.execute(
-                f"SET LOCAL work_mem = '{WORK_MEM}'"
-            )  # a constant: SET takes no parameter
-            # The counted subquery's per-rater probes are estimated dear enough to make
-            # PostgreSQL compile the statements (JIT): that took longer than running them.
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute("DROP TABLE IF EXISTS gap_cells")
-        cursor.execute(sql.cells, [scope])
-        # The counted subquery looks up one request's cells per rater.
-        cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
-        if connection.vendor == "postgresql":
-            # A fresh temporary table has no statistics: without them the joins below
-            # are planned for an empty table.
-            cursor.execute("ANALYZE gap_cells")
+                f"SET LOCAL work_mem = '{WORK_MEM}'; SET LOCAL jit = off;"
+                " DROP TABLE IF EXISTS gap_cells"
+            )
+        else:
+            cursor.execute("DROP TABLE IF EXISTS gap_cells")
+        cursor.execute(sql.cells, scope)
+        if large:
+            # The counted subquery looks up one request's cells per rater.
+            cursor.execute("CREATE INDEX gap_cells_key ON gap_cells (request_id, item_id)")
+            if postgresql:
+                # A fresh temporary table has no statistics: without them the joins below
+                # are planned for an empty table.
+                cursor.execute("ANALYZE gap_cells")
         cursor.execute(
             sql.upsert,
             # Adapted as the ORM would store it: on SQLite a datetime is text, and the
             # render step matches rows by computed_at.
-            [connection.ops.adapt_datetimefield_value(now), scope, scope, scope],
+            [connection.ops.adapt_datetimefield_value(now), *scope, *scope, *scope],
         )
-        cursor.execute(sql.scores_delete, [scope])
+        cursor.execute(sql.scores_delete, scope)
         cursor.execute(SCORES_INSERT)
-        cursor.execute("DROP TABLE gap_cells")
+        if not postgresql:
+            cursor.execute("DROP TABLE gap_cells")
 
 
 # The recompute mark (``reports.RecomputeMark``): set it unless a recent one stands, in one
@@ -321,3 +353,35 @@ def recompute_mark(
     with connection.cursor() as cursor:
         cursor.execute(_MARK, [request_id, adapt(now), adapt(older_than)])
         return cursor.rowcount == 1
+
+
+# Each subject's organisation percentile (CONTRACT: the share of the cycle's subjects
+# scoring at or below them, CUME_DIST), ranked over the whole cycle in the database and
+# returned for one page of requests only: the window runs in the inner query over every
+# score of the cycle, the page's filter in the outer one (filtering first would rank the
+# page against itself). Written once for PostgreSQL and SQLite (3.25+ has window
+# functions); the page's requests are one JSON array parameter. Static text.
+_PERCENTILES = """
+SELECT g.request_id, ranked.behaviour, ranked.pole, ranked.percentile
+FROM (
+    SELECT s.analysis_id, s.behaviour, s.pole,
+           CUME_DIST() OVER (PARTITION BY s.behaviour, s.pole ORDER BY s.score) AS percentile
+    FROM reports_subjectscore s
+    WHERE s.cycle_id = %s
+) AS ranked
+JOIN reports_gapanalysis g ON g.id = ranked.analysis_id
+{page}
+"""
+
+
+def subject_percentiles(*, cycle_id: int, request_ids: list[int] | None) -> list[tuple]:
+    """(request id, behaviour, pole, cume_dist in (0, 1]) for these requests of the cycle
+    (None: every request of the cycle)."""
+    page = ""
+    params: list = [cycle_id]
+    if request_ids is not None:
+        page = f"WHERE g.request_id IN ({_DIALECT[connection.vendor]['request_ids']})"
+        params.append(json.dumps([int(i) for i in request_ids]))
+    with connection.cursor() as cursor:
+        cursor.execute(_PERCENTILES.format(page=page), params)
+        return cursor.fetchall()

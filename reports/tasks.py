@@ -23,6 +23,18 @@ def recompute_cycle(cycle_id: int) -> int:
 
 
 @shared_task(**RETRY)
+def fan_out_cycle_recompute(cycle_id: int) -> int:
+    return services.cycle_recompute_fan_out(cycle_id=cycle_id)
+
+
+@shared_task(**RETRY)
+def recompute_cycle_chunk(cycle_id: int, run: str, index: int, first_id: int, last_id: int) -> bool:
+    return services.cycle_chunk_recompute(
+        cycle_id=cycle_id, run=run, index=index, first_id=first_id, last_id=last_id
+    )
+
+
+@shared_task(**RETRY)
 def sweep_stale_results() -> int:
     return services.gap_analyses_sweep()
 

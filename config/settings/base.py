@@ -452,6 +452,9 @@ if not _cache_url:
 # submissions for one subject becomes one run. The sweep catches anything missed
 # (for instance while the broker was down).
 GAP_ANALYSIS_COALESCE_SECONDS = env.int("GAP_ANALYSIS_COALESCE_SECONDS", default=5)
+# A closing cycle's recompute is split into chunks of this many subjects, one task each,
+# so every worker process takes a share (issue 19); each chunk is one transaction.
+CYCLE_RECOMPUTE_CHUNK = env.int("CYCLE_RECOMPUTE_CHUNK", default=1000)
 # Reminders: raters who have neither submitted nor declined get one email on each of these
 # days before their cycle closes. Beat looks hourly; each rater gets at most one a day.
 # Nomination approval: a rater outside the people directory needs approval by someone other

@@ -67,6 +67,27 @@ def test_it_ranks_each_subject_against_the_organisation(cycle):
     assert (low.id, "vision", "management") not in percentiles
 
 
+def test_a_page_of_subjects_is_ranked_against_the_whole_cycle_not_the_page(cycle):
+    """The heatmap asks for one page; the database ranks over every subject of the cycle
+    and returns that page's rows. Ranking the page alone would give 33.3, 66.7 and 100;
+    PERCENT_RANK instead of CUME_DIST 0, 50 and 100; ranking mid below its tie 60: only
+    cycle-wide CUME_DIST gives 20, 80 and 100."""
+    low = subject_rated(cycle, "Product", [1, 1, 1])
+    mid = subject_rated(cycle, "Product", [3, 3, 3])
+    subject_rated(cycle, "Sales", [2, 2, 2])
+    subject_rated(cycle, "Sales", [3, 3, 3])
+    high = subject_rated(cycle, "Sales", [5, 5, 5])
+    # Another cycle's subjects are not the organisation of this one.
+    other = open_cycle(k=3)
+    subject_rated(other, "Sales", [1, 1, 1])
+    cycle_recompute(cycle_id=cycle.id)
+    cycle_recompute(cycle_id=other.id)
+    page = subject_percentiles(cycle_id=cycle.id, request_ids=[low.id, mid.id, high.id])
+    key = ("vision", "leadership")
+    assert page == {(low.id, *key): 20.0, (mid.id, *key): 80.0, (high.id, *key): 100.0}
+    assert subject_percentiles(cycle_id=cycle.id, request_ids=[]) == {}
+
+
 def test_it_leaves_out_subjects_without_an_others_score(cycle):
     subject_rated(cycle, "Product", [4, 4, 4])
     silent = new_request(cycle, subject=PersonFactory(team=Team.objects.get(name="Product")))
