@@ -321,6 +321,7 @@ def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
                     {
                         "text": item["text"],
                         "pole": item["pole"],
+                        "pole_word": pole_word(item["pole"]),
                         "self": _score((item["scores"]["self"] or {}).get("mean")),
                         "others": _score((item["scores"]["others"] or {}).get("mean")),
                         # People behind this item's others mean: one rating each.
