@@ -19,6 +19,7 @@ from html import escape
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 LEADERSHIP_COLOUR = "#2f5bd3"
 MANAGEMENT_COLOUR = "#b45309"
@@ -55,7 +56,9 @@ def _short(value: float) -> str:
 
 
 def _pole(pole: str) -> str:
-    return _("leadership") if pole == "leadership" else _("management")
+    if pole == "leadership":
+        return pgettext("pole, inside a sentence", "leadership")
+    return pgettext("pole, inside a sentence", "management")
 
 
 def _svg(*, height: float, label: str, body: list[str]) -> str:

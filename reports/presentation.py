@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.formats import number_format
-from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from feedback.vocabulary import (
@@ -24,6 +24,7 @@ from feedback.vocabulary import (
     POLE_WORDS,
     POLES,
     RELATIONSHIPS,
+    Words,
     behaviour_label,
 )
 from feedback.vocabulary import CHART_SHORT_LABELS as CHART_LABELS
@@ -64,6 +65,22 @@ def where(slug: str, pole: str) -> str:
         "name": _capital(pole_name(slug, pole)),
         "pole": pole_word(pole),
     }
+
+
+# ``behaviours[].profile`` is a contract value (the API and the stored documents keep the
+# English phrase, like a slug); only the page and the files show it in the reader's words.
+PROFILE_WORDS = Words(
+    {
+        "leads more than manages": gettext_lazy("leads more than manages"),
+        "manages more than leads": gettext_lazy("manages more than leads"),
+        "leads and manages": gettext_lazy("leads and manages"),
+        "both to develop": gettext_lazy("both to develop"),
+    }
+)
+
+
+def profile_words(profile: str | None) -> str | None:
+    return None if profile is None else PROFILE_WORDS.get(profile, profile)
 
 
 def number(value: float | None) -> str:
@@ -312,7 +329,7 @@ def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
                 "pair": pair_name(slug),
                 "poles": _("%(lead)s (leadership) vs %(manage)s (management)")
                 % {"lead": lead_pole, "manage": manage_pole},
-                "profile": behaviour.get("profile"),
+                "profile": profile_words(behaviour.get("profile")),
                 "chart": charts.pole_pairs(
                     title=_("%(pair)s: leadership and management") % {"pair": pair_name(slug)},
                     rows=rows,
