@@ -27,11 +27,15 @@ from development.models import ACTION_TEXT_MAX_LENGTH, COMMENT_TEXT_MAX_LENGTH, 
 from feedback.vocabulary import BEHAVIOURS, POLES
 
 NEW_ACTION_ROWS = 3
-FOCUS_CHOICES = [
-    (f"{behaviour}:{pole}", selectors.focus_label(behaviour, pole))
-    for behaviour in BEHAVIOURS
-    for pole in POLES
-]
+
+
+def _focus_choices() -> list[tuple[str, str]]:
+    # Per request: the labels are in the reader's language.
+    return [
+        (f"{behaviour}:{pole}", selectors.focus_label(behaviour, pole))
+        for behaviour in BEHAVIOURS
+        for pole in POLES
+    ]
 
 
 def _focus_from_post(post) -> list[dict]:
@@ -122,7 +126,7 @@ def plan_new(request):
     context = {
         "reports": reports,
         "chosen": chosen,
-        "focus_choices": FOCUS_CHOICES,
+        "focus_choices": _focus_choices(),
         "focus_max": FOCUS_MAX,
         "error": error,
         "errors": errors,
@@ -152,7 +156,7 @@ def _detail(request, plan, *, error: str = "", errors=None, status: int = 200, t
         "plan": plan,
         "is_own": is_own,
         "focus": [{"label": selectors.focus_label(f.behaviour, f.pole)} for f in plan.focus.all()],
-        "focus_choices": FOCUS_CHOICES,
+        "focus_choices": _focus_choices(),
         "chosen_focus": (typed or {}).get("focus", chosen_focus),
         "focus_max": FOCUS_MAX,
         "today": timezone.localdate(),

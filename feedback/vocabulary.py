@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Words(Mapping):
@@ -150,6 +150,15 @@ def pole_name(behaviour: str, pole: str) -> str:
 
 def behaviour_label(behaviour: str) -> str:
     return BEHAVIOUR_LABELS.get(behaviour, behaviour.title())
+
+
+def focus_label(behaviour: str, pole: str) -> str:
+    """'Vision: Visionary (leadership)', in the reader's language."""
+    return gettext("%(behaviour)s: %(name)s (%(pole)s)") % {
+        "behaviour": behaviour_label(behaviour),
+        "name": pole_name(behaviour, pole),
+        "pole": POLE_WORDS.get(pole, pole),
+    }
 
 
 # The report page and the PDF speak to their reader (reports.presentation.Voice): each

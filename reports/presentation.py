@@ -789,6 +789,23 @@ def _pick(comparison: dict, behaviour: str) -> dict:
     }
 
 
+def bucket_words(low: int, high: int | None) -> str:
+    """A time-to-answer band in the reader's words ("under 5 minutes"); the API keeps the
+    contract's English ``label``."""
+
+    def words(minutes: int) -> str:
+        if minutes >= 60 and minutes % 60 == 0:
+            hours = minutes // 60
+            return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+
+    if not low:
+        return _("under %(time)s") % {"time": words(high)}
+    if high is None:
+        return _("%(time)s or more") % {"time": words(low)}
+    return _("%(low)s to %(high)s") % {"low": words(low), "high": words(high)}
+
+
 def comment_passages(text: str, matches: list[dict]) -> list[dict]:
     """A flagged comment cut into plain and flagged passages, for HR's review list:
     [{"text", "kind", "kind_label", "start", "end"}], kind None for plain text."""

@@ -668,6 +668,8 @@ def hr_cycle_quality(request, pk: int):
             status=exc.status,
         )
     review = [item for item in quality["cant_say"]["items"] or [] if item["review"]]
+    for bucket in quality["time_to_answer"].get("buckets") or []:
+        bucket["words"] = presentation.bucket_words(bucket["from_minutes"], bucket["to_minutes"])
     return render(
         request,
         "reports/cycle_quality.html",
