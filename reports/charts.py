@@ -88,12 +88,14 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
         % {"label": label, "lead": _number(lead), "manage": _number(manage)}
         for label, lead, manage in rows
     )
+    legend_lead, legend_manage = escape(_("Leadership (top)")), escape(_("Management"))
+    not_shown = escape(_("not shown"))
     body = [
         # Legend, so a print-out without colour still says which bar is which (and order).
         f'<rect x="{LABEL_WIDTH}" y="2" width="10" height="8" fill="{LEADERSHIP_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 14}" y="10" fill="{INK}">{escape(_("Leadership (top)"))}</text>',
+        f'<text x="{LABEL_WIDTH + 14}" y="10" fill="{INK}">{legend_lead}</text>',
         f'<rect x="{LABEL_WIDTH + 112}" y="2" width="10" height="8" fill="{MANAGEMENT_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 126}" y="10" fill="{INK}">{escape(_("Management"))}</text>',
+        f'<text x="{LABEL_WIDTH + 126}" y="10" fill="{INK}">{legend_manage}</text>',
     ]
     for tick in range(1, 6):
         x = LABEL_WIDTH + bar_area * tick / SCALE_MAX
@@ -116,7 +118,7 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
             if value is None:
                 body.append(
                     f'<text x="{LABEL_WIDTH + 2}" y="{bar_y + 9}" fill="{MUTED}" '
-                    f'font-style="italic">{escape(_("not shown"))}</text>'
+                    f'font-style="italic">{not_shown}</text>'
                 )
                 continue
             width = bar_area * max(0.0, min(value, SCALE_MAX)) / SCALE_MAX
@@ -155,10 +157,11 @@ def gap_bars(
         return _("gap %(gap)s") % {"gap": _signed(gap)}
 
     spoken = "; ".join(f"{label}: {describe(gap)}" for label, gap in rows)
+    others_higher, self_higher = escape(_("others higher")), escape(_("self higher"))
+    not_shown = escape(_("not shown"))
     body = [
-        f'<text x="{centre - 4:.1f}" y="9" fill="{MUTED}" text-anchor="end">'
-        f"{escape(_('others higher'))}</text>",
-        f'<text x="{centre + 4:.1f}" y="9" fill="{MUTED}">{escape(_("self higher"))}</text>',
+        f'<text x="{centre - 4:.1f}" y="9" fill="{MUTED}" text-anchor="end">{others_higher}</text>',
+        f'<text x="{centre + 4:.1f}" y="9" fill="{MUTED}">{self_higher}</text>',
         f'<line x1="{centre:.1f}" y1="{top}" x2="{centre:.1f}" y2="{height - 2}" stroke="{INK}"/>',
     ]
     for side in (-1, 1):
@@ -176,7 +179,7 @@ def gap_bars(
         if gap is None:
             body.append(
                 f'<text x="{centre + 4:.1f}" y="{y + 13}" fill="{MUTED}" '
-                f'font-style="italic">{escape(_("not shown"))}</text>'
+                f'font-style="italic">{not_shown}</text>'
             )
             continue
         clipped = max(-limit, min(gap, limit))
@@ -242,7 +245,7 @@ def histogram(
         for i, count in enumerate(counts)
         if count
     )
-    label = f"{title or _('Distribution')}: {spoken or _('no scores')}"
+    label = "{}: {}".format(title or _("Distribution"), spoken or _("no scores"))
 
     def text(x, y, content, *, size=10.0, anchor="middle", fill=INK, weight="normal"):
         return (
