@@ -32,6 +32,8 @@ NEUTRAL_COLOUR = "#8a93a6"
 
 WIDTH = 320
 LABEL_WIDTH = 120
+# The legend starts over the label column (free in its top line): room for longer words.
+LEGEND_X = LABEL_WIDTH // 2
 SCALE_MAX = 5.0
 
 _ids = itertools.count(1)
@@ -88,14 +90,18 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
         % {"label": label, "lead": _number(lead), "manage": _number(manage)}
         for label, lead, manage in rows
     )
-    legend_lead, legend_manage = escape(_("Leadership (top)")), escape(_("Management"))
+    lead_words, manage_words = _("Leadership (top)"), _("Management")
+    legend_lead, legend_manage = escape(lead_words), escape(manage_words)
     not_shown = escape(_("not shown"))
+    # The management legend ends at the right edge, so a longer word in another language
+    # ("Liderazgo (arriba)") has room instead of running into it.
+    manage_x = WIDTH - 2 - _text_width(manage_words) - 14
     body = [
         # Legend, so a print-out without colour still says which bar is which (and order).
-        f'<rect x="{LABEL_WIDTH}" y="2" width="10" height="8" fill="{LEADERSHIP_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 14}" y="10" fill="{INK}">{legend_lead}</text>',
-        f'<rect x="{LABEL_WIDTH + 112}" y="2" width="10" height="8" fill="{MANAGEMENT_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 126}" y="10" fill="{INK}">{legend_manage}</text>',
+        f'<rect x="{LEGEND_X}" y="2" width="10" height="8" fill="{LEADERSHIP_COLOUR}"/>',
+        f'<text x="{LEGEND_X + 14}" y="10" fill="{INK}">{legend_lead}</text>',
+        f'<rect x="{manage_x:.1f}" y="2" width="10" height="8" fill="{MANAGEMENT_COLOUR}"/>',
+        f'<text x="{WIDTH - 2}" y="10" fill="{INK}" text-anchor="end">{legend_manage}</text>',
     ]
     for tick in range(1, 6):
         x = LABEL_WIDTH + bar_area * tick / SCALE_MAX
@@ -214,6 +220,11 @@ def heat_colour(score: float | None) -> str:
     )
     r, g, b = (round(a + (z - a) * t) for a, z in zip(start, end, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _text_width(text: str, size: float = 11) -> float:
+    """A generous estimate of a label's width at ``size`` pixels (no font metrics here)."""
+    return len(text) * size * 0.6
 
 
 def _fit(label: str, length: int) -> str:
