@@ -5,7 +5,7 @@ from django.db import models
 
 from accounts.models import Person
 from feedback.models import FeedbackRequest
-from feedback.vocabulary import Behaviour, Pole
+from feedback.vocabulary import Behaviour, Pole, focus_label
 
 FOCUS_MIN, FOCUS_MAX = 1, 3
 ACTIONS_MAX = 20
@@ -57,6 +57,11 @@ class Focus(models.Model):
 
     def __str__(self):
         return f"{self.behaviour}/{self.pole}"
+
+    @property
+    def label(self) -> str:
+        """'Vision: Visionary (leadership)' in the reader's language, for the plan lists."""
+        return focus_label(self.behaviour, self.pole)
 
 
 class Action(models.Model):

@@ -11,7 +11,7 @@ from accounts.models import Person
 from accounts.selectors import person_active_q, person_for_user, person_line
 from development.models import Action, Focus, Plan, PlanComment
 from feedback.models import FeedbackRequest
-from feedback.vocabulary import behaviour_label, pole_name
+from feedback.vocabulary import focus_label as vocabulary_focus_label
 
 
 def plans_visible_to(*, user) -> QuerySet[Plan]:
@@ -68,7 +68,7 @@ def plan_counts() -> dict[str, int]:
 
 def focus_label(behaviour: str, pole: str) -> str:
     """'Vision: Visionary (leadership)', from the one vocabulary."""
-    return f"{behaviour_label(behaviour)}: {pole_name(behaviour, pole)} ({pole})"
+    return vocabulary_focus_label(behaviour, pole)
 
 
 def report_focus(*, user, feedback_request: FeedbackRequest) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from core.errors import DomainError
@@ -45,7 +46,7 @@ def _invalid(field: str, message: str) -> DomainError:
 def _require_own(plan: Plan, user) -> None:
     if not selectors.plan_is_own(plan=plan, user=user):
         raise DomainError(
-            "Only the person whose plan this is can change it; you may comment.",
+            _("Only the person whose plan this is can change it; you may comment."),
             code="forbidden",
         )
 
@@ -54,22 +55,32 @@ def focus_clean(focus) -> list[tuple[str, str]]:
     """1 to 3 (behaviour, pole) pairs from ``[{"behaviour", "pole"}]``, each pair and pole
     once, in the order given."""
     if not isinstance(focus, list | tuple):
-        raise _invalid("focus", "Must be a list of {behaviour, pole}.")
+        raise _invalid("focus", _("Must be a list of {behaviour, pole}."))
     if not FOCUS_MIN <= len(focus) <= FOCUS_MAX:
         raise _invalid(
-            "focus", f"Choose {FOCUS_MIN} to {FOCUS_MAX} focus behaviours ({len(focus)} given)."
+            "focus",
+            _("Choose %(min)s to %(max)s focus behaviours (%(given)s given).")
+            % {"min": FOCUS_MIN, "max": FOCUS_MAX, "given": len(focus)},
         )
     cleaned: list[tuple[str, str]] = []
     for entry in focus:
         if not isinstance(entry, dict):
-            raise _invalid("focus", "Each focus behaviour is {behaviour, pole}.")
+            raise _invalid("focus", _("Each focus behaviour is {behaviour, pole}."))
         behaviour, pole = entry.get("behaviour"), entry.get("pole")
         if behaviour not in BEHAVIOURS:
-            raise _invalid("focus", f"Behaviour must be one of {', '.join(BEHAVIOURS)}.")
+            raise _invalid(
+                "focus", _("Behaviour must be one of %(slugs)s.") % {"slugs": ", ".join(BEHAVIOURS)}
+            )
         if pole not in POLES:
-            raise _invalid("focus", f"Pole must be one of {', '.join(POLES)}.")
+            raise _invalid(
+                "focus", _("Pole must be one of %(slugs)s.") % {"slugs": ", ".join(POLES)}
+            )
         if (behaviour, pole) in cleaned:
-            raise _invalid("focus", f"{behaviour} ({pole}) is chosen twice.")
+            raise _invalid(
+                "focus",
+                _("%(behaviour)s (%(pole)s) is chosen twice.")
+                % {"behaviour": behaviour, "pole": pole},
+            )
         cleaned.append((behaviour, pole))
     return cleaned
 
@@ -77,11 +88,13 @@ def focus_clean(focus) -> list[tuple[str, str]]:
 def due_date_clean(value, *, today: datetime.date, field: str = "due_date") -> datetime.date:
     """A date from today on, within three years."""
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise _invalid(field, "Must be a date (YYYY-MM-DD).")
+        raise _invalid(field, _("Must be a date (YYYY-MM-DD)."))
     if value < today:
-        raise _invalid(field, f"Must be today ({today.isoformat()}) or later.")
+        raise _invalid(
+            field, _("Must be today (%(today)s) or later.") % {"today": today.isoformat()}
+        )
     if value > today + datetime.timedelta(days=DUE_DATE_MAX_DAYS):
-        raise _invalid(field, "Must be within three years.")
+        raise _invalid(field, _("Must be within three years."))
     return value
 
 
@@ -106,11 +119,11 @@ def plan_create(
     today = today or _today()
     pairs = focus_clean(focus)
     if not isinstance(actions, list | tuple) or len(actions) > ACTIONS_MAX:
-        raise _invalid("actions", f"At most {ACTIONS_MAX} actions.")
+        raise _invalid("actions", _("At most %(max)s actions.") % {"max": ACTIONS_MAX})
     cleaned_actions = []
     for entry in actions:
         if not isinstance(entry, dict):
-            raise _invalid("actions", "Each action is {text, due_date}.")
+            raise _invalid("actions", _("Each action is {text, due_date}."))
         cleaned_actions.append(
             (_action_text(entry.get("text")), due_date_clean(entry.get("due_date"), today=today))
         )
@@ -119,12 +132,12 @@ def plan_create(
         # Someone else's report and a missing one read the same: nothing confirms an id.
         request = selectors.reports_to_plan_from(person=subject).filter(pk=request_id).first()
         if request is None:
-            raise _invalid("request", "Not one of your released reports.")
+            raise _invalid("request", _("Not one of your released reports."))
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=subject.pk).first()
         if request is not None and Plan.objects.filter(subject=subject, request=request).exists():
             raise DomainError(
-                "You already have a plan from this report: change that one.", code="conflict"
+                _("You already have a plan from this report: change that one."), code="conflict"
             )
         plan = Plan.objects.create(subject=subject, request=request)
         Focus.objects.bulk_create(
@@ -159,7 +172,9 @@ def action_add(*, plan: Plan, user, text, due_date, today: datetime.date | None 
         # The lock makes the count and the insert one step: two adds cannot pass 20.
         Plan.objects.select_for_update().filter(pk=plan.pk).first()
         if Action.objects.filter(plan=plan).count() >= ACTIONS_MAX:
-            raise DomainError(f"A plan holds at most {ACTIONS_MAX} actions.", code="conflict")
+            raise DomainError(
+                _("A plan holds at most %(max)s actions.") % {"max": ACTIONS_MAX}, code="conflict"
+            )
         return Action.objects.create(plan=plan, text=text, due_date=due_date)
 
 
@@ -185,7 +200,7 @@ def action_update(
         fields.append("due_date")
     if done is not None:
         if not isinstance(done, bool):
-            raise _invalid("done", "Must be true or false.")
+            raise _invalid("done", _("Must be true or false."))
         if done and action.done_at is None:
             action.done_at = timezone.now()
             fields.append("done_at")
@@ -207,7 +222,7 @@ def plan_share(*, plan: Plan, user, shared: bool) -> Plan:
     (their comments stay, hidden from them until it is shared again)."""
     _require_own(plan, user)
     if not isinstance(shared, bool):
-        raise _invalid("shared", "Must be true or false.")
+        raise _invalid("shared", _("Must be true or false."))
     if shared and plan.shared_at is None:
         plan.shared_at = timezone.now()
     elif not shared:
@@ -225,14 +240,16 @@ def comment_add(*, plan: Plan, author: Person | None, text) -> PlanComment:
     """A comment by the subject or by a manager the plan is shared with (the caller found
     the plan among those the author may see)."""
     if author is None:
-        raise DomainError("Only people in the directory can comment.", code="forbidden")
+        raise DomainError(_("Only people in the directory can comment."), code="forbidden")
     text = text_clean(
         text, field="text", multiline=True, max_length=COMMENT_TEXT_MAX_LENGTH, required=True
     )
     with transaction.atomic():
         Plan.objects.select_for_update().filter(pk=plan.pk).first()
         if PlanComment.objects.filter(plan=plan).count() >= COMMENTS_MAX:
-            raise DomainError(f"A plan holds at most {COMMENTS_MAX} comments.", code="conflict")
+            raise DomainError(
+                _("A plan holds at most %(max)s comments.") % {"max": COMMENTS_MAX}, code="conflict"
+            )
         return PlanComment.objects.create(plan=plan, author=author, text=text)
 
 

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import person_for_user
@@ -26,18 +27,22 @@ from development.models import ACTION_TEXT_MAX_LENGTH, COMMENT_TEXT_MAX_LENGTH, 
 from feedback.vocabulary import BEHAVIOURS, POLES
 
 NEW_ACTION_ROWS = 3
-FOCUS_CHOICES = [
-    (f"{behaviour}:{pole}", selectors.focus_label(behaviour, pole))
-    for behaviour in BEHAVIOURS
-    for pole in POLES
-]
+
+
+def _focus_choices() -> list[tuple[str, str]]:
+    # Per request: the labels are in the reader's language.
+    return [
+        (f"{behaviour}:{pole}", selectors.focus_label(behaviour, pole))
+        for behaviour in BEHAVIOURS
+        for pole in POLES
+    ]
 
 
 def _focus_from_post(post) -> list[dict]:
     """The ticked boxes as the service's [{behaviour, pole}]; the service checks them."""
     focus = []
     for value in post.getlist("focus")[: FOCUS_MAX * 4]:
-        behaviour, _, pole = str(value).partition(":")
+        behaviour, _colon, pole = str(value).partition(":")
         focus.append({"behaviour": behaviour, "pole": pole})
     return focus
 
@@ -47,8 +52,8 @@ def _date_from_post(value: str, *, field: str = "due_date") -> datetime.date:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
         raise DomainError(
-            f"{field}: must be a date (YYYY-MM-DD).",
-            errors={field: ["Must be a date (YYYY-MM-DD)."]},
+            _("%(field)s: must be a date (YYYY-MM-DD).") % {"field": field},
+            errors={field: [_("Must be a date (YYYY-MM-DD).")]},
         ) from None
 
 
@@ -114,12 +119,14 @@ def plan_new(request):
         except DomainError as exc:
             error, errors, status = exc.detail, exc.errors, exc.status
         else:
-            messages.success(request, "Your plan is saved. Only you can see it until you share it.")
+            messages.success(
+                request, _("Your plan is saved. Only you can see it until you share it.")
+            )
             return redirect("plan_detail", pk=plan.pk)
     context = {
         "reports": reports,
         "chosen": chosen,
-        "focus_choices": FOCUS_CHOICES,
+        "focus_choices": _focus_choices(),
         "focus_max": FOCUS_MAX,
         "error": error,
         "errors": errors,
@@ -149,7 +156,7 @@ def _detail(request, plan, *, error: str = "", errors=None, status: int = 200, t
         "plan": plan,
         "is_own": is_own,
         "focus": [{"label": selectors.focus_label(f.behaviour, f.pole)} for f in plan.focus.all()],
-        "focus_choices": FOCUS_CHOICES,
+        "focus_choices": _focus_choices(),
         "chosen_focus": (typed or {}).get("focus", chosen_focus),
         "focus_max": FOCUS_MAX,
         "today": timezone.localdate(),
@@ -184,7 +191,7 @@ def plan_focus(request, pk: int):
         lambda plan: services.plan_focus_set(
             plan=plan, user=request.user, focus=_focus_from_post(request.POST)
         ),
-        success="Focus behaviours saved.",
+        success=_("Focus behaviours saved."),
         typed={"focus": request.POST.getlist("focus")},
         anchor="#focus-title",
     )
@@ -200,7 +207,7 @@ def plan_action_add(request, pk: int):
         lambda plan: services.action_add(
             plan=plan, user=request.user, text=text, due_date=_date_from_post(due)
         ),
-        success="Action added.",
+        success=_("Action added."),
         typed={"text": text, "due_date": due},
         anchor="#actions-title",
     )
@@ -227,15 +234,15 @@ def plan_action(request, pk: int, action_id: int):
                 due_date=_date_from_post(request.POST.get("due_date", "")),
             )
         elif operation == "invalid":
-            raise DomainError("Choose done, not done, a new date or delete.")
+            raise DomainError(_("Choose done, not done, a new date or delete."))
         else:
             services.action_update(action=action, user=request.user, done=operation == "done")
 
     words = {
-        "done": "Marked done.",
-        "undone": "Marked not done.",
-        "date": "New date saved.",
-        "delete": "Action deleted.",
+        "done": _("Marked done."),
+        "undone": _("Marked not done."),
+        "date": _("New date saved."),
+        "delete": _("Action deleted."),
     }
     return _act(request, pk, do, success=words.get(operation, ""), anchor="#actions-title")
 
@@ -249,9 +256,9 @@ def plan_share(request, pk: int):
         pk,
         lambda plan: services.plan_share(plan=plan, user=request.user, shared=shared),
         success=(
-            "Shared: your managers can now read your plan and comment."
+            _("Shared: your managers can now read your plan and comment.")
             if shared
-            else "No longer shared: only you can read your plan."
+            else _("No longer shared: only you can read your plan.")
         ),
     )
 
@@ -266,7 +273,7 @@ def plan_comment(request, pk: int):
         lambda plan: services.comment_add(
             plan=plan, author=person_for_user(request.user), text=text
         ),
-        success="Comment added.",
+        success=_("Comment added."),
         typed={"comment": text},
         anchor="#comments-title",
     )

@@ -1,6 +1,7 @@
 """Results API: thin views over reports.services and reports.selectors."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -80,7 +81,7 @@ class TeamReportView(APIView):
         cycle = services.cycle_results_opened(
             cycle=selectors.team_report_cycle_in_reach(user=request.user, cycle_id=pk),
             hr=user_is_hr(request.user),
-            refused="Team reports cannot be read",
+            refused=_("Team reports cannot be read"),
         )
         requests = selectors.team_report_requests(user=request.user, cycle_id=pk, team=team)
         paginator = Pagination()
@@ -110,7 +111,7 @@ def _cycle_for_review(request, pk: int):
         raise not_found()
     cycle = get_object_or_404(Cycle, pk=pk)
     return services.cycle_results_opened(
-        cycle=cycle, hr=True, refused="Comments cannot be reviewed"
+        cycle=cycle, hr=True, refused=_("Comments cannot be reviewed")
     )
 
 

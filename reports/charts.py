@@ -7,6 +7,8 @@ a PDF renderer or a test can use it without Django. The drawings are sized by th
 reader (or a printed black-and-white copy, thanks to the value labels) loses nothing.
 
 Scores are on the 1..5 scale; ``None`` means "not shown" (too few answers, or none).
+Words come from the active language and figures are written as it writes them (3,86 in
+German): display only, the numbers drawn are the same in every language.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from html import escape
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 LEADERSHIP_COLOUR = "#2f5bd3"
 MANAGEMENT_COLOUR = "#b45309"
@@ -26,13 +32,35 @@ NEUTRAL_COLOUR = "#8a93a6"
 
 WIDTH = 320
 LABEL_WIDTH = 120
+# The legend starts over the label column (free in its top line): room for longer words.
+LEGEND_X = LABEL_WIDTH // 2
 SCALE_MAX = 5.0
 
 _ids = itertools.count(1)
 
 
 def _number(value: float | None) -> str:
-    return "not shown" if value is None else f"{value:.2f}"
+    return _("not shown") if value is None else _figure(value)
+
+
+def _figure(value: float) -> str:
+    return number_format(value, 2)
+
+
+def _signed(value: float) -> str:
+    # A plus for every non-negative gap, as "+.2f" wrote it, in the reader's notation.
+    return ("+" if value >= 0 else "-") + _figure(abs(value))
+
+
+def _short(value: float) -> str:
+    # As "g" wrote a histogram's edge: 1, 1.5 (1,5 in German).
+    return number_format(value, 0 if float(value).is_integer() else 1)
+
+
+def _pole(pole: str) -> str:
+    if pole == "leadership":
+        return pgettext("pole, inside a sentence", "leadership")
+    return pgettext("pole, inside a sentence", "management")
 
 
 def _svg(*, height: float, label: str, body: list[str]) -> str:
@@ -58,15 +86,22 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
     bottom = top + row_height * len(rows)
     height = bottom + 16
     spoken = "; ".join(
-        f"{label}: leadership {_number(lead)}, management {_number(manage)}"
+        _("%(label)s: leadership %(lead)s, management %(manage)s")
+        % {"label": label, "lead": _number(lead), "manage": _number(manage)}
         for label, lead, manage in rows
     )
+    lead_words, manage_words = _("Leadership (top)"), _("Management")
+    legend_lead, legend_manage = escape(lead_words), escape(manage_words)
+    not_shown = escape(_("not shown"))
+    # The management legend ends at the right edge, so a longer word in another language
+    # ("Liderazgo (arriba)") has room instead of running into it.
+    manage_x = WIDTH - 2 - _text_width(manage_words) - 14
     body = [
         # Legend, so a print-out without colour still says which bar is which (and order).
-        f'<rect x="{LABEL_WIDTH}" y="2" width="10" height="8" fill="{LEADERSHIP_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 14}" y="10" fill="{INK}">Leadership (top)</text>',
-        f'<rect x="{LABEL_WIDTH + 112}" y="2" width="10" height="8" fill="{MANAGEMENT_COLOUR}"/>',
-        f'<text x="{LABEL_WIDTH + 126}" y="10" fill="{INK}">Management</text>',
+        f'<rect x="{LEGEND_X}" y="2" width="10" height="8" fill="{LEADERSHIP_COLOUR}"/>',
+        f'<text x="{LEGEND_X + 14}" y="10" fill="{INK}">{legend_lead}</text>',
+        f'<rect x="{manage_x:.1f}" y="2" width="10" height="8" fill="{MANAGEMENT_COLOUR}"/>',
+        f'<text x="{WIDTH - 2}" y="10" fill="{INK}" text-anchor="end">{legend_manage}</text>',
     ]
     for tick in range(1, 6):
         x = LABEL_WIDTH + bar_area * tick / SCALE_MAX
@@ -89,15 +124,16 @@ def pole_pairs(*, title: str, rows: Sequence[tuple[str, float | None, float | No
             if value is None:
                 body.append(
                     f'<text x="{LABEL_WIDTH + 2}" y="{bar_y + 9}" fill="{MUTED}" '
-                    f'font-style="italic">not shown</text>'
+                    f'font-style="italic">{not_shown}</text>'
                 )
                 continue
             width = bar_area * max(0.0, min(value, SCALE_MAX)) / SCALE_MAX
             body.append(
                 f'<rect x="{LABEL_WIDTH}" y="{bar_y}" width="{width:.1f}" height="11" '
-                f'fill="{colour}" rx="2"><title>{escape(label)}, {pole}: {value:.2f}</title></rect>'
+                f'fill="{colour}" rx="2"><title>{escape(label)}, {escape(_pole(pole))}: '
+                f"{_figure(value)}</title></rect>"
                 f'<text x="{LABEL_WIDTH + width + 3:.1f}" y="{bar_y + 9}" fill="{INK}">'
-                f"{value:.2f}</text>"
+                f"{_figure(value)}</text>"
             )
     return _svg(height=height, label=f"{title}. {spoken}.", body=body)
 
@@ -119,17 +155,19 @@ def gap_bars(
 
     def describe(gap: float | None) -> str:
         if gap is None:
-            return "no gap shown"
+            return _("no gap shown")
         if gap >= threshold:
-            return f"self {gap:+.2f} above others, a blind spot"
+            return _("self %(gap)s above others, a blind spot") % {"gap": _signed(gap)}
         if -gap >= threshold:
-            return f"others {-gap:.2f} above self, a hidden strength"
-        return f"gap {gap:+.2f}"
+            return _("others %(gap)s above self, a hidden strength") % {"gap": _figure(-gap)}
+        return _("gap %(gap)s") % {"gap": _signed(gap)}
 
     spoken = "; ".join(f"{label}: {describe(gap)}" for label, gap in rows)
+    others_higher, self_higher = escape(_("others higher")), escape(_("self higher"))
+    not_shown = escape(_("not shown"))
     body = [
-        f'<text x="{centre - 4:.1f}" y="9" fill="{MUTED}" text-anchor="end">others higher</text>',
-        f'<text x="{centre + 4:.1f}" y="9" fill="{MUTED}">self higher</text>',
+        f'<text x="{centre - 4:.1f}" y="9" fill="{MUTED}" text-anchor="end">{others_higher}</text>',
+        f'<text x="{centre + 4:.1f}" y="9" fill="{MUTED}">{self_higher}</text>',
         f'<line x1="{centre:.1f}" y1="{top}" x2="{centre:.1f}" y2="{height - 2}" stroke="{INK}"/>',
     ]
     for side in (-1, 1):
@@ -147,7 +185,7 @@ def gap_bars(
         if gap is None:
             body.append(
                 f'<text x="{centre + 4:.1f}" y="{y + 13}" fill="{MUTED}" '
-                f'font-style="italic">not shown</text>'
+                f'font-style="italic">{not_shown}</text>'
             )
             continue
         clipped = max(-limit, min(gap, limit))
@@ -165,7 +203,7 @@ def gap_bars(
             f'<rect x="{x:.1f}" y="{y + 4}" width="{max(width, 1):.1f}" height="11" '
             f'fill="{colour}" rx="2"><title>{escape(label)}: {describe(gap)}</title></rect>'
             f'<text x="{text_x:.1f}" y="{y + 13}" fill="{INK}" text-anchor="{anchor}">'
-            f"{gap:+.2f}</text>"
+            f"{_signed(gap)}</text>"
         )
     return _svg(height=height, label=f"{title}. {spoken}.", body=body)
 
@@ -182,6 +220,11 @@ def heat_colour(score: float | None) -> str:
     )
     r, g, b = (round(a + (z - a) * t) for a, z in zip(start, end, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _text_width(text: str, size: float = 11) -> float:
+    """A generous estimate of a label's width at ``size`` pixels (no font metrics here)."""
+    return len(text) * size * 0.6
 
 
 def _fit(label: str, length: int) -> str:
@@ -208,9 +251,12 @@ def histogram(
     plot_h, band = height - top - bottom_pad, (width - 2 * left) / 8
     peak = max(counts) or 1
     spoken = ", ".join(
-        f"{count} from {edges[i]:g} to {edges[i + 1]:g}" for i, count in enumerate(counts) if count
+        _("%(count)s from %(low)s to %(high)s")
+        % {"count": count, "low": _short(edges[i]), "high": _short(edges[i + 1])}
+        for i, count in enumerate(counts)
+        if count
     )
-    label = f"{title or 'Distribution'}: {spoken or 'no scores'}"
+    label = "{}: {}".format(title or _("Distribution"), spoken or _("no scores"))
 
     def text(x, y, content, *, size=10.0, anchor="middle", fill=INK, weight="normal"):
         return (
@@ -238,6 +284,6 @@ def histogram(
         f'<line x1="{left}" y1="{base}" x2="{width - left}" y2="{base}" stroke="{MUTED}"/>'
     )
     for index, edge in enumerate(edges[::2]):
-        parts.append(text(left + 2 * index * band, base + 12, f"{edge:g}", size=8.5, fill=MUTED))
+        parts.append(text(left + 2 * index * band, base + 12, _short(edge), size=8.5, fill=MUTED))
     parts.append("</svg>")
     return "".join(parts)

@@ -29,18 +29,25 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
+from feedback.vocabulary import Words
+
 EMAIL = "email"
 PHONE = "phone"
 DIRECTORY_NAME = "directory_name"
 TEAM_NAME = "team_name"
 MANAGER_NAME = "manager_name"
-KINDS = {
-    MANAGER_NAME: "a manager's name",
-    TEAM_NAME: "a name from the subject’s team",
-    DIRECTORY_NAME: "a name from the directory",
-    EMAIL: "an email address",
-    PHONE: "a phone number",
-}
+# What HR reads beside a flagged passage, in their language (the kinds stay slugs).
+KINDS = Words(
+    {
+        MANAGER_NAME: _("a manager's name"),
+        TEAM_NAME: _("a name from the subject’s team"),
+        DIRECTORY_NAME: _("a name from the directory"),
+        EMAIL: _("an email address"),
+        PHONE: _("a phone number"),
+    }
+)
 # When one passage is two kinds, the one that says most about who wrote it.
 _PRIORITY = {MANAGER_NAME: 0, TEAM_NAME: 1, DIRECTORY_NAME: 2, EMAIL: 3, PHONE: 4}
 

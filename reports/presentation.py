@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext as _
+
 from feedback.vocabulary import (
     ANONYMOUS,
-    BEHAVIOUR_LABELS,
     BOSS,
-    GROUP_WORDS,
     LEADERSHIP,
     MANAGEMENT,
     OTHER,
     OTHERS,
     POLE_NAMES,
+    POLE_WORDS,
     POLES,
     RELATIONSHIPS,
+    Words,
     behaviour_label,
 )
 from feedback.vocabulary import CHART_SHORT_LABELS as CHART_LABELS
@@ -31,12 +35,57 @@ from feedback.vocabulary import VOICE_GROUP_PLURAL as GROUP_PLURAL
 from feedback.vocabulary import VOICE_GROUP_SINGULAR as GROUP_SINGULAR
 from reports import charts, comment_screening
 
-# behaviour: (name, leadership pole, management pole), the poles as read inside a sentence.
-BEHAVIOUR_NAMES = {
-    slug: (BEHAVIOUR_LABELS[slug], lead.lower(), manage.lower())
-    for slug, (lead, manage) in POLE_NAMES.items()
-}
-SINGULAR = {group: one for group, (one, _) in GROUP_WORDS.items()}
+
+def _in_sentence(name: str) -> str:
+    """A pole's name inside a sentence: lower case, except in German, where the names
+    are nouns and keep their capital."""
+    if (get_language() or "").startswith("de"):
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def behaviour_names(slug: str) -> tuple[str, str, str] | None:
+    """(name, leadership pole, management pole), the poles as read inside a sentence, in
+    the active language (looked up per call: a table built at import would stay English)."""
+    names = POLE_NAMES.get(slug)
+    if names is None:
+        return None
+    lead, manage = names
+    return behaviour_label(slug), _in_sentence(lead), _in_sentence(manage)
+
+
+def pole_word(pole: str) -> str:
+    """The pole inside a sentence: "leadership"."""
+    return POLE_WORDS.get(pole, pole)
+
+
+def where(slug: str, pole: str) -> str:
+    """The pole's own name and the pole: "Innovator (leadership)"."""
+    return _("%(name)s (%(pole)s)") % {
+        "name": _capital(pole_name(slug, pole)),
+        "pole": pole_word(pole),
+    }
+
+
+# ``behaviours[].profile`` is a contract value (the API and the stored documents keep the
+# English phrase, like a slug); only the page and the files show it in the reader's words.
+PROFILE_WORDS = Words(
+    {
+        "leads more than manages": gettext_lazy("leads more than manages"),
+        "manages more than leads": gettext_lazy("manages more than leads"),
+        "leads and manages": gettext_lazy("leads and manages"),
+        "both to develop": gettext_lazy("both to develop"),
+    }
+)
+
+
+def profile_words(profile: str | None) -> str | None:
+    return None if profile is None else PROFILE_WORDS.get(profile, profile)
+
+
+def number(value: float | None) -> str:
+    """A figure as the reader's language writes it (3.86, 3,86): display only."""
+    return "—" if value is None else number_format(value, 2)
 
 
 HIGHLIGHTS = 3  # at most this many statements per list of the summary
@@ -62,29 +111,31 @@ class Voice:
     def pick(self, own: str, other: str) -> str:
         return own if self.own else other
 
+    # Whole sentences are written twice (the subject's and anyone else's) so each language
+    # can build them its own way; only these noun phrases are put into sentences.
     @property
     def you(self) -> str:
-        return self.pick("you", self.name)
+        return self.pick(_("you"), self.name)
 
     @property
     def You(self) -> str:  # at the start of a sentence
-        return self.pick("You", self.name)
+        return self.pick(_("You"), self.name)
 
     @property
-    def your(self) -> str:
-        return self.pick("your", f"{self.name}’s")
+    def your(self) -> str:  # kept for the exported files, which still build on it
+        return self.pick(_("your"), _("%(name)s’s") % {"name": self.name})
 
     @property
     def Your(self) -> str:  # at the start of a sentence
-        return self.pick("Your", f"{self.name}’s")
+        return self.pick(_("Your"), _("%(name)s’s") % {"name": self.name})
 
     @property
     def everyone_but(self) -> str:
-        return f"everyone but {self.you}"
+        return self.pick(_("everyone but you"), _("everyone but %(name)s") % {"name": self.name})
 
     @property
     def your_boss(self) -> str:
-        return f"{self.your} boss"
+        return self.pick(_("your boss"), _("%(name)s’s boss") % {"name": self.name})
 
     def label(self, group: str) -> str:
         return self._of(GROUP_LABELS, group)
@@ -111,16 +162,16 @@ def behaviour_name(slug: str) -> str:
 
 
 def pole_name(slug: str, pole: str) -> str:
-    """The pole's own name in lower case, as the questionnaire says it."""
-    names = BEHAVIOUR_NAMES.get(slug)
+    """The pole's own name as read inside a sentence, as the questionnaire says it."""
+    names = behaviour_names(slug)
     if names is None:
         return pole
-    return names[1] if pole == "leadership" else names[2]
+    return names[1] if pole == LEADERSHIP else names[2]
 
 
 def pair_name(slug: str) -> str:
     """The behaviour as its pair of poles: "Visionary / Goal setter"."""
-    names = BEHAVIOUR_NAMES.get(slug)
+    names = behaviour_names(slug)
     if names is None:
         return slug.title()
     return f"{_capital(names[1])} / {_capital(names[2])}"
@@ -130,8 +181,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+_score = number
 
 
 def others_counted(document: dict) -> int | None:
@@ -143,7 +193,9 @@ def others_counted(document: dict) -> int | None:
 def counted_label(name: str, counted: int | None) -> str:
     """An others figure is labelled with the people counted in it, never with n (the
     surveys, which include raters whose ratings could not be counted)."""
-    return name if counted is None else f"{name} (counted={counted})"
+    if counted is None:
+        return name
+    return _("%(name)s (counted=%(counted)s)") % {"name": name, "counted": counted}
 
 
 def item_others_is_boss_only(item: dict) -> bool:
@@ -166,28 +218,38 @@ def others_is_boss_only(document: dict) -> bool:
     return bool(with_others) and all(item_others_is_boss_only(i) for i in with_others)
 
 
-def boss_only_note(document: dict, *, name: str = "Others", voice: Voice = SUBJECT) -> str | None:
+def boss_only_note(
+    document: dict, *, name: str | None = None, voice: Voice = SUBJECT
+) -> str | None:
     """Says in words that ``others`` is the boss alone, and why; None otherwise."""
     if not others_is_boss_only(document):
         return None
+    if name is None:
+        name = _("Others")
     k = document["cycle"]["min_anonymous_raters"]
     groups = document["groups"]
     below = [voice.plural(g) for g in ANONYMOUS if 0 < groups[g]["n"] < k]
     answered = [g for g in ANONYMOUS if groups[g]["n"] > 0]
     if not answered:
-        why = "nobody else answered"
+        why = _("nobody else answered")
     elif len(below) == len(answered):
-        why = (
-            f"{_join(below)} are below the anonymity minimum of {k}, "
+        why = _(
+            "%(groups)s are below the anonymity minimum of %(k)s, "
             "so none of their ratings is counted"
-        )
+        ) % {"groups": _join(below), "k": k}
     else:
-        why = f"no other rating reached the anonymity minimum of {k}"
-    return f"“{name}” here means {voice.your_boss} only: {why}."
+        why = _("no other rating reached the anonymity minimum of %(k)s") % {"k": k}
+    return _("“%(name)s” here means %(boss)s only: %(why)s.") % {
+        "name": name,
+        "boss": voice.your_boss,
+        "why": why,
+    }
 
 
 def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return _("%(list)s and %(last)s") % {"list": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def suppressed_notes(document: dict, *, voice: Voice = SUBJECT) -> list[str]:
@@ -199,17 +261,34 @@ def suppressed_notes(document: dict, *, voice: Voice = SUBJECT) -> list[str]:
         if 0 < n < k:
             who = voice.singular(group) if n == 1 else voice.plural(group)
             notes.append(
-                f"Only {n} {who} answered, fewer than {k}, so their ratings are not shown on "
-                f"their own: they are counted only inside “{voice.everyone_but}”, and only "
-                f"for statements where the small groups together gave at least {k} ratings. "
-                f"Their comments are not shown."
+                ngettext(
+                    "Only %(n)s %(who)s answered, fewer than %(k)s, so their ratings are not "
+                    "shown on their own: they are counted only inside “%(everyone)s”, and only "
+                    "for statements where the small groups together gave at least %(k)s "
+                    "ratings. Their comments are not shown.",
+                    "Only %(n)s %(who)s answered, fewer than %(k)s, so their ratings are not "
+                    "shown on their own: they are counted only inside “%(everyone)s”, and only "
+                    "for statements where the small groups together gave at least %(k)s "
+                    "ratings. Their comments are not shown.",
+                    n,
+                )
+                % {"n": n, "who": who, "k": k, "everyone": voice.everyone_but}
             )
     if document["groups"]["boss"]["n"] == 0:
-        notes.append(f"{voice.Your} boss has not answered, so there is no boss column.")
+        notes.append(
+            voice.pick(
+                _("Your boss has not answered, so there is no boss column."),
+                _("%(name)s’s boss has not answered, so there is no boss column.")
+                % {"name": voice.name},
+            )
+        )
     if others_counted(document) is None:
         notes.append(
-            "This report was released before the number of people counted in "
-            f"“{voice.everyone_but}” was recorded: that number is not shown."
+            _(
+                "This report was released before the number of people counted in "
+                "“%(everyone)s” was recorded: that number is not shown."
+            )
+            % {"everyone": voice.everyone_but}
         )
     return notes
 
@@ -228,7 +307,7 @@ def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     sections = []
     for behaviour in document["behaviours"]:
         slug = behaviour["behaviour"]
-        name, lead_pole, manage_pole = BEHAVIOUR_NAMES.get(slug, (slug.title(), "", ""))
+        name, lead_pole, manage_pole = behaviour_names(slug) or (slug.title(), "", "")
         rows = []
         for group in CHART_GROUPS:
             n = groups[group]["n"]
@@ -238,22 +317,28 @@ def behaviour_sections(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
                 # Labelled with the people counted, not the surveys.
                 label = counted_label(voice.label(OTHERS), others_counted(document))
             else:
-                label = f"{_group_chart_label(group, voice)} (n={n})"
+                label = _("%(group)s (n=%(n)s)") % {
+                    "group": _group_chart_label(group, voice),
+                    "n": n,
+                }
             rows.append((label, behaviour[LEADERSHIP][group], behaviour[MANAGEMENT][group]))
         sections.append(
             {
                 "slug": slug,
                 "name": name,
                 "pair": pair_name(slug),
-                "poles": f"{lead_pole} (leadership) vs {manage_pole} (management)",
-                "profile": behaviour.get("profile"),
+                "poles": _("%(lead)s (leadership) vs %(manage)s (management)")
+                % {"lead": lead_pole, "manage": manage_pole},
+                "profile": profile_words(behaviour.get("profile")),
                 "chart": charts.pole_pairs(
-                    title=f"{pair_name(slug)}: leadership and management", rows=rows
+                    title=_("%(pair)s: leadership and management") % {"pair": pair_name(slug)},
+                    rows=rows,
                 ),
                 "items": [
                     {
                         "text": item["text"],
                         "pole": item["pole"],
+                        "pole_word": pole_word(item["pole"]),
                         "self": _score((item["scores"]["self"] or {}).get("mean")),
                         "others": _score((item["scores"]["others"] or {}).get("mean")),
                         # People behind this item's others mean: one rating each.
@@ -272,12 +357,25 @@ def gap_chart(document: dict, *, voice: Voice = SUBJECT) -> str:
     for behaviour in document["behaviours"]:
         name = behaviour_name(behaviour["behaviour"])
         for pole in POLES:
-            rows.append((f"{name}, {pole[:6]}.", behaviour["self_others_gap"][pole]))
-    rates = voice.pick("How you rate yourself", f"How {voice.name} rates themself")
+            if pole == LEADERSHIP:
+                short = pgettext("pole, abbreviated", "leader.")
+            else:
+                short = pgettext("pole, abbreviated", "manage.")
+            rows.append((f"{name}, {short}", behaviour["self_others_gap"][pole]))
     if others_is_boss_only(document):
-        title = f"{rates} compared with {voice.your_boss} (the only person counted)"
+        title = voice.pick(
+            _("How you rate yourself compared with your boss (the only person counted)"),
+            _("How %(name)s rates themself compared with %(boss)s (the only person counted)")
+            % {"name": voice.name, "boss": voice.your_boss},
+        )
     else:
-        title = counted_label(f"{rates} compared with everyone else", others_counted(document))
+        title = counted_label(
+            voice.pick(
+                _("How you rate yourself compared with everyone else"),
+                _("How %(name)s rates themself compared with everyone else") % {"name": voice.name},
+            ),
+            others_counted(document),
+        )
     return charts.gap_bars(
         title=title,
         rows=rows,
@@ -291,29 +389,71 @@ def gap_sentences(document: dict, *, voice: Voice = SUBJECT) -> dict[str, list[s
 
     def sentence(item_id: int, kind: str) -> str:
         item = items[item_id]
-        mine = item["scores"]["self"]["mean"]
         others = item["scores"]["others"]
-        where = behaviour_name(item["behaviour"]).lower()
+        behaviour = behaviour_name(item["behaviour"])
+        if not (get_language() or "").startswith("de"):
+            behaviour = behaviour.lower()
         # Built on the boss alone: said so, not dressed up as "everyone else".
-        if item_others_is_boss_only(item):
-            who, counted = f"{voice.your_boss} alone", "boss only"
-            they = voice.pick("Your boss sees", "The boss sees")
-        else:
-            who, counted, they = "everyone else", f"counted={others['n']}", "Others see"
-        start = f"“{item['text']}” ({where}, {item['pole']}): "
-        if kind == "blind":
-            return start + voice.pick(
-                f"you rate yourself {mine:.2f}, {who} {others['mean']:.2f} ({counted}). "
-                f"{they} this in you less than you think.",
-                f"{voice.name} rates themself {mine:.2f}, {who} {others['mean']:.2f} "
-                f"({counted}). {they} this less than {voice.name} does.",
+        boss_only = item_others_is_boss_only(item)
+        words = {
+            "name": voice.name,
+            "mine": number(item["scores"]["self"]["mean"]),
+            "others": number(others["mean"]),
+            "boss": voice.your_boss,
+            "counted": others["n"],
+        }
+        start = _("“%(text)s” (%(behaviour)s, %(pole)s): ") % {
+            "text": item["text"],
+            "behaviour": behaviour,
+            "pole": pole_word(item["pole"]),
+        }
+        if kind == "blind" and boss_only:
+            text = voice.pick(
+                _(
+                    "you rate yourself %(mine)s, %(boss)s alone %(others)s (boss only). "
+                    "Your boss sees this in you less than you think."
+                ),
+                _(
+                    "%(name)s rates themself %(mine)s, %(boss)s alone %(others)s (boss only). "
+                    "The boss sees this less than %(name)s does."
+                ),
             )
-        return start + voice.pick(
-            f"{who} rates you {others['mean']:.2f} ({counted}), you rate yourself "
-            f"{mine:.2f}. {they} more of this in you than you give yourself credit for.",
-            f"{who} rates {voice.name} {others['mean']:.2f} ({counted}), {voice.name} "
-            f"rates themself {mine:.2f}. {they} more of this than {voice.name} does.",
-        )
+        elif kind == "blind":
+            text = voice.pick(
+                _(
+                    "you rate yourself %(mine)s, everyone else %(others)s "
+                    "(counted=%(counted)s). Others see this in you less than you think."
+                ),
+                _(
+                    "%(name)s rates themself %(mine)s, everyone else %(others)s "
+                    "(counted=%(counted)s). Others see this less than %(name)s does."
+                ),
+            )
+        elif boss_only:
+            text = voice.pick(
+                _(
+                    "%(boss)s alone rates you %(others)s (boss only), you rate yourself "
+                    "%(mine)s. Your boss sees more of this in you than you give yourself "
+                    "credit for."
+                ),
+                _(
+                    "%(boss)s alone rates %(name)s %(others)s (boss only), %(name)s rates "
+                    "themself %(mine)s. The boss sees more of this than %(name)s does."
+                ),
+            )
+        else:
+            text = voice.pick(
+                _(
+                    "everyone else rates you %(others)s (counted=%(counted)s), you rate "
+                    "yourself %(mine)s. Others see more of this in you than you give "
+                    "yourself credit for."
+                ),
+                _(
+                    "everyone else rates %(name)s %(others)s (counted=%(counted)s), %(name)s "
+                    "rates themself %(mine)s. Others see more of this than %(name)s does."
+                ),
+            )
+        return start + text % words
 
     return {
         "blind_spots": [sentence(i, "blind") for i in document["blind_spots"] if i in items],
@@ -357,34 +497,64 @@ def summary(document: dict, *, voice: Voice = SUBJECT) -> dict:
     blind = [(p, i) for p, i in pool if i["id"] in blind_ids and i["self_others_gap"] is not None]
     largest = sorted(blind, key=lambda e: (-e[1]["self_others_gap"], e[0]))[:HIGHLIGHTS]
 
+    words = {
+        "k": k,
+        "you": voice.you,
+        "boss": voice.your_boss,
+        "name": voice.name,
+        "pool": len(pool),
+        "threshold": number_format(threshold),
+    }
     if boss_alone:
-        source = (
-            f"No statement was rated by {k} or more people besides {voice.you}, so every "
-            f"list here comes from {voice.your_boss}’s ratings alone: one person’s view."
+        source = _(
+            "No statement was rated by %(k)s or more people besides %(you)s, so every "
+            "list here comes from %(boss)s’s ratings alone: one person’s view."
         )
-        who, rate, do = voice.your_boss, "rates", "does"
+        strengths_rule = _("The statements %(boss)s rates highest.")
+        to_develop_rule = _(
+            "The statements %(boss)s rates lowest, leaving out those already listed as strengths."
+        )
+        blind_spots_rule = voice.pick(
+            _(
+                "Where you rate yourself at least %(threshold)s higher than %(boss)s does, "
+                "largest gap first."
+            ),
+            _(
+                "Where %(name)s rates themself at least %(threshold)s higher than %(boss)s "
+                "does, largest gap first."
+            ),
+        )
     else:
-        source = (
-            f"Chosen from the {len(pool)} statements rated by at least {k} people besides "
-            f"{voice.you} ({k} is the anonymity minimum); ties keep the questionnaire’s order."
+        source = ngettext(
+            "Chosen from the %(pool)s statement rated by at least %(k)s people besides "
+            "%(you)s (%(k)s is the anonymity minimum); ties keep the questionnaire’s order.",
+            "Chosen from the %(pool)s statements rated by at least %(k)s people besides "
+            "%(you)s (%(k)s is the anonymity minimum); ties keep the questionnaire’s order.",
+            len(pool),
         )
-        who, rate, do = "others", "rate", "do"
+        strengths_rule = _("The statements others rate highest.")
+        to_develop_rule = _(
+            "The statements others rate lowest, leaving out those already listed as strengths."
+        )
+        blind_spots_rule = voice.pick(
+            _(
+                "Where you rate yourself at least %(threshold)s higher than others do, "
+                "largest gap first."
+            ),
+            _(
+                "Where %(name)s rates themself at least %(threshold)s higher than others do, "
+                "largest gap first."
+            ),
+        )
     return {
-        "source": source,
+        "source": source % words,
         "strengths": [_highlight(i) for _, i in strengths],
-        "strengths_rule": f"The statements {who} {rate} highest.",
+        "strengths_rule": strengths_rule % words,
         "to_develop": [_highlight(i) for _, i in to_develop],
-        "to_develop_rule": (
-            f"The statements {who} {rate} lowest, leaving out those already listed as strengths."
-        ),
+        "to_develop_rule": to_develop_rule % words,
         "blind_spots": [_highlight(i) for _, i in largest],
         "blind_spots_total": len(document["blind_spots"]),
-        "blind_spots_rule": voice.pick(
-            f"Where you rate yourself at least {threshold} higher than {who} {do}, "
-            "largest gap first.",
-            f"Where {voice.name} rates themself at least {threshold} higher than {who} {do}, "
-            "largest gap first.",
-        ),
+        "blind_spots_rule": blind_spots_rule % words,
     }
 
 
@@ -394,7 +564,7 @@ def _highlight(item: dict) -> dict:
         "id": item["id"],
         "text": item["text"],
         # The pole's own name says which pair it belongs to: "Innovator (leadership)".
-        "where": f"{_capital(pole_name(item['behaviour'], item['pole']))} ({item['pole']})",
+        "where": where(item["behaviour"], item["pole"]),
         "others": others["mean"],
         "counted": others["n"],
         "boss_only": item_others_is_boss_only(item),
@@ -430,15 +600,18 @@ def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
             counted = others_counted(document)
             rule = voice.everyone_but
             if counted is not None:
-                rule = f"{rule}; counted={counted}"
+                rule = _("%(rule)s; counted=%(counted)s") % {"rule": rule, "counted": counted}
             if others_is_boss_only(document):
-                rule = f"{rule} ({voice.your_boss} only)"
+                rule = _("%(rule)s (%(boss)s only)") % {"rule": rule, "boss": voice.your_boss}
         else:
             # The anonymity minimum as the reason for this row's yes or no ("shown from 3
             # answers" beside a "no" read as if it had been shown).
             rule = ""
             if group in ANONYMOUS:
-                rule = f"at least {k} answered" if figures["shown"] else f"fewer than {k} answered"
+                if figures["shown"]:
+                    rule = _("at least %(k)s answered") % {"k": k}
+                else:
+                    rule = _("fewer than %(k)s answered") % {"k": k}
         rows.append(
             {
                 "name": voice.label(group),
@@ -473,7 +646,9 @@ def report_context(document: dict, *, own: bool = True) -> dict:
 def _signed(value: float | None) -> str:
     if value is None:
         return "—"
-    return "0.00" if value == 0 else f"{value:+.2f}".replace("-", "−")
+    if value == 0:
+        return number(0)
+    return ("+" if value > 0 else "−") + number(abs(value))
 
 
 def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
@@ -496,7 +671,7 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
         change = figure["change"]
         notable = ""
         if figure["notable"]:
-            notable = "notable rise" if change > 0 else "notable fall"
+            notable = _("notable rise") if change > 0 else _("notable fall")
         return {
             "label": label,
             "values": [*values, _score(figure["now"])],
@@ -515,7 +690,7 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
         def pole_rows(group: str, name: str, slug=slug, pole_labels=pole_labels):
             return [
                 row(
-                    f"{name}: {label}",
+                    _("%(group)s: %(pole)s") % {"group": name, "pole": label},
                     lambda c, pole=pole, group=group, slug=slug: _pick(c, slug)[pole].get(group),
                 )
                 for pole, label in pole_labels
@@ -524,13 +699,14 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
         main = [
             *pole_rows(OTHERS, voice.label(OTHERS)),
             row(
-                f"{voice.label(OTHERS)}: balance (leadership − management)",
+                _("%(group)s: balance (leadership − management)") % {"group": voice.label(OTHERS)},
                 lambda c, b=slug: _pick(c, b)["balance"].get(OTHERS),
             ),
             *pole_rows("self", you),
             *(
                 row(
-                    f"Gap {you.lower() if voice.own else 'self'} − others: {label}",
+                    voice.pick(_("Gap you − others: %(pole)s"), _("Gap self − others: %(pole)s"))
+                    % {"pole": label},
                     lambda c, b=slug, pole=pole: _pick(c, b)["self_others_gap"].get(pole),
                 )
                 for pole, label in pole_labels
@@ -550,42 +726,54 @@ def change_view(document: dict, *, voice: Voice = SUBJECT) -> dict | None:
     for group in RELATIONSHIPS:
         counts = last["groups"][group]
         if counts["before"] != counts["now"]:
-            mix.append(f"{voice.label(group).lower()} {counts['before']} → {counts['now']}")
+            label = voice.label(group)
+            if not (get_language() or "").startswith("de"):
+                label = label.lower()
+            mix.append(f"{label} {counts['before']} → {counts['now']}")
     statements = last["statements"]
     statement_note = None
     if statements["not_compared"] or statements["no_longer_asked"]:
-        statement_note = (
-            f"{statements['compared']} statements are compared. "
-            f"{len(statements['not_compared'])} statements are new or changed meaning and "
-            f"{statements['no_longer_asked']} from {last['cycle']['name']} are no longer "
-            "asked: those are left out of every figure below, on both sides."
-        )
+        statement_note = _(
+            "%(compared)s statements are compared. %(new)s statements are new or changed "
+            "meaning and %(gone)s from %(cycle)s are no longer asked: those are left out of "
+            "every figure below, on both sides."
+        ) % {
+            "compared": statements["compared"],
+            "new": len(statements["not_compared"]),
+            "gone": statements["no_longer_asked"],
+            "cycle": last["cycle"]["name"],
+        }
     return {
         "since": last["cycle"]["name"],
         "columns": columns,
         "behaviours": behaviours,
         "mix_warning": (
-            f"Not the same people answered: {_join(mix)}. Part of any change may come from "
-            f"who answered rather than from {voice.you}."
+            _(
+                "Not the same people answered: %(mix)s. Part of any change may come from "
+                "who answered rather than from %(you)s."
+            )
+            % {"mix": _join(mix), "you": voice.you}
             if mix
             else None
         ),
         "statement_note": statement_note,
-        "rule": (
-            "A change is marked notable only when it is larger than twice its standard "
-            "error, worked out from how much the ratings spread in both cycles; smaller "
-            "changes may be chance. A group is compared only where it was shown in both "
-            f"cycles (anonymous groups from {k} answers); one person's view (yours, or your "
-            "boss's) has no spread to judge by and is never marked."
+        "rule": voice.pick(
+            _(
+                "A change is marked notable only when it is larger than twice its standard "
+                "error, worked out from how much the ratings spread in both cycles; smaller "
+                "changes may be chance. A group is compared only where it was shown in both "
+                "cycles (anonymous groups from %(k)s answers); one person's view (yours, or "
+                "your boss's) has no spread to judge by and is never marked."
+            ),
+            _(
+                "A change is marked notable only when it is larger than twice its standard "
+                "error, worked out from how much the ratings spread in both cycles; smaller "
+                "changes may be chance. A group is compared only where it was shown in both "
+                "cycles (anonymous groups from %(k)s answers); one person's view (self, "
+                "boss) has no spread to judge by and is never marked."
+            ),
         )
-        if voice.own
-        else (
-            "A change is marked notable only when it is larger than twice its standard "
-            "error, worked out from how much the ratings spread in both cycles; smaller "
-            "changes may be chance. A group is compared only where it was shown in both "
-            f"cycles (anonymous groups from {k} answers); one person's view (self, boss) "
-            "has no spread to judge by and is never marked."
-        ),
+        % {"k": k},
     }
 
 
@@ -599,6 +787,23 @@ def _pick(comparison: dict, behaviour: str) -> dict:
         "balance": {},
         "self_others_gap": {},
     }
+
+
+def bucket_words(low: int, high: int | None) -> str:
+    """A time-to-answer band in the reader's words ("under 5 minutes"); the API keeps the
+    contract's English ``label``."""
+
+    def words(minutes: int) -> str:
+        if minutes >= 60 and minutes % 60 == 0:
+            hours = minutes // 60
+            return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+
+    if not low:
+        return _("under %(time)s") % {"time": words(high)}
+    if high is None:
+        return _("%(time)s or more") % {"time": words(low)}
+    return _("%(low)s to %(high)s") % {"low": words(low), "high": words(high)}
 
 
 def comment_passages(text: str, matches: list[dict]) -> list[dict]:

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from accounts.models import Person
 from accounts.selectors import person_for_user, user_is_hr
@@ -452,11 +453,13 @@ def _results_opened(cycle: Cycle, *, hr: bool, refused: str) -> None:
     """
     if cycle.status in (Cycle.Status.DRAFT, Cycle.Status.OPEN):
         raise DomainError(
-            f"{refused} while the cycle is open: they appear once it closes.", code="conflict"
+            _("%(refused)s while the cycle is open: they appear once it closes.")
+            % {"refused": refused},
+            code="conflict",
         )
     if cycle.status == Cycle.Status.CLOSED and not hr:
         raise DomainError(
-            "These results have not been released yet: HR releases them after the cycle closes.",
+            _("These results have not been released yet: HR releases them after the cycle closes."),
             code="conflict",
         )
     if cycle.results_read_at is None:
@@ -558,7 +561,7 @@ def results_read(*, request: FeedbackRequest, user) -> dict:
         cycle = Cycle.objects.select_for_update().get(pk=request.cycle_id)
         hr = user_is_hr(user)
         early = _early_reader(request, user) if cycle.debrief_before_release else None
-        _results_opened(cycle, hr=hr or early is not None, refused="Results cannot be read")
+        _results_opened(cycle, hr=hr or early is not None, refused=_("Results cannot be read"))
         analysis = gap_analysis_current(request=request)
         if (
             cycle.status == Cycle.Status.RELEASED or early == "subject"
@@ -602,7 +605,9 @@ def request_remind(
     """
     if request.cycle.status != Cycle.Status.OPEN:
         raise DomainError(
-            f"The cycle is {request.cycle.status}: reminders need an open cycle.", code="conflict"
+            _("The cycle is %(status)s: reminders need an open cycle.")
+            % {"status": request.cycle.get_status_display().lower()},
+            code="conflict",
         )
     now = now or timezone.now()
     waiting = list(raters_to_remind(request_ids=[request.pk], presser=presser).order_by("id"))
@@ -621,7 +626,9 @@ def cycle_remind(*, cycle: Cycle, presser, now: datetime.datetime | None = None)
     """
     if cycle.status != Cycle.Status.OPEN:
         raise DomainError(
-            f"The cycle is {cycle.status}: reminders need an open cycle.", code="conflict"
+            _("The cycle is %(status)s: reminders need an open cycle.")
+            % {"status": cycle.get_status_display().lower()},
+            code="conflict",
         )
     now = now or timezone.now()
     request_ids = FeedbackRequest.objects.filter(cycle=cycle).values("id")
@@ -847,7 +854,7 @@ def cycle_comments_screen_schedule(*, cycle_id: int) -> None:
 def cycle_comments_rescreen(*, cycle: Cycle, actor) -> None:
     """HR asks for the screening again (after the directory changed, say): by the worker."""
     if cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
-        raise DomainError("Comments are screened once the cycle is closed.", code="conflict")
+        raise DomainError(_("Comments are screened once the cycle is closed."), code="conflict")
     audit_record(actor=actor, action="comments.screen", target=cycle)
     transaction.on_commit(lambda: cycle_comments_screen_schedule(cycle_id=cycle.id))
 
@@ -860,7 +867,7 @@ def comment_flag_open(*, flag_id: int, user) -> CommentFlag:
     flag = CommentFlag.objects.select_related("cycle").filter(pk=flag_id).first()
     if flag is None:
         raise not_found()
-    cycle_results_opened(cycle=flag.cycle, hr=True, refused="Comments cannot be reviewed")
+    cycle_results_opened(cycle=flag.cycle, hr=True, refused=_("Comments cannot be reviewed"))
     return flag
 
 
@@ -878,8 +885,8 @@ def passage_span(text: str, passage: str) -> tuple[int, int]:
         if index >= 0:
             return index, index + len(passage)
     raise DomainError(
-        "That passage is not in the comment: copy it exactly as it is written.",
-        errors={"passage": ["Not found in the comment."]},
+        _("That passage is not in the comment: copy it exactly as it is written."),
+        errors={"passage": [_("Not found in the comment.")]},
     )
 
 
@@ -923,7 +930,7 @@ def comment_redact(
     """
     flag = CommentFlag.objects.select_for_update().select_related("cycle").get(pk=flag.pk)
     if flag.cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
-        raise DomainError("Comments are reviewed once the cycle is closed.", code="conflict")
+        raise DomainError(_("Comments are reviewed once the cycle is closed."), code="conflict")
     comment = (
         Comment.objects.select_for_update(of=("self",))
         .select_related("rater", "question")
@@ -932,21 +939,24 @@ def comment_redact(
     old = comment.text
     if not 0 <= start < end <= len(old):
         raise DomainError(
-            f"The passage must lie inside the comment (0 to {len(old)} characters), "
-            "its start before its end.",
-            errors={"start": ["Outside the comment."], "end": ["Outside the comment."]},
+            _(
+                "The passage must lie inside the comment (0 to %(length)s characters), "
+                "its start before its end."
+            )
+            % {"length": len(old)},
+            errors={"start": [_("Outside the comment.")], "end": [_("Outside the comment.")]},
         )
     if expected is not None and old[start:end] != expected:
         # Offsets read from a page shown before another redaction of the same comment.
         raise DomainError(
-            "The comment changed since this page was shown: look at it again.",
+            _("The comment changed since this page was shown: look at it again."),
             code="conflict",
         )
     new = old[:start] + REMOVED + old[end:]
     if len(new) > COMMENT_MAX_LENGTH:
         raise DomainError(
-            "The comment would be too long with the mark: remove a longer passage.",
-            errors={"end": ["Choose a longer passage."]},
+            _("The comment would be too long with the mark: remove a longer passage."),
+            errors={"end": [_("Choose a longer passage.")]},
         )
     Comment.objects.filter(pk=comment.pk).update(text=new)
     # Flagged passages outside the removed one move by the change in length; any that
@@ -982,7 +992,7 @@ def comment_keep(*, flag: CommentFlag, actor) -> CommentFlag:
     """HR read the flagged passages and keeps the comment as it is."""
     flag = CommentFlag.objects.select_for_update().select_related("cycle").get(pk=flag.pk)
     if flag.cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
-        raise DomainError("Comments are reviewed once the cycle is closed.", code="conflict")
+        raise DomainError(_("Comments are reviewed once the cycle is closed."), code="conflict")
     flag.status = CommentFlag.Status.KEPT
     flag.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
     flag.reviewed_at = timezone.now()
@@ -1013,7 +1023,7 @@ def cycle_response_quality_read(*, cycle: Cycle) -> dict:
     rules of any result (``cycle_results_opened``): refused while open, and reading a
     closed cycle's figures means it can no longer reopen (a second reading after more
     answers would describe the newcomers). A released cycle's figures are frozen."""
-    cycle = cycle_results_opened(cycle=cycle, hr=True, refused="Response quality cannot be read")
+    cycle = cycle_results_opened(cycle=cycle, hr=True, refused=_("Response quality cannot be read"))
     if cycle.status == Cycle.Status.RELEASED:
         data = cycle_response_quality_freeze(cycle_id=cycle.pk).data
     else:
@@ -1028,7 +1038,7 @@ def _debrief_cycle_locked(cycle: Cycle) -> Cycle:
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not locked.debrief_before_release:
         raise DomainError(
-            "This cycle was not set up with a debrief before release.", code="conflict"
+            _("This cycle was not set up with a debrief before release."), code="conflict"
         )
     return locked
 
@@ -1043,7 +1053,7 @@ def coaches_assign(*, cycle: Cycle, request_ids: Sequence[int], coach: Person | 
     locked = _debrief_cycle_locked(cycle)
     if locked.status == Cycle.Status.RELEASED:
         raise DomainError(
-            "This cycle is released: every report is already readable.", code="conflict"
+            _("This cycle is released: every report is already readable."), code="conflict"
         )
     wanted = set(request_ids)
     requests = list(
@@ -1053,16 +1063,16 @@ def coaches_assign(*, cycle: Cycle, request_ids: Sequence[int], coach: Person | 
     )
     if not wanted or len(requests) != len(wanted):
         raise DomainError(
-            "Choose people who take part in this cycle.",
-            errors={"requests": ["Unknown in this cycle."]},
+            _("Choose people who take part in this cycle."),
+            errors={"requests": [_("Unknown in this cycle.")]},
         )
     if coach is not None:
         if coach.erased_at is not None:
-            raise DomainError("Unknown coach.", errors={"coach": ["Unknown person."]})
+            raise DomainError(_("Unknown coach."), errors={"coach": [_("Unknown person.")]})
         if any(r.subject_id == coach.pk for r in requests):
             raise DomainError(
-                f"{coach.name} cannot coach themself.",
-                errors={"coach": ["A person cannot debrief their own report."]},
+                _("%(name)s cannot coach themself.") % {"name": coach.name},
+                errors={"coach": [_("A person cannot debrief their own report.")]},
             )
     released = list(
         Debrief.objects.filter(
@@ -1071,7 +1081,8 @@ def coaches_assign(*, cycle: Cycle, request_ids: Sequence[int], coach: Person | 
     )
     if released:
         raise DomainError(
-            f"Already released to {', '.join(sorted(released))}: their coach stays.",
+            _("Already released to %(names)s: their coach stays.")
+            % {"names": ", ".join(sorted(released))},
             code="conflict",
         )
     ids = [r.pk for r in requests]
@@ -1119,23 +1130,25 @@ def debrief_record(*, request_id: int, user, held_on: datetime.date | str | None
             held_on = datetime.date.fromisoformat(held_on) if held_on.strip() else None
         except ValueError:
             raise DomainError(
-                "The debrief date is not a date.",
-                errors={"held_on": ["Choose a day (year-month-day)."]},
+                _("The debrief date is not a date."),
+                errors={"held_on": [_("Choose a day (year-month-day).")]},
             ) from None
     cycle = debrief.request.cycle
     if cycle.status not in (Cycle.Status.CLOSED, Cycle.Status.RELEASED):
-        raise DomainError("The report can be debriefed once the cycle is closed.", code="conflict")
+        raise DomainError(
+            _("The report can be debriefed once the cycle is closed."), code="conflict"
+        )
     today = timezone.localdate()
     held_on = held_on or today
     closed_on = timezone.localdate(cycle.closed_at) if cycle.closed_at else None
     if held_on > today or (closed_on is not None and held_on < closed_on):
         raise DomainError(
-            "The debrief date is not possible.",
+            _("The debrief date is not possible."),
             errors={
                 "held_on": [
-                    "Choose a day from the cycle's closing to today."
+                    _("Choose a day from the cycle's closing to today.")
                     if closed_on
-                    else "Choose a day up to today."
+                    else _("Choose a day up to today.")
                 ]
             },
         )
@@ -1181,16 +1194,18 @@ def subject_release(*, request_id: int, user) -> Debrief:
             return debrief
         if cycle.status == Cycle.Status.RELEASED:
             raise DomainError(
-                "The whole cycle is released: this report is readable already.",
+                _("The whole cycle is released: this report is readable already."),
                 code="conflict",
             )
         if cycle.status != Cycle.Status.CLOSED:
-            raise DomainError("A report can be released once the cycle is closed.", code="conflict")
+            raise DomainError(
+                _("A report can be released once the cycle is closed."), code="conflict"
+            )
         if debrief.debriefed_on is None:
             raise DomainError(
-                "Record the debrief first: the report is released after it.", code="conflict"
+                _("Record the debrief first: the report is released after it."), code="conflict"
             )
-        _results_opened(cycle, hr=True, refused="Reports cannot be released")
+        _results_opened(cycle, hr=True, refused=_("Reports cannot be released"))
         request = debrief.request
         request_results_freeze(request=request)
         debrief.released_at = timezone.now()

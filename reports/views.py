@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Person
@@ -31,9 +33,9 @@ from feedback import services as feedback_services
 from feedback.models import Cycle, FeedbackRequest, Rater
 from feedback.vocabulary import POLES, READER_GROUP_LABELS, Relationship
 from feedback.vocabulary import RELATIONSHIPS as RELATIONSHIP_ORDER
-from feedback.vocabulary import pole_name as vocabulary_pole_name
 from reports import charts, presentation, selectors, services
 
+# Lazy labels: the list is built at import, the words are read per request.
 RELATIONSHIPS = [(value, label) for value, label in Relationship.choices]
 
 
@@ -114,11 +116,17 @@ def approval_decide(request, rater_id: int, decision: str):
         if decision == "approve":
             messages.success(
                 request,
-                f"{rater.email} approved: they receive their survey link once the request "
-                "is launched (at once if it already is).",
+                _(
+                    "%(email)s approved: they receive their survey link once the request "
+                    "is launched (at once if it already is)."
+                )
+                % {"email": rater.email},
             )
         else:
-            messages.success(request, f"{rater.email} declined: they will not be contacted.")
+            messages.success(
+                request,
+                _("%(email)s declined: they will not be contacted.") % {"email": rater.email},
+            )
     back = "reports_hr" if request.POST.get("next") == "hr" and user_is_hr(request.user) else None
     return redirect(reverse(back or "reports_mine") + "#approvals")
 
@@ -164,11 +172,11 @@ def _focus_first(context: dict, *, user, feedback_request) -> None:
         return
     poles = {}
     for behaviour, pole in focus:
-        poles.setdefault(behaviour, []).append(f"{vocabulary_pole_name(behaviour, pole)} ({pole})")
+        poles.setdefault(behaviour, []).append(presentation.where(behaviour, pole))
     order = list(poles)
     sections = context["sections"]
     for section in sections:
-        section["focus"] = " and ".join(poles.get(section["slug"], []))
+        section["focus"] = _(" and ").join(poles.get(section["slug"], []))
 
     def focus_first(entry):
         return order.index(entry["slug"]) if entry["slug"] in order else len(order)
@@ -178,7 +186,7 @@ def _focus_first(context: dict, *, user, feedback_request) -> None:
     change = context.get("change")
     if change and change.get("behaviours"):
         for entry in change["behaviours"]:
-            entry["focus"] = " and ".join(poles.get(entry["slug"], []))
+            entry["focus"] = _(" and ").join(poles.get(entry["slug"], []))
         change["behaviours"] = sorted(change["behaviours"], key=focus_first)
 
 
@@ -202,7 +210,7 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
     if cycle is None:
         return None
     cycle = services.cycle_results_opened(
-        cycle=cycle, hr=user_is_hr(user), refused="Team reports cannot be read"
+        cycle=cycle, hr=user_is_hr(user), refused=_("Team reports cannot be read")
     )
     requests = selectors.team_report_requests(user=user, cycle_id=cycle.id, team=None)
     # Rows are listed subjects; the means cover every request (erased subjects' share too).
@@ -229,8 +237,11 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
             _sort_column(
                 cycle=cycle,
                 key=f"{behaviour['behaviour']}_{pole}",
-                short=pole[0].upper(),
-                name=f"{presentation.pole_name(behaviour['behaviour'], pole)} ({pole})",
+                # L and M in the table's head, each language its own initial.
+                short=pgettext("leadership, one letter", "L")
+                if pole == POLES[0]
+                else pgettext("management, one letter", "M"),
+                name=presentation.where(behaviour["behaviour"], pole),
                 sorted_by=(key, descending),
                 # A score column sorts highest first on the first press.
                 first_descending=True,
@@ -240,8 +251,8 @@ def _team_view(*, user, cycle: Cycle | None, page_number, sort: str = "") -> dic
     person = _sort_column(
         cycle=cycle,
         key="name",
-        short="Person",
-        name="person",
+        short=_("Person"),
+        name=_("person"),
         sorted_by=(key, descending),
         first_descending=False,
     )
@@ -262,8 +273,11 @@ def _heatmap_sort(request) -> str:
     sort = query_text(request.GET, "sort", max_length=40)
     if sort and sort.removeprefix("-") not in selectors.HEATMAP_SORT_KEYS:
         raise BadRequest(
-            "The “sort” parameter must name a column of the heatmap: "
-            f"{', '.join(selectors.HEATMAP_SORT_KEYS)}, with “-” first for descending."
+            _(
+                "The “sort” parameter must name a column of the heatmap: %(keys)s, "
+                "with “-” first for descending."
+            )
+            % {"keys": ", ".join(selectors.HEATMAP_SORT_KEYS)}
         )
     return sort
 
@@ -275,9 +289,9 @@ def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dic
     is_sorted = current == key
     next_descending = not descending if is_sorted else first_descending
     order = (
-        ("Z to A" if next_descending else "A to Z")
+        (_("Z to A") if next_descending else _("A to Z"))
         if key == "name"
-        else ("highest first" if next_descending else "lowest first")
+        else (_("highest first") if next_descending else _("lowest first"))
     )
     return {
         "short": short,
@@ -285,7 +299,7 @@ def _sort_column(*, cycle, key, short, name, sorted_by, first_descending) -> dic
         # Unsorted columns show that they sort; the words are in ``action``.
         "arrow": ("▼" if descending else "▲") if is_sorted else "↕",
         "href": f"?cycle={cycle.id}&sort={'-' if next_descending else ''}{key}#heatmap-title",
-        "action": f"Sort by {name}, {order}",
+        "action": _("Sort by %(name)s, %(order)s") % {"name": name, "order": order},
     }
 
 
@@ -405,20 +419,29 @@ def remind(request, pk: int):
         return _back(request, home)
     next_at = reminded.outlook["next_at"]
     later = (
-        f" Next reminder possible on {date_format(timezone.localtime(next_at), 'D j M, H:i')}."
+        " "
+        + _("Next reminder possible on %(when)s.")
+        % {"when": date_format(timezone.localtime(next_at), "D j M, H:i")}
         if next_at
         else ""
     )
     if reminded.sent:
         messages.success(
             request,
-            f"Reminder sent to {reminded.sent} rater{'s' if reminded.sent != 1 else ''} "
-            f"about {name}, each with a fresh link.{later}",
+            ngettext(
+                "Reminder sent to %(count)s rater about %(name)s, each with a fresh link.",
+                "Reminder sent to %(count)s raters about %(name)s, each with a fresh link.",
+                reminded.sent,
+            )
+            % {"count": reminded.sent, "name": name}
+            + later,
         )
     else:
         messages.info(
             request,
-            f"No reminder sent about {name}: each rater gets at most one email a day.{later}",
+            _("No reminder sent about %(name)s: each rater gets at most one email a day.")
+            % {"name": name}
+            + later,
         )
     return _back(request, home)
 
@@ -438,8 +461,11 @@ def rater_resend(request, pk: int, rater_id: int):
     else:
         messages.success(
             request,
-            f"A fresh link is on its way to {rater.name or rater.email}; this page shows "
-            "it as failed again if it cannot be delivered.",
+            _(
+                "A fresh link is on its way to %(who)s; this page shows it as failed again "
+                "if it cannot be delivered."
+            )
+            % {"who": rater.name or rater.email},
         )
     return _back(request, _home_of(request, feedback_request))
 
@@ -518,21 +544,29 @@ def hr_cycle_remind(request, pk: int):
         return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
     next_at = reminded.outlook["next_at"]
     later = (
-        f" The others had an email less than a day ago: next reminder possible on "
-        f"{date_format(timezone.localtime(next_at), 'D j M, H:i')}."
+        " "
+        + _("The others had an email less than a day ago: next reminder possible on %(when)s.")
+        % {"when": date_format(timezone.localtime(next_at), "D j M, H:i")}
         if next_at
         else ""
     )
     if reminded.sent:
         messages.success(
             request,
-            f"{cycle.name}: reminder sent for {reminded.sent} "
-            f"survey{'s' if reminded.sent != 1 else ''}, each with a fresh link.{later}",
+            ngettext(
+                "%(cycle)s: reminder sent for %(count)s survey, each with a fresh link.",
+                "%(cycle)s: reminder sent for %(count)s surveys, each with a fresh link.",
+                reminded.sent,
+            )
+            % {"cycle": cycle.name, "count": reminded.sent}
+            + later,
         )
     else:
         messages.info(
             request,
-            f"{cycle.name}: no reminder sent: each rater gets at most one email a day.{later}",
+            _("%(cycle)s: no reminder sent: each rater gets at most one email a day.")
+            % {"cycle": cycle.name}
+            + later,
         )
     return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
 
@@ -541,20 +575,24 @@ def hr_cycle_remind(request, pk: int):
 CYCLE_ACTIONS = {
     "open": (
         feedback_services.cycle_open,
-        "Open",
-        "Managers can then ask for feedback and raters receive their survey links.",
+        gettext_lazy("Open"),
+        gettext_lazy("Managers can then ask for feedback and raters receive their survey links."),
     ),
     "close": (
         feedback_services.cycle_close,
-        "Close",
-        "Surveys stop taking answers and every result is computed. Only HR can read "
-        "results until you release them.",
+        gettext_lazy("Close"),
+        gettext_lazy(
+            "Surveys stop taking answers and every result is computed. Only HR can read "
+            "results until you release them."
+        ),
     ),
     "release": (
         feedback_services.cycle_release,
-        "Release",
-        "Every subject and their managers can read their results. This is final: the "
-        "cycle can never reopen and its figures never change.",
+        gettext_lazy("Release"),
+        gettext_lazy(
+            "Every subject and their managers can read their results. This is final: the "
+            "cycle can never reopen and its figures never change."
+        ),
     ),
 }
 ACTIONS_BY_STATUS = {
@@ -579,7 +617,11 @@ def cycle_action(request, pk: int, action: str):
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, f"{cycle.name} is now {cycle.status}.")
+            messages.success(
+                request,
+                _("%(cycle)s is now %(status)s.")
+                % {"cycle": cycle.name, "status": cycle.get_status_display().lower()},
+            )
         return redirect("reports_hr")
     unanswered = None
     if action == "close":
@@ -626,6 +668,8 @@ def hr_cycle_quality(request, pk: int):
             status=exc.status,
         )
     review = [item for item in quality["cant_say"]["items"] or [] if item["review"]]
+    for bucket in quality["time_to_answer"].get("buckets") or []:
+        bucket["words"] = presentation.bucket_words(bucket["from_minutes"], bucket["to_minutes"])
     return render(
         request,
         "reports/cycle_quality.html",
@@ -665,9 +709,9 @@ def hr_cycle_coaches(request, pk: int):
             coach_ids = _ids([request.POST.get("coach", "")])
             coach = _person_choices().filter(pk__in=coach_ids).first() if coach_ids else None
         if not request_ids:
-            errors.append("Tick at least one person.")
+            errors.append(_("Tick at least one person."))
         elif coach is None and not remove:
-            errors.append("Choose a coach from the list.")
+            errors.append(_("Choose a coach from the list."))
         else:
             try:
                 count = services.coaches_assign(
@@ -676,12 +720,20 @@ def hr_cycle_coaches(request, pk: int):
             except DomainError as exc:
                 errors.extend(exc.messages())
             else:
-                people = f"{count} {'person' if count == 1 else 'people'}"
+                if remove:
+                    text = ngettext(
+                        "Coach removed for %(count)s person.",
+                        "Coach removed for %(count)s people.",
+                        count,
+                    )
+                else:
+                    text = ngettext(
+                        "%(coach)s now coaches %(count)s person.",
+                        "%(coach)s now coaches %(count)s people.",
+                        count,
+                    )
                 messages.success(
-                    request,
-                    f"Coach removed for {people}."
-                    if remove
-                    else f"{coach.name} now coaches {people}.",
+                    request, text % {"count": count, "coach": coach.name if coach else ""}
                 )
                 return redirect("reports_cycle_coaches", pk=cycle.pk)
         status = 400
@@ -730,8 +782,11 @@ def debrief_record(request, pk: int):
     else:
         messages.success(
             request,
-            f"Debrief with {debrief.request.subject.name} recorded for "
-            f"{date_format(debrief.debriefed_on, 'j F Y')}.",
+            _("Debrief with %(name)s recorded for %(date)s.")
+            % {
+                "name": debrief.request.subject.name,
+                "date": date_format(debrief.debriefed_on, "j F Y"),
+            },
         )
     return redirect(reverse("debriefs_mine") + f"#debrief-{pk}")
 
@@ -748,8 +803,8 @@ def debrief_release(request, pk: int):
     else:
         messages.success(
             request,
-            f"Report released to {debrief.request.subject.name}: they were emailed and can "
-            "read it now.",
+            _("Report released to %(name)s: they were emailed and can read it now.")
+            % {"name": debrief.request.subject.name},
         )
     return redirect(reverse("debriefs_mine") + f"#debrief-{pk}")
 
@@ -769,7 +824,7 @@ def cycle_comments(request, pk: int):
     cycle = get_object_or_404(Cycle, pk=pk)
     try:
         cycle = services.cycle_results_opened(
-            cycle=cycle, hr=True, refused="Comments cannot be reviewed"
+            cycle=cycle, hr=True, refused=_("Comments cannot be reviewed")
         )
     except DomainError as exc:
         messages.error(request, exc.detail)
@@ -803,7 +858,7 @@ def comment_review(request, flag_id: int, decision: str):
     try:
         if decision == "keep":
             services.comment_keep(flag=flag, actor=request.user)
-            messages.success(request, "Comment kept as it is.")
+            messages.success(request, _("Comment kept as it is."))
         else:
             expected = None
             if request.POST.get("passage", "").strip():
@@ -815,9 +870,9 @@ def comment_review(request, flag_id: int, decision: str):
             services.comment_redact(
                 flag=flag, start=start, end=end, actor=request.user, expected=expected
             )
-            messages.success(request, "Passage removed: the report shows “[removed]” instead.")
+            messages.success(request, _("Passage removed: the report shows “[removed]” instead."))
     except ValueError:
-        messages.error(request, "Choose a passage to remove.")
+        messages.error(request, _("Choose a passage to remove."))
     except DomainError as exc:
         messages.error(request, exc.detail)
     return redirect(_review_url(flag.cycle_id, f"flag-{flag.pk}"))
@@ -834,5 +889,5 @@ def cycle_comments_screen(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.info(request, "The comments are being screened again: reload in a moment.")
+        messages.info(request, _("The comments are being screened again: reload in a moment."))
     return redirect(_review_url(cycle.pk))
