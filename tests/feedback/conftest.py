@@ -77,6 +77,10 @@ def questionnaire(db):
     if not Framework.objects.filter(version=1).exists():
         migration = importlib.import_module("feedback.migrations.0002_framework_v1")
         migration.load(apps, None)
+        # Its German, French and Spanish texts too (issue 18).
+        importlib.import_module("feedback.migrations.0018_framework_v1_translations").load(
+            apps, None
+        )
     return Framework.objects.get(version=1)
 
 
