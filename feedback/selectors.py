@@ -422,17 +422,6 @@ def survey_rows(*, rater: Rater, language: str | None = None) -> tuple[tuple, tu
     return _framework_rows(framework_id, questionnaire_language(language))
 
 
-def shipped_language(code: str | None) -> str:
-    """One of settings.LANGUAGES for a language code ("de-AT" gives "de"), or "" when none
-    fits."""
-    code = (code or "").lower()
-    shipped = [language for language, _name in settings.LANGUAGES]
-    if code in shipped:
-        return code
-    base = code.split("-")[0]
-    return next((language for language in shipped if language.split("-")[0] == base), "")
-
-
 def rater_language(*, rater: Rater) -> str:
     """The language a rater is written to and first shown the survey in (issue 18): their
     own, when they are in the directory and chose one; else the subject's, the best guess

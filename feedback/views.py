@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import person_for_user
 from core.errors import DomainError
+from core.languages import shipped_language
 from core.validation import int_strict
 from feedback import selectors, services, throttle
 from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_GROUP, Rater
@@ -168,7 +169,7 @@ def survey(request, token):
 
 def _chosen_language(request) -> str:
     """The language the rater picked on the page (?lang=), kept in the page's own links."""
-    return selectors.shipped_language(request.GET.get("lang"))
+    return shipped_language(request.GET.get("lang"))
 
 
 def _use_language(request, rater: Rater) -> str:
@@ -178,7 +179,7 @@ def _use_language(request, rater: Rater) -> str:
     language = (
         _chosen_language(request)
         or selectors.rater_language(rater=rater)
-        or selectors.shipped_language(request.LANGUAGE_CODE)
+        or shipped_language(request.LANGUAGE_CODE)
         or settings.LANGUAGE_CODE
     )
     translation.activate(language)
