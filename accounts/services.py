@@ -98,7 +98,13 @@ def _check_no_loop(*, person: Person, manager: Person | None) -> None:
 
 
 def person_create(
-    *, email: str, name: str, title: str = "", team_name: str = "", manager: Person | None = None
+    *,
+    email: str,
+    name: str,
+    title: str = "",
+    team_name: str = "",
+    manager: Person | None = None,
+    language: str = "",
 ) -> Person:
     email = email_clean(email)
     if Person.objects.filter(email__iexact=email).exists():
@@ -118,6 +124,7 @@ def person_create(
             title=title,
             team=_team_for(team_name),
             manager=manager,
+            language=shipped_language(language),
         )
 
 
@@ -132,6 +139,7 @@ def person_update(
     title: str | None = None,
     team_name: str | None = None,
     manager: Person | None | object = _UNSET,
+    language: str | None = None,
 ) -> Person:
     with transaction.atomic():
         if email is not None:
@@ -159,6 +167,8 @@ def person_update(
             if manager is not None:
                 _check_no_loop(person=person, manager=manager)
             person.manager = manager
+        if language is not None:
+            person.language = shipped_language(language)
         person.save()
     return person
 
