@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, throttle
-from accounts.forms import InviteLoginForm, PeopleImportForm
+from accounts.forms import InviteLoginForm, PasswordResetForm, PeopleImportForm
 from accounts.languages import SESSION_KEY, session_language_set
 from accounts.models import Person
 from core.errors import DomainError
@@ -99,6 +99,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     A few emails an hour per address and per client (accounts.throttle); past that the
     answer is the same "check your email" page, so it tells nobody whether the address has
     a login or was throttled."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         if throttle.password_reset_throttled(self.request):

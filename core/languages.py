@@ -1,6 +1,7 @@
 """The shipped languages (settings.LANGUAGES) and how a code from outside maps to one."""
 
 from django.conf import settings
+from django.utils import translation
 
 
 def shipped_codes() -> list[str]:
@@ -17,3 +18,10 @@ def shipped_language(code: str | None) -> str:
         return code
     base = code.split("-")[0]
     return next((language for language in shipped if language.split("-")[0] == base), "")
+
+
+def in_language(code: str | None):
+    """A context in which an email is written in its recipient's language: their own
+    (Person.language), else the site's (LANGUAGE_CODE). Dates formatted inside it get
+    that language's month and day names."""
+    return translation.override(shipped_language(code) or settings.LANGUAGE_CODE)

@@ -10,7 +10,7 @@
   var timer = null;
   // The words come from the page, in its language (data-* on #autosave, issue 18).
   function words(name, values) {
-    return status.dataset[name].replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+    return status.dataset[name].replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
   var locale = (form.closest("[lang]") || document.documentElement).lang || undefined;
 
