@@ -45,6 +45,8 @@ class PersonLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         response = self.get_response(request)
+        # Read again: signing in, or the language page, may have just set it.
+        language = session.get(SESSION_KEY) if session is not None else None
         if (
             language in shipped_codes()
             and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
