@@ -220,7 +220,10 @@ class _VisibleText(HTMLParser):
 
     def _check(self, text):
         text = " ".join(text.split())
-        if text and text not in ALLOWED_TEXT and LETTER.search(text):
+        rest = text
+        for allowed in sorted(ALLOWED_TEXT, key=len, reverse=True):
+            rest = re.sub(rf"(?<!\w){re.escape(allowed)}(?!\w)", " ", rest)
+        if LETTER.search(rest):
             self.found.append((self.getpos()[0], text))
 
 
