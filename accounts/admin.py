@@ -11,7 +11,7 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "title", "team", "manager"]
-    list_filter = ["team"]
+    list_filter = ["team", "language"]
     search_fields = ["name", "email", "title"]
     autocomplete_fields = ["manager", "team"]
     raw_id_fields = ["user"]

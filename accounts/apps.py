@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Imported here, as Django requires: services import models, which cannot be
         # loaded before the app registry is ready.
-        from accounts import sessions  # noqa: F401 - connects the idle clock to sign-ins
+        from accounts import (  # noqa: F401 - connect the idle clock and the language to sign-ins
+            languages,
+            sessions,
+        )
         from accounts.services import hr_group_ensure
 
         # Permissions exist only after every app has migrated, so the HR group

@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
+
+from core.languages import in_language
 
 
 def login_invitation_send(*, user_id: int) -> None:
@@ -24,6 +27,11 @@ def login_invitation_send(*, user_id: int) -> None:
         },
     )
     person = getattr(user, "person", None)
+    with in_language(person.language if person else ""):
+        _login_invitation_send(user, person, path)
+
+
+def _login_invitation_send(user, person, path: str) -> None:
     context = {
         "name": person.name if person else user.username,
         "username": user.username,
@@ -32,7 +40,7 @@ def login_invitation_send(*, user_id: int) -> None:
         "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
     message = EmailMultiAlternatives(
-        subject="Your Feedback 360 login",
+        subject=gettext("Your Feedback 360 login"),
         body=render_to_string("accounts/email/login_invitation.txt", context),
         to=[user.email],
     )
@@ -44,17 +52,22 @@ def login_invitation_send(*, user_id: int) -> None:
 
 def person_export_link_send(*, link, token: str) -> None:
     """The person's own link to their data export, to their directory email only."""
+    with in_language(link.person.language):
+        _person_export_link_send(link, token)
+
+
+def _person_export_link_send(link, token: str) -> None:
     person = link.person
     requested_by = link.requested_by
     context = {
         "name": person.name,
         "link": f"{settings.SITE_URL}{reverse('my_data_download', kwargs={'token': token})}",
         "asked_by_self": requested_by is not None and requested_by.pk == person.user_id,
-        "expires": date_format(timezone.localtime(link.expires_at), "l j F Y, H:i T"),
+        "expires": date_format(timezone.localtime(link.expires_at), gettext("l j F Y, H:i T")),
         "site_url": settings.SITE_URL,
     }
     message = EmailMultiAlternatives(
-        subject="Your data in Feedback 360: your personal download link",
+        subject=gettext("Your data in Feedback 360: your personal download link"),
         body=render_to_string("accounts/email/data_export.txt", context),
         to=[person.email],
     )

@@ -1,4 +1,7 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
+
+from core.languages import in_language
 
 
 class PeopleImportForm(forms.Form):
@@ -12,3 +15,12 @@ class PeopleImportForm(forms.Form):
 class InviteLoginForm(forms.Form):
     email = forms.EmailField()
     hr = forms.BooleanField(required=False, label="Give HR rights")
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email in its recipient's language (issue 18)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        person = getattr(context.get("user"), "person", None)
+        with in_language(person.language if person is not None else ""):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

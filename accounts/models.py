@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 HR_GROUP_NAME = "HR"
 
@@ -45,6 +46,16 @@ class Person(models.Model):
     # through SCIM): no login, never proposed nor found as a rater; past feedback stays.
     # Cleared by reactivation. ``accounts.selectors.person_active_q`` is the one rule.
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # The language of this person's pages, emails and surveys (issue 18): one of
+    # settings.LANGUAGES, or blank when not set (then the browser's, or the site default).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
 
     class Meta:
         ordering = ["name", "id"]

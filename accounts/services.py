@@ -17,15 +17,19 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from accounts import signals, tasks
 from accounts.models import HR_GROUP_NAME, Person, Team
 from core.audit import audit_record
 from core.errors import DomainError, not_found
+from core.languages import shipped_codes, shipped_language
 from core.validation import text_clean, text_problem
 
 IMPORT_COLUMNS = ("email", "name", "title", "team", "manager_email")
+# Optional: a file without the column leaves everyone's language as it is (issue 18).
+OPTIONAL_COLUMNS = ("language",)
 REQUIRED_VALUES = ("email", "name")
 # The columns' lengths, from the models: a longer value is refused, never a database error.
 MAX_LENGTHS = {
@@ -94,7 +98,13 @@ def _check_no_loop(*, person: Person, manager: Person | None) -> None:
 
 
 def person_create(
-    *, email: str, name: str, title: str = "", team_name: str = "", manager: Person | None = None
+    *,
+    email: str,
+    name: str,
+    title: str = "",
+    team_name: str = "",
+    manager: Person | None = None,
+    language: str = "",
 ) -> Person:
     email = email_clean(email)
     if Person.objects.filter(email__iexact=email).exists():
@@ -114,6 +124,7 @@ def person_create(
             title=title,
             team=_team_for(team_name),
             manager=manager,
+            language=shipped_language(language),
         )
 
 
@@ -128,6 +139,7 @@ def person_update(
     title: str | None = None,
     team_name: str | None = None,
     manager: Person | None | object = _UNSET,
+    language: str | None = None,
 ) -> Person:
     with transaction.atomic():
         if email is not None:
@@ -155,6 +167,8 @@ def person_update(
             if manager is not None:
                 _check_no_loop(person=person, manager=manager)
             person.manager = manager
+        if language is not None:
+            person.language = shipped_language(language)
         person.save()
     return person
 
@@ -178,6 +192,8 @@ class _Row:
     title: str
     team: str
     manager_email: str
+    # None when the file has no language column: the person's language stays as it is.
+    language: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -227,7 +243,9 @@ def _parse(text: str) -> list[_Row]:
                 ]
             },
         )
-    index = {name: header.index(name) for name in IMPORT_COLUMNS}
+    index = {
+        name: header.index(name) for name in (*IMPORT_COLUMNS, *OPTIONAL_COLUMNS) if name in header
+    }
     rows: list[_Row] = []
     line = 1
     while True:
@@ -245,6 +263,8 @@ def _parse(text: str) -> list[_Row]:
         row = _Row(line=start, **cells)
         row.email = row.email.lower()
         row.manager_email = row.manager_email.lower()
+        if row.language is not None:
+            row.language = row.language.lower()
         rows.append(row)
     return rows
 
@@ -272,6 +292,11 @@ def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
                 )
             else:
                 first_line[row.email] = row.line
+        if row.language and not shipped_language(row.language):
+            row.errors.append(
+                f"language {row.language!r} is not one of {', '.join(shipped_codes())} "
+                "(or leave it empty)."
+            )
         if row.manager_email and row.manager_email == row.email:
             row.errors.append(f"{row.email!r} cannot be their own manager.")
     # A manager may appear further down the file, so this check waits for every email.
@@ -322,7 +347,7 @@ def people_import(*, file: BinaryIO, actor=None) -> ImportResult:
     existing = {
         p["email"]: p
         for p in Person.objects.values(
-            "id", "email", "name", "title", "team_id", "manager_id", "manager__email"
+            "id", "email", "name", "title", "team_id", "manager_id", "manager__email", "language"
         )
     }
     for p in existing.values():
@@ -376,6 +401,7 @@ def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
                 title=r.title,
                 team_id=team_ids.get(r.team.lower()) if r.team else None,
                 manager_id=id_of.get(r.manager_email) if r.manager_email else None,
+                language=shipped_language(r.language),
             )
             for r in new_rows[start : start + 1000]
         ]
@@ -396,22 +422,31 @@ def _write(rows: list[_Row], existing: dict[str, dict]) -> ImportResult:
             if manager_id is not None and r.email not in inserted_with_manager:
                 manager_set.append((id_of[r.email], manager_id))
             continue
-        if (before["name"], before["title"], before["team_id"], before["manager_id"]) == (
-            r.name,
-            r.title,
-            team_id,
-            manager_id,
-        ):
+        # Without a language column the person keeps theirs.
+        language = before["language"] if r.language is None else shipped_language(r.language)
+        if (
+            before["name"],
+            before["title"],
+            before["team_id"],
+            before["manager_id"],
+            before["language"],
+        ) == (r.name, r.title, team_id, manager_id, language):
             result.unchanged += 1
             continue
         result.updated += 1
-        changed.append((before["id"], r.name, r.title, team_id, manager_id))
+        changed.append((before["id"], r.name, r.title, team_id, manager_id, language))
     _people_update(["manager_id"], manager_set)
-    _people_update(["name", "title", "team_id", "manager_id"], changed)
+    _people_update(["name", "title", "team_id", "manager_id", "language"], changed)
     return result
 
 
-_UPDATE_TYPES = {"name": "text", "title": "text", "team_id": "bigint", "manager_id": "bigint"}
+_UPDATE_TYPES = {
+    "name": "text",
+    "title": "text",
+    "team_id": "bigint",
+    "manager_id": "bigint",
+    "language": "text",
+}
 
 
 def _people_update(columns: list[str], rows: list[tuple]) -> None:
@@ -617,3 +652,19 @@ def team_delete(*, team: Team) -> None:
                 "This team is still referred to elsewhere and cannot be deleted.",
                 code="conflict",
             ) from None
+
+
+# --- language (issue 18) ------------------------------------------------------
+
+
+def person_language_set(*, person: Person, language: str) -> Person:
+    """Set the language of a person's pages, emails and surveys; "" clears it."""
+    if language and language not in shipped_codes():
+        raise DomainError(
+            _("Choose one of the languages offered."),
+            errors={"language": [_("Choose one of the languages offered.")]},
+        )
+    if person.language != language:
+        person.language = language
+        person.save(update_fields=["language", "updated_at"])
+    return person

@@ -8,12 +8,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, throttle
-from accounts.forms import InviteLoginForm, PeopleImportForm
+from accounts.forms import InviteLoginForm, PasswordResetForm, PeopleImportForm
+from accounts.languages import SESSION_KEY, session_language_set
 from accounts.models import Person
 from core.errors import DomainError
+from core.languages import shipped_codes
 from core.validation import query_text
 
 
@@ -96,8 +100,43 @@ class PasswordResetView(auth_views.PasswordResetView):
     answer is the same "check your email" page, so it tells nobody whether the address has
     a login or was throttled."""
 
+    form_class = PasswordResetForm
+
     def form_valid(self, form):
         if throttle.password_reset_throttled(self.request):
             return HttpResponseRedirect(self.get_success_url())
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def language(request):
+    """The signed-in person's language (issue 18): their pages, emails and surveys."""
+    person = selectors.person_for_user(request.user)
+    current = person.language if person is not None else request.session.get(SESSION_KEY, "")
+    if request.method == "POST":
+        chosen = request.POST.get("language", "")
+        try:
+            if person is not None:
+                services.person_language_set(person=person, language=chosen)
+            elif chosen and chosen not in shipped_codes():
+                raise DomainError(gettext("Choose one of the languages offered."))
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("language")
+        session_language_set(request, chosen)
+        response = redirect("language")
+        if chosen:
+            translation.activate(chosen)
+        else:
+            # Back to the browser's language: forget the cookie that held the old choice.
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+            translation.activate(translation.get_language_from_request(request))
+        messages.success(request, gettext("Your language was saved."))
+        return response
+    return render(
+        request,
+        "accounts/language.html",
+        {"current": current, "languages": settings.LANGUAGES, "has_person": person is not None},
+    )

@@ -5,15 +5,22 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
+from core.languages import in_language
 from core.mail import deliver, header_text
 
 
 def checkin_send(person, actions, today) -> None:
+    with in_language(person.language):
+        _checkin_send(person, actions, today)
+
+
+def _checkin_send(person, actions, today) -> None:
     rows = [
         {
             "text": action.text,
-            "due": date_format(action.due_date, "l j F Y"),
+            "due": date_format(action.due_date, gettext("l j F Y")),
             "overdue": action.due_date < today,
             "plan_link": f"{settings.SITE_URL}{reverse('plan_detail', args=[action.plan_id])}",
         }
@@ -21,7 +28,11 @@ def checkin_send(person, actions, today) -> None:
     ]
     overdue = any(row["overdue"] for row in rows)
     context = {"name": person.name, "actions": rows, "overdue": overdue}
-    title = "Your development plan: " + ("an action is overdue" if overdue else "actions due soon")
+    title = (
+        gettext("Your development plan: an action is overdue")
+        if overdue
+        else gettext("Your development plan: actions due soon")
+    )
     message = EmailMultiAlternatives(
         subject=header_text(title),
         body=render_to_string("development/email/checkin.txt", context),

@@ -6,7 +6,17 @@ from django.contrib import admin, messages
 from accounts.selectors import user_is_hr
 from core.errors import DomainError
 from feedback import selectors, services
-from feedback.models import Cycle, FeedbackRequest, Framework, Item, Question, Rater, item_key_new
+from feedback.models import (
+    Cycle,
+    FeedbackRequest,
+    Framework,
+    Item,
+    ItemTranslation,
+    Question,
+    QuestionTranslation,
+    Rater,
+    item_key_new,
+)
 
 
 class _FrozenWhenUsed:
@@ -104,6 +114,43 @@ class FrameworkAdmin(_FrozenWhenUsed, admin.ModelAdmin):
             latest = Framework.objects.order_by("-version").first()
             obj.version = (latest.version if latest else 0) + 1
         super().save_model(request, obj, form, change)
+
+
+class _TranslationAdmin(_FrozenWhenUsed, admin.ModelAdmin):
+    """The questionnaire in German, French and Spanish (issue 18): each text belongs to its
+    version and is frozen with it once a cycle opens. The survey caches the texts per
+    version and language, so a running worker reads a change only after a restart; a
+    version still being edited is not used by any survey yet."""
+
+    list_display = ["__str__", "language", "version"]
+    list_filter = ["language"]
+
+    @admin.display(description="Version")
+    def version(self, obj):
+        return obj.framework.version
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A new translation only for a version no cycle has used: a used one is history.
+        if db_field.name in ("item", "question"):
+            used = Cycle.objects.exclude(status=Cycle.Status.DRAFT).values("framework_id")
+            kwargs["queryset"] = db_field.related_model.objects.exclude(
+                framework_id__in=used
+            ).select_related("framework")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ItemTranslation)
+class ItemTranslationAdmin(_TranslationAdmin):
+    fields = ["item", "language", "rater_text", "self_text"]
+    list_select_related = ["item__framework"]
+    list_filter = ["language", "item__framework"]
+
+
+@admin.register(QuestionTranslation)
+class QuestionTranslationAdmin(_TranslationAdmin):
+    fields = ["question", "language", "rater_text", "self_text"]
+    list_select_related = ["question__framework"]
+    list_filter = ["language", "question__framework"]
 
 
 class CycleAdminForm(forms.ModelForm):

@@ -6,8 +6,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
+from accounts.models import Person
+from core.languages import in_language
 from core.mail import deliver, header_text
+from feedback import selectors
 from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_AS_TO_SUBJECT, Rater
 from feedback.vocabulary import ANONYMOUS, Relationship
 
@@ -28,7 +32,9 @@ def _context(rater: Rater, token: str) -> dict:
         "as_phrase": RELATIONSHIP_AS[rater.relationship],
         "anonymous": rater.relationship in ANONYMOUS,
         "cycle_name": request.cycle.name,
-        "deadline": date_format(timezone.localtime(request.cycle.closes_at), "l j F Y, H:i T"),
+        "deadline": date_format(
+            timezone.localtime(request.cycle.closes_at), gettext("l j F Y, H:i T")
+        ),
         "link": survey_link(token=token),
         "minutes": 10,
     }
@@ -48,29 +54,44 @@ def _send(*, rater: Rater, title: str, template: str, context: dict) -> None:
 
 
 def invitation_send(*, rater: Rater, token: str) -> None:
-    context = _context(rater, token)
-    request = rater.request
-    subject_person = request.subject
-    if context["is_self"]:
-        title = f"Your own view: self-assessment for {request.cycle.name}"
-    else:
-        title = f"Feedback for {subject_person.name}: your view is requested"
-    _send(rater=rater, title=title, template="invitation", context=context)
+    # The rater's language: their own, else the subject's, else the site's (issue 18).
+    with in_language(selectors.rater_language(rater=rater)):
+        context = _context(rater, token)
+        request = rater.request
+        names = {"cycle_name": request.cycle.name, "subject_name": request.subject.name}
+        if context["is_self"]:
+            title = gettext("Your own view: self-assessment for %(cycle_name)s") % names
+        else:
+            title = gettext("Feedback for %(subject_name)s: your view is requested") % names
+        _send(rater=rater, title=title, template="invitation", context=context)
 
 
 def reminder_send(*, rater: Rater, token: str) -> None:
-    context = _context(rater, token)
-    context["started"] = rater.status == Rater.Status.STARTED
-    request = rater.request
-    if context["is_self"]:
-        title = f"Reminder: your self-assessment for {request.cycle.name} closes soon"
-    else:
-        title = f"Reminder: feedback for {request.subject.name} closes soon"
-    _send(rater=rater, title=title, template="reminder", context=context)
+    with in_language(selectors.rater_language(rater=rater)):
+        context = _context(rater, token)
+        context["started"] = rater.status == Rater.Status.STARTED
+        request = rater.request
+        names = {"cycle_name": request.cycle.name, "subject_name": request.subject.name}
+        if context["is_self"]:
+            title = gettext("Reminder: your self-assessment for %(cycle_name)s closes soon") % names
+        else:
+            title = gettext("Reminder: feedback for %(subject_name)s closes soon") % names
+        _send(rater=rater, title=title, template="reminder", context=context)
 
 
 def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater]) -> None:
     """Ask one approver (HR, or the subject) to approve or decline nominations."""
+    # In the approver's language: the subject's own, or the HR person's at that address.
+    language = (
+        Person.objects.filter(email=address.lower()).values_list("language", flat=True).first()
+        if is_hr
+        else request.subject.language
+    )
+    with in_language(language):
+        _approval_request_send(address, is_hr, request, raters)
+
+
+def _approval_request_send(address: str, is_hr: bool, request, raters: list[Rater]) -> None:
     page = reverse("reports_hr") if is_hr else reverse("reports_mine")
     nominators = sorted({r.nominated_by.get_username() for r in raters if r.nominated_by_id})
     context = {
@@ -87,15 +108,17 @@ def approval_request_send(address: str, is_hr: bool, request, raters: list[Rater
             }
             for r in raters
         ],
-        "nominators": ", ".join(nominators) or "the requester",
+        "nominators": ", ".join(nominators) or gettext("the requester"),
         "link": f"{settings.SITE_URL}{page}#approvals",
     }
     count = len(raters)
-    title = (
-        f"Feedback for {request.subject.name}: {count} rater{'s' if count != 1 else ''} to approve"
-    )
+    title = ngettext(
+        "Feedback for %(subject_name)s: %(count)d rater to approve",
+        "Feedback for %(subject_name)s: %(count)d raters to approve",
+        count,
+    ) % {"subject_name": request.subject.name, "count": count}
     message = EmailMultiAlternatives(
-        subject=title,
+        subject=header_text(title),
         body=render_to_string("feedback/email/approval_request.txt", context),
         to=[address],
     )

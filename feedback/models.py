@@ -86,6 +86,64 @@ class Question(models.Model):
         return self.rater_text
 
 
+# The questionnaire in other languages (issue 18): a plain table per text, keyed by the
+# statement and the language (docs/decisions.md). It belongs to the statement's version,
+# so it is frozen with it once a cycle opens (the admin's rule); a missing translation
+# shows the English text. English, the source language, is the Item row itself.
+QUESTIONNAIRE_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+class ItemTranslation(models.Model):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(
+        max_length=10,
+        choices=[(c, n) for c, n in settings.LANGUAGES if c in QUESTIONNAIRE_LANGUAGES],
+    )
+    rater_text = models.CharField(max_length=300)
+    self_text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["item", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "language"], name="item_translation_language_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.language}: {self.rater_text}"
+
+    @property
+    def framework(self):
+        # The version it belongs to: the admin freezes a used version's translations too.
+        return self.item.framework
+
+
+class QuestionTranslation(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(
+        max_length=10,
+        choices=[(c, n) for c, n in settings.LANGUAGES if c in QUESTIONNAIRE_LANGUAGES],
+    )
+    rater_text = models.CharField(max_length=300)
+    self_text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["question", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "language"], name="question_translation_language_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.language}: {self.rater_text}"
+
+    @property
+    def framework(self):
+        return self.question.framework
+
+
 class Cycle(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

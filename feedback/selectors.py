@@ -15,7 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HR_GROUP_NAME, Person
 from accounts.selectors import (
@@ -27,12 +28,15 @@ from accounts.selectors import (
 )
 from core.errors import DomainError
 from feedback.models import (
+    QUESTIONNAIRE_LANGUAGES,
     RELATIONSHIP_AS,
     Cycle,
     FeedbackRequest,
     Framework,
     Item,
+    ItemTranslation,
     Question,
+    QuestionTranslation,
     Rater,
     SupersededToken,
 )
@@ -192,7 +196,7 @@ def _token_lookup_sql(*, lock: bool, subject: bool) -> str:
         for model, alias in _joined(subject)
         for field in model._meta.concrete_fields
     )
-    table = {model: quote(model._meta.db_table) for model, _ in _joined(subject)}
+    table = {model: quote(model._meta.db_table) for model, _alias in _joined(subject)}
     sql = (
         f"SELECT {columns} FROM {table[Rater]} r"  # noqa: S608 - the models' own names, composed once; the token is a parameter
         f" JOIN {table[FeedbackRequest]} q ON q.id = r.request_id"
@@ -255,7 +259,7 @@ def rater_for_token(*, token: str, lock: bool = False) -> Rater:
     if row is None or not hmac.compare_digest(row[_TOKEN_HASH_INDEX] or "", digest):
         raise not_found
     parts, start = [], 0
-    for model, _ in _joined(not lock):
+    for model, _alias in _joined(not lock):
         width = len(model._meta.concrete_fields)
         parts.append(_from_row(model, row[start : start + width]))
         start += width
@@ -285,17 +289,17 @@ def token_withdrawn(*, token: str) -> bool:
     ).exists()
 
 
-WITHDRAWN_MESSAGE = (
+WITHDRAWN_MESSAGE = _(
     "This invitation was withdrawn: no answers are expected from you for this survey."
 )
 
 
 SURVEY_STATE_LABELS = {
-    "to_do": "To do",
-    "draft": "Draft saved",
-    "submitted": "Submitted",
-    "declined": "Declined",
-    "closed": "Closed",
+    "to_do": _("To do"),
+    "draft": _("Draft saved"),
+    "submitted": _("Submitted"),
+    "declined": _("Declined"),
+    "closed": _("Closed"),
 }
 
 
@@ -357,8 +361,8 @@ def survey_questions(*, rater: Rater) -> QuerySet[Question]:
     )
 
 
-@functools.lru_cache(maxsize=16)
-def _framework_rows(framework_id: int) -> tuple[tuple, tuple]:
+@functools.lru_cache(maxsize=64)
+def _framework_rows(framework_id: int, language: str = "") -> tuple[tuple, tuple]:
     items = tuple(
         Item.objects.filter(framework_id=framework_id)
         .order_by("position")
@@ -369,22 +373,65 @@ def _framework_rows(framework_id: int) -> tuple[tuple, tuple]:
         .order_by("position")
         .values_list("id", "position", "rater_text", "self_text")
     )
+    if language not in QUESTIONNAIRE_LANGUAGES:
+        return items, questions
+    # Two queries per version and language, once per worker: the translated texts replace
+    # the English ones, and a statement without a translation keeps its English text.
+    item_texts = {
+        item_id: (rater_text, self_text)
+        for item_id, rater_text, self_text in ItemTranslation.objects.filter(
+            item__framework_id=framework_id, language=language
+        ).values_list("item_id", "rater_text", "self_text")
+    }
+    question_texts = {
+        question_id: (rater_text, self_text)
+        for question_id, rater_text, self_text in QuestionTranslation.objects.filter(
+            question__framework_id=framework_id, language=language
+        ).values_list("question_id", "rater_text", "self_text")
+    }
+    items = tuple((*row[:4], *item_texts.get(row[0], row[4:])) for row in items)
+    questions = tuple((*row[:2], *question_texts.get(row[0], row[2:])) for row in questions)
     return items, questions
 
 
-def survey_rows(*, rater: Rater) -> tuple[tuple, tuple]:
-    """The rater's questionnaire as tuples: items (id, behaviour, pole, position, rater_text,
-    self_text) and questions (id, position, rater_text, self_text), in survey order.
+def questionnaire_language(language: str | None) -> str:
+    """The questionnaire language for a page language: a translated one ("de", "fr",
+    "es"), or "" for the English source (also for any language not shipped)."""
+    code = (language or "").lower()
+    if code in QUESTIONNAIRE_LANGUAGES:
+        return code
+    base = code.split("-")[0]
+    return base if base in QUESTIONNAIRE_LANGUAGES else ""
 
-    Kept in memory per worker: a cycle's questionnaire is pinned when it opens and a used
-    version can no longer change (the admin refuses), so every survey request of a cycle
-    reads the same rows. (Tests, where SQLite reuses the ids of rolled-back rows, clear
-    the cache between tests.)
+
+def survey_rows(*, rater: Rater, language: str | None = None) -> tuple[tuple, tuple]:
+    """The rater's questionnaire as tuples: items (id, behaviour, pole, position, rater_text,
+    self_text) and questions (id, position, rater_text, self_text), in survey order, in the
+    given language (default: the one active now; English where a text has no translation).
+
+    Kept in memory per worker and language: a cycle's questionnaire is pinned when it opens
+    and a used version (its translations included) can no longer change (the admin
+    refuses), so every survey request of a cycle reads the same rows. (Tests, where SQLite
+    reuses the ids of rolled-back rows, clear the cache between tests.)
     """
     framework_id = rater.request.cycle.framework_id
     if framework_id is None:
         return (), ()
-    return _framework_rows(framework_id)
+    if language is None:
+        language = translation.get_language()
+    return _framework_rows(framework_id, questionnaire_language(language))
+
+
+def rater_language(*, rater: Rater) -> str:
+    """The language a rater is written to and first shown the survey in (issue 18): their
+    own, when they are in the directory and chose one; else the subject's, the best guess
+    for someone asked about a colleague; "" when neither is set (then the browser's)."""
+    if rater.person_id is not None:
+        # One small query, only on pages and emails: the answer API never asks.
+        own = Person.objects.filter(pk=rater.person_id).values_list("language", flat=True).first()
+        if own:
+            return own
+    return rater.request.subject.language or ""
 
 
 def survey_answers(*, rater: Rater) -> dict:
@@ -488,7 +535,7 @@ def rater_needs_approval(*, email: str, person: Person | None) -> bool:
     """
     if person is not None:
         return False
-    local, _, domain = email.lower().rpartition("@")
+    local, _at, domain = email.lower().rpartition("@")
     if "+" in local:
         return True
     return domain not in settings.ALLOWED_RATER_DOMAINS
@@ -707,12 +754,12 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
 
 
 SCALE = [
-    (1, "Never"),
-    (2, "Rarely"),
-    (3, "Sometimes"),
-    (4, "Often"),
-    (5, "Always"),
-    (None, "Can't say"),
+    (1, _("Never")),
+    (2, _("Rarely")),
+    (3, _("Sometimes")),
+    (4, _("Often")),
+    (5, _("Always")),
+    (None, _("Can't say")),
 ]
 
 
@@ -761,11 +808,11 @@ def survey_for_rater(*, rater: Rater, now) -> dict:
                 "pole": pole,
                 "text": self_text if is_self else rater_text,
             }
-            for item_id, behaviour, pole, _, rater_text, self_text in items
+            for item_id, behaviour, pole, _position, rater_text, self_text in items
         ],
         "questions": [
             {"id": question_id, "text": self_text if is_self else rater_text}
-            for question_id, _, rater_text, self_text in questions
+            for question_id, _position, rater_text, self_text in questions
         ],
         "answers": survey_answers(rater=rater) if answers_shown else {**NO_ANSWERS},
         "answers_shown": answers_shown,
@@ -1033,7 +1080,7 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
             counts[person.email] = counts.get(person.email, 0) + 1
             raters.append((relationship, person))
         planned.append(ProposedRequest(subject=subject, raters=raters))
-        sizes = Counter(relationship for relationship, _ in raters)
+        sizes = Counter(relationship for relationship, _rater in raters)
         for relationship in ANONYMOUS:
             if 0 < sizes[relationship] < k:
                 small_groups[relationship].append(subject)

@@ -36,7 +36,9 @@ from feedback.models import (
     FeedbackRequest,
     Framework,
     Item,
+    ItemTranslation,
     Question,
+    QuestionTranslation,
     Rater,
     Rating,
     SupersededToken,
@@ -69,7 +71,8 @@ def framework_copy(*, framework: Framework) -> Framework:
     """HR edits the questionnaire by copying it as version N+1 and editing the copy."""
     latest = Framework.objects.aggregate(v=Max("version"))["v"] or 0
     copy = Framework.objects.create(version=latest + 1, name=framework.name)
-    Item.objects.bulk_create(
+    items = list(framework.items.order_by("position"))
+    copies = Item.objects.bulk_create(
         Item(
             framework=copy,
             key=item.key,  # the same statement: its figures compare across versions
@@ -79,16 +82,39 @@ def framework_copy(*, framework: Framework) -> Framework:
             rater_text=item.rater_text,
             self_text=item.self_text,
         )
-        for item in framework.items.order_by("position")
+        for item in items
     )
-    Question.objects.bulk_create(
+    questions = list(framework.questions.order_by("position"))
+    question_copies = Question.objects.bulk_create(
         Question(
             framework=copy,
             position=question.position,
             rater_text=question.rater_text,
             self_text=question.self_text,
         )
-        for question in framework.questions.order_by("position")
+        for question in questions
+    )
+    # The translations go with their texts (issue 18): the copy is as multilingual as
+    # its original, and HR edits them in the copy as they edit the English.
+    new_item = {old.pk: new for old, new in zip(items, copies, strict=True)}
+    ItemTranslation.objects.bulk_create(
+        ItemTranslation(
+            item=new_item[t.item_id],
+            language=t.language,
+            rater_text=t.rater_text,
+            self_text=t.self_text,
+        )
+        for t in ItemTranslation.objects.filter(item__framework=framework)
+    )
+    new_question = {old.pk: new for old, new in zip(questions, question_copies, strict=True)}
+    QuestionTranslation.objects.bulk_create(
+        QuestionTranslation(
+            question=new_question[t.question_id],
+            language=t.language,
+            rater_text=t.rater_text,
+            self_text=t.self_text,
+        )
+        for t in QuestionTranslation.objects.filter(question__framework=framework)
     )
     return copy
 

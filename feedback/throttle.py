@@ -14,13 +14,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import ngettext
 
 from core.clients import client_address
-
-GUESSING_MESSAGE = (
-    "Too many unknown survey links from your network. Please wait {minutes} before trying "
-    "again, and use the link in your most recent email."
-)
 
 
 def _window() -> tuple[int, int]:
@@ -59,7 +55,13 @@ def guessing_record_miss(request) -> int | None:
 
 def guessing_message(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    return GUESSING_MESSAGE.format(minutes=f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return ngettext(
+        "Too many unknown survey links from your network. Please wait %(minutes)d minute "
+        "before trying again, and use the link in your most recent email.",
+        "Too many unknown survey links from your network. Please wait %(minutes)d minutes "
+        "before trying again, and use the link in your most recent email.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def guessing_forget(address: str) -> None:

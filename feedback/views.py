@@ -1,16 +1,19 @@
 """The survey page at /s/<token>/: server-rendered, no login, the same services as the API."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import person_for_user
 from core.errors import DomainError
+from core.languages import shipped_language
 from core.validation import int_strict
 from feedback import selectors, services, throttle
 from feedback.models import RELATIONSHIP_AS, RELATIONSHIP_GROUP, Rater
@@ -164,43 +167,82 @@ def survey(request, token):
         )
 
 
+def _chosen_language(request) -> str:
+    """The language the rater picked on the page (?lang=), kept in the page's own links."""
+    return shipped_language(request.GET.get("lang"))
+
+
+def _use_language(request, rater: Rater) -> str:
+    """The survey's language: the one picked on the page, else the rater's default
+    (selectors.rater_language), else what LocaleMiddleware took from the browser. Active
+    for the rest of the request, so the statements, the page and its headers agree."""
+    language = (
+        _chosen_language(request)
+        or selectors.rater_language(rater=rater)
+        or shipped_language(request.LANGUAGE_CODE)
+        or settings.LANGUAGE_CODE
+    )
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
+def _survey_url(request, token: str, flag: str = "") -> str:
+    """The survey's own address, keeping a language picked on the page."""
+    language = _chosen_language(request)  # a shipped code: safe in a URL as it is
+    query = "&".join(part for part in (f"lang={language}" if language else "", flag) if part)
+    url = reverse("survey", kwargs={"token": token})
+    return f"{url}?{query}" if query else url
+
+
+def _render(request, context: dict, status: int = 200):
+    context["survey_language"] = request.LANGUAGE_CODE
+    context["survey_languages"] = settings.LANGUAGES
+    return render(request, "feedback/survey.html", context, status=status)
+
+
 def _survey(request, token):
     rater = _rater_or_404(request, token)
+    _use_language(request, rater)
     if request.method == "GET":
         services.survey_mark_opened(rater=rater, now=timezone.now())
         context = _context(rater, show_unanswered="unanswered" in request.GET)
         if context["missing_count"]:
-            context["error"] = "Some statements are still unanswered."
-        return render(request, "feedback/survey.html", context)
+            context["error"] = gettext("Some statements are still unanswered.")
+        return _render(request, context)
 
     action = request.POST.get("action")
     ratings, comments = _answers_from_form(request.POST)
     try:
         if action == "decline":
             services.survey_decline(token=token, reason=request.POST.get("reason", ""))
-            return redirect("survey", token=token)
+            return redirect(_survey_url(request, token))
         services.survey_save_draft(token=token, ratings=ratings, comments=comments)
         if action == "submit":
             services.survey_submit(token=token)
-            return redirect("survey", token=token)
+            return redirect(_survey_url(request, token))
+        if action == "language":
+            # The switch saved what was on the page first: the same survey, now in the
+            # language in the link (?lang=), with every answer kept.
+            return redirect(_survey_url(request, token))
     except DomainError as exc:
         rater = _rater_or_404(request, token)
         missing = set(exc.unanswered) if isinstance(exc, services.SurveyIncomplete) else set()
         if missing and action == "submit":
             # The draft was saved before the submit found gaps: POST, redirect, GET, so a
             # refresh shows the same list instead of asking to send the form again.
-            return redirect(f"{reverse('survey', kwargs={'token': token})}?unanswered#problem")
+            return redirect(_survey_url(request, token, "unanswered") + "#problem")
         # Keep what the person typed on the page, even where it was not saved.
         answers = None
         if exc.code == "invalid" and not missing:
             answers = {"ratings": ratings, "comments": comments}
         context = _context(rater, answers=answers, missing=missing, errors=exc.errors)
         context["error"] = exc.detail
-        return render(request, "feedback/survey.html", context, status=exc.status)
+        return _render(request, context, status=exc.status)
     messages.success(
-        request, "Draft saved. You can close this page and come back with the same link."
+        request, gettext("Draft saved. You can close this page and come back with the same link.")
     )
-    return redirect("survey", token=token)
+    return redirect(_survey_url(request, token))
 
 
 @login_required

@@ -62,6 +62,12 @@ def user_representation(person: Person) -> dict:
         "name": {"formatted": person.name},
         "displayName": person.name,
         "title": person.title,
+        # Issue 18: the person's language, as a language tag; left out when not set.
+        **(
+            {"preferredLanguage": person.language, "locale": person.language}
+            if person.language
+            else {}
+        ),
         "active": person.deactivated_at is None,
         "emails": [{"value": person.email, "type": "work", "primary": True}],
         "groups": (
@@ -266,6 +272,8 @@ def schemas() -> list[dict]:
                 ),
                 _attribute("displayName"),
                 _attribute("title"),
+                _attribute("preferredLanguage"),
+                _attribute("locale"),
                 _attribute("active", type_="boolean"),
                 _attribute("emails", type_="complex", multi=True, subAttributes=[sub_value]),
                 _attribute(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from accounts.models import Person, Team
 from accounts.services import (
@@ -25,6 +26,7 @@ from accounts.services import (
     team_members_set,
     team_rename,
 )
+from core.languages import shipped_language
 from scim.protocol import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimError, filter_parse
 
 # Attributes of the SCIM core and enterprise schemas an identity provider may send that the
@@ -34,8 +36,6 @@ USER_IGNORED = {
     "nickname",
     "profileurl",
     "usertype",
-    "preferredlanguage",
-    "locale",
     "timezone",
     "password",
     "phonenumbers",
@@ -51,6 +51,16 @@ GROUP_IGNORED = {"externalid"}
 READ_ONLY = {"id", "meta", "groups"}
 USER_FILTERS = {"username": "email", "emails": "email", "emails.value": "email", "id": "pk"}
 GROUP_FILTERS = {"displayname": "name", "id": "pk"}
+
+
+def scim_language(value: str) -> str:
+    """A shipped language for a SCIM preferredLanguage (an Accept-Language value, RFC 7643
+    4.1.1: "de-CH, en;q=0.8") or locale ("de-CH"): the first one we ship, in the
+    identity provider's order; "" (not set: the browser's) when none is shipped."""
+    for tag, _quality in parse_accept_lang_header(value.replace("_", "-")):
+        if language := shipped_language(tag):
+            return language
+    return ""
 
 
 def _unknown(attribute: str, *, path: bool = False) -> ScimError:
@@ -197,7 +207,14 @@ class UserChanges:
     active: bool | None = None
     manager: Person | None = None
     manager_set: bool = False
+    # preferredLanguage wins over locale; either maps to a shipped language or "" (issue 18).
+    preferred_language: str | None = None
+    locale: str | None = None
     seen: set[str] = field(default_factory=set)
+
+    def language(self) -> str | None:
+        value = self.preferred_language if self.preferred_language is not None else self.locale
+        return None if value is None else scim_language(value)
 
     def name(self, current: str = "") -> str | None:
         if self.formatted is not None and self.formatted.strip():
@@ -249,6 +266,9 @@ def _user_attribute(
         if base == "title":
             changes.title = ""
             return
+        if base in ("preferredlanguage", "locale"):
+            changes.preferred_language = ""
+            return
         if base == "manager":
             changes.manager, changes.manager_set = None, True
             return
@@ -276,6 +296,10 @@ def _user_attribute(
         changes.display = _text(value, "displayName")
     elif base == "title":
         changes.title = _text(value, "title")
+    elif base == "preferredlanguage":
+        changes.preferred_language = _text(value, "preferredLanguage")
+    elif base == "locale":
+        changes.locale = _text(value, "locale")
     elif base == "active":
         changes.active = _boolean(value, "active")
     elif base == "emails":
@@ -337,7 +361,11 @@ def user_create(*, data: dict, via: str) -> Person:
         )
     with transaction.atomic():
         person = person_create(
-            email=changes.email, name=name, title=changes.title or "", manager=changes.manager
+            email=changes.email,
+            name=name,
+            title=changes.title or "",
+            manager=changes.manager,
+            language=changes.language() or "",
         )
         _apply_active(person, changes.active, via=via)
     return person_get(person.pk)
@@ -353,6 +381,7 @@ def _user_apply(person: Person, changes: UserChanges, *, via: str) -> Person:
             email=changes.email,
             name=changes.name(person.name),
             title=changes.title,
+            language=changes.language(),
             **kwargs,
         )
         _apply_active(person, changes.active, via=via)

@@ -115,9 +115,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before common (Django's order): picks the page's language from the
-    # language cookie, then Accept-Language; a signed-in person's own language is set as
-    # that cookie when they sign in or change it (docs/i18n.md).
+    # language cookie, then Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
+    # Then a signed-in person's own language (Person.language, kept in the session from
+    # sign-in or the language page) wins, and is mirrored into the cookie (docs/i18n.md).
+    "accounts.languages.PersonLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

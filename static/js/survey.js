@@ -8,6 +8,11 @@
   var api = "/api/v1/survey/" + location.pathname.split("/")[2] + "/";
   var pending = {ratings: {}, comments: {}};
   var timer = null;
+  // The words come from the page, in its language (data-* on #autosave, issue 18).
+  function words(name, values) {
+    return status.dataset[name].replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+  var locale = (form.closest("[lang]") || document.documentElement).lang || undefined;
 
   // Once a flagged statement gets an answer, stop marking it as missing.
   form.addEventListener("change", function (event) {
@@ -37,20 +42,21 @@
     timer = null;
     var body = pending;
     pending = {ratings: {}, comments: {}};
-    fetch(api, {method: "PUT", headers: {"Content-Type": "application/json"},
+    fetch(api, {method: "PUT", headers: {"Content-Type": "application/json", "Accept-Language": locale || ""},
                 body: JSON.stringify(body)})
       .then(function (response) {
         if (response.ok) {
           var now = new Date();
-          status.textContent = "Draft saved at " + now.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+          var time = now.toLocaleTimeString(locale, {hour: "2-digit", minute: "2-digit"});
+          status.textContent = words("savedAt", {time: time});
           return;
         }
         return response.json().then(function (error) {
-          status.textContent = "Not saved: " + error.detail;
+          status.textContent = words("notSaved", {reason: error.detail});
         });
       })
       .catch(function () {
-        status.textContent = "Not saved: you seem to be offline. Use “Save draft” when you are back.";
+        status.textContent = words("offline", {});
       });
   }
   function later(delay) {

@@ -1,5 +1,6 @@
 import datetime
 import email
+import email.policy
 import re
 
 import pytest
@@ -77,6 +78,10 @@ def questionnaire(db):
     if not Framework.objects.filter(version=1).exists():
         migration = importlib.import_module("feedback.migrations.0002_framework_v1")
         migration.load(apps, None)
+        # Its German, French and Spanish texts too (issue 18).
+        importlib.import_module("feedback.migrations.0018_framework_v1_translations").load(
+            apps, None
+        )
     return Framework.objects.get(version=1)
 
 
@@ -199,11 +204,12 @@ class Mailbox:
     def bodies(self, address: str) -> list[tuple[str, str]]:
         found = []
         for content in self.smtp.received_by(address):
-            message = email.message_from_string(content)
+            # As bytes with the modern policy: an 8-bit body (German, French, Spanish) and
+            # an encoded subject come out as the text the recipient reads.
+            message = email.message_from_bytes(content.encode(), policy=email.policy.default)
             for part in message.walk():
                 if part.get_content_type() == "text/plain":
-                    text = part.get_payload(decode=True).decode()
-                    found.append((str(message["Subject"]), text))
+                    found.append((str(message["Subject"]), part.get_content()))
         return found
 
     def survey_link(self, address: str, *, subject_starts: str = "") -> str:

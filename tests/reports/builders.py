@@ -36,6 +36,9 @@ def questionnaire() -> Framework:
 
     if not Framework.objects.filter(version=1).exists():
         importlib.import_module("feedback.migrations.0002_framework_v1").load(apps, None)
+        importlib.import_module("feedback.migrations.0018_framework_v1_translations").load(
+            apps, None
+        )
     return Framework.objects.get(version=1)
 
 
