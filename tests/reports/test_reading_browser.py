@@ -181,3 +181,34 @@ def test_hr_sorts_the_heatmap_and_opens_a_report(request, screen, world, screens
     axe_check(page, f"Tia's report read by HR ({screen})")
     page.goto(f"/reports/requests/{world['request'].id}/")
     screenshot(page, f"reading-report-hr-{screen}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_spanish_subject_reads_the_report_and_downloads_it_in_spanish(
+    request, screen, world, screenshot, axe_check, tmp_path
+):
+    """Issue 18: the subject's own language (Person.language, not the browser's, which is
+    English here) chooses the page and the PDF; the figures are the same, written with
+    decimal commas."""
+    sam = world["sam"]
+    sam.language = "es"
+    sam.save(update_fields=["language"])
+    page = on(request, screen)
+    log_in(page, "sam@example.com")
+    page.goto(f"/reports/requests/{world['request'].id}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Su feedback")
+    expect(page.locator("main h2").first).to_have_text("Resumen")
+    expect(page.get_by_text("Principales fortalezas").first).to_be_visible()
+    # The English test above reads "you rate yourself 4.00, everyone else 1.00".
+    expect(page.get_by_text("usted se da 4,00, todos los demás 1,00").first).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == "es"
+    no_sideways_page_scroll(page)
+    axe_check(page, f"the Spanish subject's report ({screen})")
+    screenshot(page, f"i18n-es-report-{screen}")
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("link", name="Descargar PDF").click()
+    text = " ".join(pdf_text(download.value.path().read_bytes(), tmp_path).split())
+    assert "Resumen" in text and "Principales fortalezas" in text
+    assert "usted se da 4,00" in text
+    assert "Top strengths" not in text and "you rate yourself" not in text
