@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from exports import typesetting
 from feedback.vocabulary import (
@@ -445,7 +445,7 @@ def individual_data(document: dict, *, own: bool = False) -> dict:
             "statement_note": change["statement_note"],
             "columns": [str(c) for c in change["columns"]],
             "column_figure": gettext("Figure"),
-            "column_change": gettext("Change"),
+            "column_change": pgettext("difference between cycles", "Change"),
             "none": gettext("No figure of this behaviour was shown in both cycles."),
             "behaviours": [
                 {
@@ -968,20 +968,29 @@ def team_xlsx(report: dict) -> bytes:
 
     # Summary: team means per behaviour and pole, then the response rates.
     summary = workbook.active
-    summary.title = "Summary"
-    summary.append([neutralise(f"Team report: {report['scope']}")])
+    summary.title = gettext("Summary")
+    summary.append([neutralise(gettext("Team report: %(scope)s") % {"scope": report["scope"]})])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append(["Cycle", neutralise(report["cycle"]["name"])])
-    summary.append(["Subjects", report.get("subject_count", len(report["subjects"]))])
+    summary.append([gettext("Cycle"), neutralise(report["cycle"]["name"])])
+    summary.append([gettext("Subjects"), report.get("subject_count", len(report["subjects"]))])
     summary.append(
         [
-            "Anonymity",
-            f"groups below {report['cycle']['min_anonymous_raters']} raters are never shown",
+            gettext("Anonymity"),
+            gettext("groups below %(k)s raters are never shown")
+            % {"k": report["cycle"]["min_anonymous_raters"]},
         ]
     )
     summary.append([])
     header_row = summary.max_row + 1
-    summary.append(["Behaviour", "Leadership mean", "n subjects", "Management mean", "n subjects"])
+    summary.append(
+        [
+            gettext("Behaviour"),
+            gettext("Leadership mean"),
+            gettext("n subjects"),
+            gettext("Management mean"),
+            gettext("n subjects"),
+        ]
+    )
     for cell in summary[header_row]:
         cell.font, cell.fill = bold, header_fill
     for behaviour in BEHAVIOURS:
@@ -989,7 +998,7 @@ def team_xlsx(report: dict) -> bytes:
         manage = report["means"].get((behaviour, MANAGEMENT), {})
         summary.append(
             [
-                BEHAVIOUR_LABELS[behaviour],
+                str(BEHAVIOUR_LABELS[behaviour]),
                 lead.get("mean"),
                 lead.get("subjects", 0),
                 manage.get("mean"),
@@ -999,11 +1008,13 @@ def team_xlsx(report: dict) -> bytes:
     last_mean_row = summary.max_row
     summary.append([])
     rates_row = summary.max_row + 1
-    summary.append(["Response rates", "Invited", "Submitted", "Rate %"])
+    summary.append(
+        [gettext("Response rates"), gettext("Invited"), gettext("Submitted"), gettext("Rate %")]
+    )
     for cell in summary[rates_row]:
         cell.font, cell.fill = bold, header_fill
     response = report["response"]
-    summary.append(["Team", response["invited"], response["submitted"], response["rate"]])
+    summary.append([gettext("Team"), response["invited"], response["submitted"], response["rate"]])
     for subject in report["subjects"]:
         summary.append(
             [
@@ -1019,8 +1030,8 @@ def team_xlsx(report: dict) -> bytes:
 
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Team means: leadership and management"
-    chart.y_axis.title = "Mean of others' scores (1-5)"
+    chart.title = gettext("Team means: leadership and management")
+    chart.y_axis.title = gettext("Mean of others' scores (1-5)")
     chart.y_axis.scaling.min = 1
     chart.y_axis.scaling.max = 5
     for column in (2, 4):
@@ -1033,11 +1044,11 @@ def team_xlsx(report: dict) -> bytes:
     summary.add_chart(chart, "G2")
 
     # People by behaviour: the heatmap, one row per subject, others' pole scores.
-    people = workbook.create_sheet("People by behaviour")
+    people = workbook.create_sheet(gettext("People by behaviour"))
     columns = [(b, p) for b in BEHAVIOURS for p in POLES]
     people.append(
-        ["Name", "Title", "Team", "Others counted"]
-        + [f"{BEHAVIOUR_LABELS[b]} {p}" for b, p in columns]
+        [gettext("Name"), gettext("Title"), gettext("Team"), gettext("Others counted")]
+        + [f"{BEHAVIOUR_LABELS[b]} {str(POLE_LABELS[p]).lower()}" for b, p in columns]
     )
     for cell in people[1]:
         cell.font, cell.fill = bold, header_fill
@@ -1078,15 +1089,23 @@ def team_xlsx(report: dict) -> bytes:
     people.row_dimensions[1].height = 32
 
     # Items: the team mean of each item's others mean.
-    items = workbook.create_sheet("Items")
-    items.append(["Behaviour", "Pole", "Item", "Team mean (others)", "n subjects"])
+    items = workbook.create_sheet(gettext("Items"))
+    items.append(
+        [
+            gettext("Behaviour"),
+            gettext("Pole"),
+            gettext("Item"),
+            gettext("Team mean (others)"),
+            gettext("n subjects"),
+        ]
+    )
     for cell in items[1]:
         cell.font, cell.fill = bold, header_fill
     for item in report["items"]:
         items.append(
             [
-                item["behaviour"].capitalize(),
-                item["pole"],
+                str(BEHAVIOUR_LABELS.get(item["behaviour"], item["behaviour"])),
+                str(POLE_LABELS.get(item["pole"], item["pole"])).lower(),
                 neutralise(item["text"]),
                 item["mean"],
                 item["subjects"],
@@ -1113,36 +1132,41 @@ def team_xlsx(report: dict) -> bytes:
 
 def _change_sheet(workbook, report: dict, *, bold, header_fill):
     """Per subject and behaviour, every figure shown in both cycles: previous, now, change."""
-    change = workbook.create_sheet("Change")
+    change = workbook.create_sheet(pgettext("difference between cycles", "Change"))
     change.append(
         [
-            "Name",
-            "Previous cycle",
-            "Behaviour",
-            "Figure",
-            "Group",
-            "Previous",
-            "Now",
-            "Change",
-            "Notable",
+            gettext("Name"),
+            gettext("Previous cycle"),
+            gettext("Behaviour"),
+            gettext("Figure"),
+            gettext("Group"),
+            gettext("Previous"),
+            gettext("Now"),
+            pgettext("difference between cycles", "Change"),
+            gettext("Notable"),
         ]
     )
     for cell in change[1]:
         cell.font, cell.fill = bold, header_fill
-    figure_names = {LEADERSHIP: "Leadership", MANAGEMENT: "Management"}
+    figure_names = {pole: str(POLE_LABELS[pole]) for pole in POLES}
     for subject in report["subjects"]:
         last = _last_comparison(subject)
         if last is None:
             continue
         for row in last["behaviours"]:
             lines = [
-                (figure_names[pole], GROUP_LABELS[group], row[pole][group])
+                (figure_names[pole], str(GROUP_LABELS[group]), row[pole][group])
                 for pole in POLES
                 for group in GROUPS
             ]
-            lines += [("Balance", GROUP_LABELS[g], row["balance"][g]) for g in GROUPS]
+            lines += [(gettext("Balance"), str(GROUP_LABELS[g]), row["balance"][g]) for g in GROUPS]
             lines += [
-                (f"Self-others gap, {pole}", "", row["self_others_gap"][pole]) for pole in POLES
+                (
+                    gettext("Self-others gap, %(pole)s") % {"pole": str(POLE_LABELS[pole]).lower()},
+                    "",
+                    row["self_others_gap"][pole],
+                )
+                for pole in POLES
             ]
             for figure_name, group_label, figure in lines:
                 if figure is None:
@@ -1151,13 +1175,13 @@ def _change_sheet(workbook, report: dict, *, bold, header_fill):
                     [
                         neutralise(subject["name"]),
                         neutralise(last["cycle"]["name"]),
-                        BEHAVIOUR_LABELS[row["behaviour"]],
+                        str(BEHAVIOUR_LABELS[row["behaviour"]]),
                         figure_name,
                         group_label,
                         figure["before"],
                         figure["now"],
                         figure["change"],
-                        "notable" if figure["notable"] else "",
+                        gettext("notable") if figure["notable"] else "",
                     ]
                 )
     change.freeze_panes = "A2"
