@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
-# Pango, HarfBuzz and fonts are what WeasyPrint needs to render PDF reports.
+# DejaVu is the PDFs' font (Typst finds it among the system fonts); Pango and HarfBuzz
+# are for WeasyPrint, the fallback renderer (PDF_RENDERER=weasyprint).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \

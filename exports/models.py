@@ -45,6 +45,9 @@ class Export(models.Model):
     line_of = models.ForeignKey(
         "accounts.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # The language of whoever asked (their page's language when they asked): team files
+    # are written in it. Individual reports are in their subject's language instead.
+    language = models.CharField(max_length=10, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to=export_file_name, blank=True, max_length=200)

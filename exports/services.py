@@ -21,8 +21,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import OperationalError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from accounts.models import Team
 from accounts.selectors import person_for_user, person_line, user_is_hr
@@ -119,6 +120,7 @@ def export_create(
             request=feedback_request,
             requested_by=user,
             line_of=line_of,
+            language=translation.get_language() or "",
             expires_at=now + datetime.timedelta(days=settings.EXPORT_RETENTION_DAYS),
         )
         audit_record(
@@ -212,6 +214,17 @@ def _export_fail(export_id: int, message: str) -> None:
     )
 
 
+def report_language(person, *, default: str | None = None) -> str:
+    """The language a subject's report is written in (issue 18): the subject's own.
+
+    ``Person.language`` arrives with the survey's languages (another branch of issue 18);
+    until then, and for a person who chose none, ``default`` (the reader's page language,
+    where there is a reader) or the site's LANGUAGE_CODE. getattr keeps this working on
+    both sides of that merge."""
+    chosen = getattr(person, "language", "") if person is not None else ""
+    return chosen or default or settings.LANGUAGE_CODE
+
+
 def export_build(*, export_id: int) -> str:
     """Build one export's file. Idempotent: a finished or failed export is left alone, and a
     redelivered task simply builds the file again."""
@@ -235,17 +248,21 @@ def export_build(*, export_id: int) -> str:
                 cycle=export.cycle, request_ids=[export.request_id]
             ).documents
             _export_progress(export.id, 30)
-            content = files.individual_pdf(document)
+            content = files.individual_pdf(
+                document, language=report_language(export.request.subject)
+            )
             _export_store(export, lambda path: _write_bytes(path, content), "pdf")
             return "done"
-        report = team_report(export=export)
-        _export_progress(export.id, 40)
-        builder, extension = {
-            Export.Kind.TEAM_XLSX: (files.team_xlsx, "xlsx"),
-            Export.Kind.TEAM_CSV: (files.team_csv, "csv"),
-            Export.Kind.TEAM_PDF: (files.team_pdf, "pdf"),
-        }[export.kind]
-        content = builder(report)
+        # Team files speak the language of whoever asked for them (the scope's name too).
+        with translation.override(export.language or settings.LANGUAGE_CODE):
+            report = team_report(export=export)
+            _export_progress(export.id, 40)
+            builder, extension = {
+                Export.Kind.TEAM_XLSX: (files.team_xlsx, "xlsx"),
+                Export.Kind.TEAM_CSV: (files.team_csv, "csv"),
+                Export.Kind.TEAM_PDF: (files.team_pdf, "pdf"),
+            }[export.kind]
+            content = builder(report)
         _export_store(export, lambda path: _write_bytes(path, content), extension)
         return "done"
     except OperationalError:
@@ -300,11 +317,11 @@ def team_report(*, export) -> dict:
             }
         )
     if export.team_id:
-        scope = f"Team {export.team.name}"
+        scope = gettext("Team %(team)s") % {"team": export.team.name}
     elif export.line_of_id:
-        scope = f"Line of {export.line_of.name}"
+        scope = gettext("Line of %(name)s") % {"name": export.line_of.name}
     else:
-        scope = "Whole organisation"
+        scope = gettext("Whole organisation")
     return {
         "cycle": results.cycle,
         "scope": scope,
@@ -350,12 +367,20 @@ def export_bundle_part(*, export_id: int, part: int, parts: int, request_ids: Se
             documents = reports_services.results_for_export(
                 cycle=export.cycle, request_ids=request_ids
             ).documents
+            subjects = {
+                r.id: r.subject
+                for r in FeedbackRequest.objects.filter(id__in=request_ids).select_related(
+                    "subject"
+                )
+            }
             temporary = f"{target}.tmp"
             # PDFs are compressed already: storing them is as small and much faster.
             with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
                 for document in documents:
+                    language = report_language(subjects.get(document["request"]))
                     archive.writestr(
-                        files.bundle_entry_name(document), files.individual_pdf(document)
+                        files.bundle_entry_name(document),
+                        files.individual_pdf(document, language=language),
                     )
             os.replace(temporary, target)
         except OperationalError:

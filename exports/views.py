@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -172,7 +173,11 @@ def report_pdf(request, pk: int):
             status=429,
         )
     document = reports_services.results_read(request=feedback_request, user=request.user)
-    content = files.individual_pdf(document, own=True)
+    # The subject reads their own report: in their language, else the page's.
+    language = services.report_language(
+        feedback_request.subject, default=translation.get_language()
+    )
+    content = files.individual_pdf(document, own=True, language=language)
     response = HttpResponse(content, content_type="application/pdf")
     # ASCII letters, digits and dashes: a name safe in any browser and file system.
     stem = slugify(f"feedback {feedback_request.cycle.name} {feedback_request.subject.name}")

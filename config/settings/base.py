@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -521,3 +522,9 @@ EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 # A bundle of individual PDFs is rendered in parts of at most this many PDFs, one task
 # each, so that more worker processes build it faster.
 EXPORT_BUNDLE_PART_SIZE = env.int("EXPORT_BUNDLE_PART_SIZE", default=25)
+# What typesets the PDFs (issue 19): "typst" (tens of milliseconds a report, translated) or
+# "weasyprint" (the earlier HTML layout, about 0.75 s a report, English words), kept for
+# the benchmark that compares them (bench/bench_pdf.py).
+PDF_RENDERER = env.str("PDF_RENDERER", default="typst")
+if PDF_RENDERER not in ("typst", "weasyprint"):
+    raise ImproperlyConfigured("PDF_RENDERER must be typst or weasyprint.")
