@@ -65,7 +65,7 @@ def test_a_spanish_pdf_has_spanish_headings_and_decimal_commas(org, closed, tmp_
     for heading in (
         "Resumen",
         "Cómo leer este informe",
-        "Quién ha respondido",
+        "Quién respondió",
         "Puntos ciegos y fortalezas ocultas",
         "Comentarios",
         "Informe de feedback 360°",
