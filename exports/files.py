@@ -32,6 +32,7 @@ from feedback.vocabulary import (
     MANAGEMENT,
     POLE_LABELS,
     POLE_NAMES,
+    POLE_WORDS,
     POLES,
     READER_GROUP_LABELS,
 )
@@ -1048,7 +1049,13 @@ def team_xlsx(report: dict) -> bytes:
     columns = [(b, p) for b in BEHAVIOURS for p in POLES]
     people.append(
         [gettext("Name"), gettext("Title"), gettext("Team"), gettext("Others counted")]
-        + [f"{BEHAVIOUR_LABELS[b]} {str(POLE_LABELS[p]).lower()}" for b, p in columns]
+        + [
+            # One format string, so each language orders and joins the two words itself
+            # (German "Vision: Führung", not the English lower-casing of a noun).
+            pgettext("spreadsheet column", "%(behaviour)s %(pole)s")
+            % {"behaviour": BEHAVIOUR_LABELS[b], "pole": POLE_WORDS[p]}
+            for b, p in columns
+        ]
     )
     for cell in people[1]:
         cell.font, cell.fill = bold, header_fill
@@ -1105,7 +1112,7 @@ def team_xlsx(report: dict) -> bytes:
         items.append(
             [
                 str(BEHAVIOUR_LABELS.get(item["behaviour"], item["behaviour"])),
-                str(POLE_LABELS.get(item["pole"], item["pole"])).lower(),
+                str(POLE_WORDS.get(item["pole"], item["pole"])),
                 neutralise(item["text"]),
                 item["mean"],
                 item["subjects"],
