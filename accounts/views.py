@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, throttle
@@ -60,9 +61,13 @@ def people_invite(request):
             for line in exc.messages():
                 messages.error(request, line)
         else:
-            messages.success(request, f"Login invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                gettext("Login invitation sent to %(email)s.")
+                % {"email": form.cleaned_data["email"]},
+            )
     else:
-        messages.error(request, "Enter a valid email.")
+        messages.error(request, gettext("Enter a valid email."))
     return redirect("people")
 
 
