@@ -20,7 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Person
@@ -29,18 +29,13 @@ from core.errors import DomainError
 from core.validation import int_strict, query_int, query_text, text_problem
 from feedback import selectors, services
 from feedback.models import Cycle, FeedbackRequest, Rater, Relationship
-from feedback.vocabulary import GROUP_WORDS, READER_GROUP_LABELS, RELATIONSHIPS
+from feedback.vocabulary import READER_GROUP_LABELS, RELATIONSHIPS
 
 SEARCH_MAX_LENGTH = Person._meta.get_field("email").max_length
 PEOPLE_SHOWN = 50
 GROUPS = [(relationship, READER_GROUP_LABELS[relationship]) for relationship in RELATIONSHIPS]
-# A rater's relationship inside a sentence ("Ann added as peer."): the vocabulary's words,
-# lower-case in English, and whatever case each language writes them in.
-RELATIONSHIP_WORDS = {
-    Relationship.SELF: gettext_lazy("self"),
-    Relationship.BOSS: gettext_lazy("boss"),
-    **{relationship: singular for relationship, (singular, _plural) in GROUP_WORDS.items()},
-}
+# A rater's relationship inside a sentence ("Ann added as peer."), as the services word it.
+RELATIONSHIP_WORDS = services.RELATIONSHIP_WORDS
 # What a directory colleague can be to the subject ("self" is only ever the subject).
 DIRECTORY_RELATIONSHIPS = [
     (value, label) for value, label in Relationship.choices if value != Relationship.SELF
