@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import HR_GROUP_NAME, Person
 from accounts.selectors import (
@@ -292,6 +292,22 @@ WITHDRAWN_MESSAGE = gettext_lazy(
     "This invitation was withdrawn: no answers are expected from you for this survey."
 )
 
+
+# A status inside a sentence ("this cycle is draft"), in words each language can inflect.
+CYCLE_STATUS_WORDS = {
+    Cycle.Status.DRAFT: pgettext_lazy("cycle status in a sentence", "draft"),
+    Cycle.Status.OPEN: pgettext_lazy("cycle status in a sentence", "open"),
+    Cycle.Status.CLOSED: pgettext_lazy("cycle status in a sentence", "closed"),
+    Cycle.Status.RELEASED: pgettext_lazy("cycle status in a sentence", "released"),
+}
+RATER_STATUS_WORDS = {
+    Rater.Status.PENDING: pgettext_lazy("survey status in a sentence", "pending"),
+    Rater.Status.INVITED: pgettext_lazy("survey status in a sentence", "invited"),
+    Rater.Status.STARTED: pgettext_lazy("survey status in a sentence", "started"),
+    Rater.Status.SUBMITTED: pgettext_lazy("survey status in a sentence", "submitted"),
+    Rater.Status.DECLINED: pgettext_lazy("survey status in a sentence", "declined"),
+    Rater.Status.WITHDRAWN: pgettext_lazy("survey status in a sentence", "withdrawn"),
+}
 
 SURVEY_STATE_LABELS = {
     "to_do": gettext_lazy("To do"),
@@ -935,7 +951,7 @@ def remind_state(
             due=0,
             next_at=None,
             reason=gettext("The cycle is %(status)s")
-            % {"status": request.cycle.get_status_display()},
+            % {"status": CYCLE_STATUS_WORDS[request.cycle.status]},
         )
     elif not manageable:
         state.update(due=0, next_at=None)

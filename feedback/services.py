@@ -71,21 +71,9 @@ def _when(moment: datetime.datetime) -> str:
     return f"{date_format(local, 'DATE_FORMAT')}, {date_format(local, 'H:i')}"
 
 
-# A status inside a sentence ("this cycle is draft"), in words each language can inflect.
-CYCLE_STATUS_WORDS = {
-    Cycle.Status.DRAFT: pgettext_lazy("cycle status in a sentence", "draft"),
-    Cycle.Status.OPEN: pgettext_lazy("cycle status in a sentence", "open"),
-    Cycle.Status.CLOSED: pgettext_lazy("cycle status in a sentence", "closed"),
-    Cycle.Status.RELEASED: pgettext_lazy("cycle status in a sentence", "released"),
-}
-RATER_STATUS_WORDS = {
-    Rater.Status.PENDING: pgettext_lazy("survey status in a sentence", "pending"),
-    Rater.Status.INVITED: pgettext_lazy("survey status in a sentence", "invited"),
-    Rater.Status.STARTED: pgettext_lazy("survey status in a sentence", "started"),
-    Rater.Status.SUBMITTED: pgettext_lazy("survey status in a sentence", "submitted"),
-    Rater.Status.DECLINED: pgettext_lazy("survey status in a sentence", "declined"),
-    Rater.Status.WITHDRAWN: pgettext_lazy("survey status in a sentence", "withdrawn"),
-}
+# In-sentence status words live with the reads (selectors), which pages use too.
+CYCLE_STATUS_WORDS = selectors.CYCLE_STATUS_WORDS
+RATER_STATUS_WORDS = selectors.RATER_STATUS_WORDS
 APPROVAL_WORDS = {
     Rater.Approval.APPROVED: pgettext_lazy("nomination decision in a sentence", "approved"),
     Rater.Approval.REJECTED: pgettext_lazy("nomination decision in a sentence", "rejected"),

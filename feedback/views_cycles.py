@@ -51,7 +51,7 @@ def _draft_or_hr_page(request, pk: int):
         messages.info(
             request,
             gettext("%(name)s is %(status)s: its set-up is over.")
-            % {"name": cycle.name, "status": cycle.get_status_display()},
+            % {"name": cycle.name, "status": selectors.CYCLE_STATUS_WORDS[cycle.status]},
         )
         return None, redirect("reports_hr")
     return cycle, None

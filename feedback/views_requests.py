@@ -266,6 +266,7 @@ def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict
         "cycle": cycle,
         "subject": subject,
         "is_open": cycle.status == Cycle.Status.OPEN,
+        "status_words": selectors.CYCLE_STATUS_WORDS[cycle.status],
         "launched": launched,
         "groups": groups,
         "rater_count": len(raters),
