@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
@@ -37,15 +38,17 @@ SSO_SESSION_KEY = "sso"
 # Seconds of clock difference between us and the provider tolerated on exp/iat.
 CLOCK_LEEWAY_SECONDS = 30
 
-REFUSED_ID_CHECK = (
-    "The sign-in could not be checked: the provider's token {problem}. "
+REFUSED_ID_CHECK = gettext_lazy(
+    "The sign-in could not be checked: the provider’s token {problem}. "
     "Start again from the login page; if it happens again, tell IT."
 )
-REFUSED_STATE = (
+REFUSED_STATE = gettext_lazy(
     "This sign-in was already used or has expired (it can be used once, in the browser "
     "that started it). Start again from the login page."
 )
-REFUSED_PROVIDER = "The provider did not sign you in. Start again from the login page."
+REFUSED_PROVIDER = gettext_lazy(
+    "The provider did not sign you in. Start again from the login page."
+)
 
 
 def sign_in_options(request):
@@ -83,15 +86,19 @@ def sso_user_for_claims(*, claims: dict):
     email = claims.get(settings.OIDC_EMAIL_CLAIM)
     if not isinstance(email, str) or "@" not in email:
         raise DomainError(
-            f"The provider did not send an email address (claim {settings.OIDC_EMAIL_CLAIM!r}). "
-            "Ask IT to release the email claim to this application.",
+            gettext(
+                "The provider did not send an email address (claim %(claim)r). "
+                "Ask IT to release the email claim to this application."
+            )
+            % {"claim": settings.OIDC_EMAIL_CLAIM},
             code="forbidden",
         )
     email = email.strip().lower()
     # A provider that says the address is unverified could be naming anyone's address.
     if claims.get("email_verified") is False:
         raise DomainError(
-            f"The provider has not verified {email}, so it cannot sign you in here.",
+            gettext("The provider has not verified %(email)s, so it cannot sign you in here.")
+            % {"email": email},
             code="forbidden",
         )
     User = get_user_model()
@@ -103,12 +110,16 @@ def sso_user_for_claims(*, claims: dict):
             audit_record(actor=None, action="login.sso_person_created", target=person)
         if person is not None and person.erased_at is None and person.deactivated_at is not None:
             raise DomainError(
-                f"The login of {email} is switched off on this site.", code="forbidden"
+                gettext("The login of %(email)s is switched off on this site.") % {"email": email},
+                code="forbidden",
             )
         if person is None or not selectors.person_is_active(person):
             raise DomainError(
-                f"{email} is not in the people directory of this site, so single sign-on "
-                "cannot sign you in. Ask HR to add you.",
+                gettext(
+                    "%(email)s is not in the people directory of this site, so single sign-on "
+                    "cannot sign you in. Ask HR to add you."
+                )
+                % {"email": email},
                 code="forbidden",
             )
         user = person.user
@@ -124,7 +135,8 @@ def sso_user_for_claims(*, claims: dict):
             person.save(update_fields=["user", "updated_at"])
         if not user.is_active:
             raise DomainError(
-                f"The login of {email} is switched off on this site.", code="forbidden"
+                gettext("The login of %(email)s is switched off on this site.") % {"email": email},
+                code="forbidden",
             )
         if settings.OIDC_HR_CLAIM:
             _hr_from_claim(user=user, person=person, claims=claims)
@@ -159,9 +171,11 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
         try:
             header = jwt.get_unverified_header(payload)
         except jwt.InvalidTokenError as exc:
-            raise SuspiciousOperation(self._refuse("is not a signed token")) from exc
+            raise SuspiciousOperation(self._refuse(gettext("is not a signed token"))) from exc
         if header.get("alg") != self.OIDC_RP_SIGN_ALGO:
-            raise SuspiciousOperation(self._refuse("is signed with an unexpected algorithm"))
+            raise SuspiciousOperation(
+                self._refuse(gettext("is signed with an unexpected algorithm"))
+            )
         try:
             claims = jwt.decode(
                 payload,
@@ -173,17 +187,19 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
                 options={"require": ["exp", "iat", "aud", "iss", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise SuspiciousOperation(self._refuse("has expired")) from exc
+            raise SuspiciousOperation(self._refuse(gettext("has expired"))) from exc
         except jwt.InvalidAudienceError as exc:
-            raise SuspiciousOperation(self._refuse("was issued for another application")) from exc
+            raise SuspiciousOperation(
+                self._refuse(gettext("was issued for another application"))
+            ) from exc
         except jwt.InvalidIssuerError as exc:
-            raise SuspiciousOperation(self._refuse("comes from another issuer")) from exc
+            raise SuspiciousOperation(self._refuse(gettext("comes from another issuer"))) from exc
         except jwt.InvalidTokenError as exc:
-            raise SuspiciousOperation(self._refuse("is not valid")) from exc
+            raise SuspiciousOperation(self._refuse(gettext("is not valid"))) from exc
         # Several audiences: the token must have been issued to us (OIDC Core 3.1.3.7).
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if len(audiences) > 1 and claims.get("azp") != self.OIDC_RP_CLIENT_ID:
-            raise SuspiciousOperation(self._refuse("was issued for another application"))
+            raise SuspiciousOperation(self._refuse(gettext("was issued for another application")))
         return claims
 
     def _refuse(self, problem: str) -> str:
@@ -199,7 +215,9 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
             userinfo = super().get_userinfo(access_token, id_token, payload)
             # Userinfo about someone else must not be mixed in (OIDC Core 5.3.2).
             if userinfo.get("sub") != payload.get("sub"):
-                raise SuspiciousOperation(self._refuse("does not match its user information"))
+                raise SuspiciousOperation(
+                    self._refuse(gettext("does not match its user information"))
+                )
             claims.update(userinfo)
         return claims
 

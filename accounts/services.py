@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -67,8 +68,8 @@ def email_clean(value: str, *, field_name: str = "email") -> str:
         validate_email(email)
     except ValidationError:
         raise DomainError(
-            f"{value!r} is not a valid email address.",
-            errors={field_name: ["Enter a valid email."]},
+            gettext("%(value)r is not a valid email address.") % {"value": value},
+            errors={field_name: [gettext("Enter a valid email.")]},
         ) from None
     return email
 
@@ -88,8 +89,13 @@ def _check_no_loop(*, person: Person, manager: Person | None) -> None:
     while current is not None:
         if current.pk == person.pk:
             raise DomainError(
-                "That manager would create a reporting loop.",
-                errors={"manager": [f"{manager.name} reports, directly or not, to {person.name}."]},
+                gettext("That manager would create a reporting loop."),
+                errors={
+                    "manager": [
+                        gettext("%(manager)s reports, directly or not, to %(person)s.")
+                        % {"manager": manager.name, "person": person.name}
+                    ]
+                },
             )
         if current.pk in seen:  # an existing loop in the data: stop rather than spin
             break
@@ -109,12 +115,14 @@ def person_create(
     email = email_clean(email)
     if Person.objects.filter(email__iexact=email).exists():
         raise DomainError(
-            "Someone with that email already exists.",
-            errors={"email": ["This email is already in use."]},
+            gettext("Someone with that email already exists."),
+            errors={"email": [gettext("This email is already in use.")]},
             code="conflict",
         )
     if not (name or "").strip():
-        raise DomainError("A name is required.", errors={"name": ["This field is required."]})
+        raise DomainError(
+            gettext("A name is required."), errors={"name": [gettext("This field is required.")]}
+        )
     name = text_clean(name, field="name", max_length=MAX_LENGTHS["name"], required=True)
     title = text_clean(title, field="title", max_length=MAX_LENGTHS["title"])
     with transaction.atomic():
@@ -146,15 +154,16 @@ def person_update(
             email = email_clean(email)
             if Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
                 raise DomainError(
-                    "Someone with that email already exists.",
-                    errors={"email": ["This email is already in use."]},
+                    gettext("Someone with that email already exists."),
+                    errors={"email": [gettext("This email is already in use.")]},
                     code="conflict",
                 )
             person.email = email
         if name is not None:
             if not name.strip():
                 raise DomainError(
-                    "A name is required.", errors={"name": ["This field is required."]}
+                    gettext("A name is required."),
+                    errors={"name": [gettext("This field is required.")]},
                 )
             person.name = text_clean(
                 name, field="name", max_length=MAX_LENGTHS["name"], required=True
@@ -197,27 +206,42 @@ class _Row:
     errors: list[str] = field(default_factory=list)
 
 
+def _on_line(line: int, problem: str) -> str:
+    """One import problem, with the file line a spreadsheet shows (numbers, not words,
+    so a reader in any language finds the row)."""
+    return gettext("line %(line)d: %(problem)s") % {"line": line, "problem": problem}
+
+
 def _decode(data: bytes) -> str:
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs put first.
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DomainError(
-            "The file is not UTF-8 text.",
-            errors={"file": [f"byte {exc.start}: not UTF-8; save the file as CSV UTF-8."]},
+            gettext("The file is not UTF-8 text."),
+            errors={
+                "file": [
+                    gettext("byte %(position)d: not UTF-8; save the file as CSV UTF-8.")
+                    % {"position": exc.start}
+                ]
+            },
         ) from None
 
 
 def _csv_refusal(exc: csv.Error, *, line: int) -> DomainError:
     if "field larger than field limit" in str(exc):
-        problem = f"a value is longer than {csv.field_size_limit()} characters."
+        problem = gettext("a value is longer than %(limit)d characters.") % {
+            "limit": csv.field_size_limit()
+        }
     else:
         # Strict mode: a quote never closed, or stray text after a closing quote, is an
         # error rather than a person named "Unterminated,,,".
-        problem = f"{exc}: a quoted value is never closed, or a quote is misplaced."
+        problem = gettext("%(error)s: a quoted value is never closed, or a quote is misplaced.") % {
+            "error": exc
+        }
     return DomainError(
-        "The file is not valid CSV: nothing was imported.",
-        errors={"file": [f"line {line}: {problem}"]},
+        gettext("The file is not valid CSV: nothing was imported."),
+        errors={"file": [_on_line(line, problem)]},
     )
 
 
@@ -227,7 +251,8 @@ def _parse(text: str) -> list[_Row]:
         header = next(reader)
     except StopIteration:
         raise DomainError(
-            "The file is empty.", errors={"file": ["line 1: no header row."]}
+            gettext("The file is empty."),
+            errors={"file": [_on_line(1, gettext("no header row."))]},
         ) from None
     except csv.Error as exc:
         raise _csv_refusal(exc, line=1) from None
@@ -235,11 +260,18 @@ def _parse(text: str) -> list[_Row]:
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
         raise DomainError(
-            "The file is missing columns.",
+            gettext("The file is missing columns."),
             errors={
                 "file": [
-                    f"line 1: missing column{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)} (expected header: {','.join(IMPORT_COLUMNS)})."
+                    _on_line(
+                        1,
+                        ngettext(
+                            "missing column %(columns)s (expected header: %(header)s).",
+                            "missing columns %(columns)s (expected header: %(header)s).",
+                            len(missing),
+                        )
+                        % {"columns": ", ".join(missing), "header": ",".join(IMPORT_COLUMNS)},
+                    )
                 ]
             },
         )
@@ -274,21 +306,25 @@ def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
     for row in rows:
         for column in REQUIRED_VALUES:
             if not getattr(row, column):
-                row.errors.append(f"{column} is empty.")
+                row.errors.append(gettext("%(column)s is empty.") % {"column": column})
         for column, limit in MAX_LENGTHS.items():
             value = getattr(row, column)
             if len(value) > limit:
-                row.errors.append(f"{column} is longer than {limit} characters.")
+                row.errors.append(
+                    gettext("%(column)s is longer than %(limit)d characters.")
+                    % {"column": column, "limit": limit}
+                )
             elif problem := text_problem(value):
                 row.errors.append(f"{column}: {problem}")
         if row.email:
             try:
                 validate_email(row.email)
             except ValidationError:
-                row.errors.append(f"bad email {row.email!r}.")
+                row.errors.append(gettext("bad email %(email)r.") % {"email": row.email})
             if row.email in first_line:
                 row.errors.append(
-                    f"duplicate email {row.email!r} (also on line {first_line[row.email]})."
+                    gettext("duplicate email %(email)r (also on line %(line)d).")
+                    % {"email": row.email, "line": first_line[row.email]}
                 )
             else:
                 first_line[row.email] = row.line
@@ -298,12 +334,17 @@ def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
                 "(or leave it empty)."
             )
         if row.manager_email and row.manager_email == row.email:
-            row.errors.append(f"{row.email!r} cannot be their own manager.")
+            row.errors.append(
+                gettext("%(email)r cannot be their own manager.") % {"email": row.email}
+            )
     # A manager may appear further down the file, so this check waits for every email.
     for row in rows:
         m = row.manager_email
         if m and m != row.email and m not in first_line and m not in existing:
-            row.errors.append(f"unknown manager {m!r}: not in the file nor among existing people.")
+            row.errors.append(
+                gettext("unknown manager %(email)r: not in the file nor among existing people.")
+                % {"email": m}
+            )
 
 
 def _find_loops(rows: list[_Row], existing: dict[str, dict]) -> None:
@@ -328,7 +369,7 @@ def _find_loops(rows: list[_Row], existing: dict[str, dict]) -> None:
             cycle = path[on_path[current] :]
             chain = " -> ".join([*cycle, cycle[0]])
             reported = min((line_of[e] for e in cycle if e in line_of), key=lambda r: r.line)
-            reported.errors.append(f"reporting loop: {chain}.")
+            reported.errors.append(gettext("reporting loop: %(chain)s.") % {"chain": chain})
         done.update(path)
 
 
@@ -338,9 +379,12 @@ def people_import(*, file: BinaryIO, actor=None) -> ImportResult:
     data = file.read(settings.PEOPLE_IMPORT_MAX_BYTES + 1)
     if len(data) > settings.PEOPLE_IMPORT_MAX_BYTES:
         raise DomainError(
-            "The file is too large.",
+            gettext("The file is too large."),
             errors={
-                "file": [f"files up to {settings.PEOPLE_IMPORT_MAX_BYTES // 1024} KB are accepted."]
+                "file": [
+                    gettext("files up to %(limit)d KB are accepted.")
+                    % {"limit": settings.PEOPLE_IMPORT_MAX_BYTES // 1024}
+                ]
             },
         )
     rows = _parse(_decode(data))
@@ -354,10 +398,15 @@ def people_import(*, file: BinaryIO, actor=None) -> ImportResult:
         p["manager_email"] = (p.pop("manager__email") or "").lower() or None
     _validate(rows, existing)
     _find_loops(rows, existing)
-    errors = [f"line {row.line}: {msg}" for row in rows for msg in row.errors]
+    errors = [_on_line(row.line, msg) for row in rows for msg in row.errors]
     if errors:
         raise DomainError(
-            f"Nothing was imported: {len(errors)} error{'s' if len(errors) > 1 else ''} in the file.",
+            ngettext(
+                "Nothing was imported: %(count)d error in the file.",
+                "Nothing was imported: %(count)d errors in the file.",
+                len(errors),
+            )
+            % {"count": len(errors)},
             errors={"file": errors},
         )
     with transaction.atomic():
@@ -498,14 +547,17 @@ def logins_invite(*, emails: list[str], hr: bool = False, actor=None) -> list[Pe
     wanted = [e.strip().lower() for e in emails if e.strip()]
     if not wanted:
         raise DomainError(
-            "Name at least one person.", errors={"emails": ["This field is required."]}
+            gettext("Name at least one person."),
+            errors={"emails": [gettext("This field is required.")]},
         )
     people = {p.email: p for p in Person.objects.filter(email__in=wanted).select_related("user")}
     unknown = [e for e in wanted if e not in people]
     if unknown:
         raise DomainError(
-            "Some emails do not belong to anyone in the directory.",
-            errors={"emails": [f"unknown person {e!r}." for e in unknown]},
+            gettext("Some emails do not belong to anyone in the directory."),
+            errors={
+                "emails": [gettext("unknown person %(email)r.") % {"email": e} for e in unknown]
+            },
         )
     User = get_user_model()
     hr_group = hr_group_ensure() if hr else None
@@ -591,15 +643,18 @@ def person_reactivate(*, person: Person, actor=None, via: str = "") -> Person:
 
 def _team_name_clean(name) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise DomainError("A team name is required.", errors={"name": ["This field is required."]})
+        raise DomainError(
+            gettext("A team name is required."),
+            errors={"name": [gettext("This field is required.")]},
+        )
     return text_clean(name, field="name", max_length=MAX_LENGTHS["team"], required=True)
 
 
 def _team_name_free(name: str, *, exclude_pk: int | None = None) -> None:
     if Team.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
         raise DomainError(
-            "A team with that name already exists.",
-            errors={"name": ["This name is already in use."]},
+            gettext("A team with that name already exists."),
+            errors={"name": [gettext("This name is already in use.")]},
             code="conflict",
         )
 
@@ -640,8 +695,10 @@ def team_delete(*, team: Team) -> None:
     with transaction.atomic():
         if Person.objects.filter(team=team, erased_at__isnull=False).exists():
             raise DomainError(
-                "This team holds erased people's records, kept for released team figures: "
-                "it cannot be deleted.",
+                gettext(
+                    "This team holds erased people’s records, kept for released team figures: "
+                    "it cannot be deleted."
+                ),
                 code="conflict",
             )
         Person.objects.filter(team=team).update(team=None, updated_at=timezone.now())
@@ -649,7 +706,7 @@ def team_delete(*, team: Team) -> None:
             team.delete()
         except ProtectedError:
             raise DomainError(
-                "This team is still referred to elsewhere and cannot be deleted.",
+                gettext("This team is still referred to elsewhere and cannot be deleted."),
                 code="conflict",
             ) from None
 

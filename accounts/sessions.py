@@ -25,6 +25,7 @@ from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.oidc import SSO_SESSION_KEY
@@ -33,9 +34,13 @@ from accounts.selectors import user_is_hr
 LAST_SEEN_SESSION_KEY = "last_seen"
 # Seconds between writes of the last request's time to the session.
 LAST_SEEN_RESOLUTION = 60
-FACTOR_CHANGED = "You were signed out because the second factor of this login changed."
-IDLE = "You were signed out after {minutes} minutes without activity."
-NEEDS_FACTOR = "HR pages need a second factor: enter a code from your authenticator app."
+FACTOR_CHANGED = gettext_lazy(
+    "You were signed out because the second factor of this login changed."
+)
+IDLE = gettext_lazy("You were signed out after {minutes} minutes without activity.")
+NEEDS_FACTOR = gettext_lazy(
+    "HR pages need a second factor: enter a code from your authenticator app."
+)
 
 # Paths an HR session without its second factor may still reach.
 _OPEN_PREFIXES = ("/static/", "/healthz", "/accounts/two-factor/", "/accounts/logout/")

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from accounts.oidc import CallbackView
 from accounts.views import PasswordResetView
 
 # A sentence, not a secret.
-PASSWORD_LOGIN_OFF = "Passwords are switched off on this site: sign in with {provider}."  # noqa: S105
+PASSWORD_LOGIN_OFF = gettext_lazy(
+    "Passwords are switched off on this site: sign in with {provider}."
+)
 
 
 class LoginView(auth_views.LoginView):

@@ -26,11 +26,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_ratelimit.core import is_ratelimited
 
 from core.clients import client_ip
 
-LOCKOUT_MESSAGE = "Too many failed sign-ins. Try again in {wait}."
 # Longer than any stored username (Django's is 150, an email 254): axes stores it in a
 # 255-character column, so a megabyte of username must not reach the database whole.
 _USERNAME_MAX = 255
@@ -79,7 +79,11 @@ def lockout_seconds_left(request, credentials: dict | None = None) -> int:
 
 def lockout_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    return LOCKOUT_MESSAGE.format(wait=f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return ngettext(
+        "Too many failed sign-ins. Try again in %(minutes)d minute.",
+        "Too many failed sign-ins. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(request, original_response=None, credentials: dict | None = None):

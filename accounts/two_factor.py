@@ -27,6 +27,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, match_token
 from django_otp import login as otp_login
@@ -141,7 +142,7 @@ def qr_svg(text: str) -> str:
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=16,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
@@ -188,7 +189,9 @@ def setup(request):
     user = request.user
     # Replacing a factor needs the factor: a stolen password alone must not swap it.
     if user_has_factor(user):
-        messages.error(request, "You already have a second factor. Remove it first to change it.")
+        messages.error(
+            request, gettext("You already have a second factor. Remove it first to change it.")
+        )
         return redirect("two_factor")
     key = request.session.get(SETUP_KEY_SESSION_KEY) or default_key()
     request.session[SETUP_KEY_SESSION_KEY] = key
@@ -204,7 +207,9 @@ def setup(request):
                 "accounts/two_factor_codes.html",
                 {"codes": codes, "next": _safe_next(request)},
             )
-        form.add_error("code", "That code did not match. Enter the 6 digits your app shows now.")
+        form.add_error(
+            "code", gettext("That code did not match. Enter the 6 digits your app shows now.")
+        )
     device = totp_setup_device(user=user, key=key)
     status = 400 if form.errors else 200
     return render(
@@ -245,9 +250,17 @@ def verify(request):
             otp_login(request, device)
             if isinstance(device, StaticDevice):
                 left = StaticToken.objects.filter(device__user=user).count()
-                messages.warning(request, f"Recovery code used: {left} left.")
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Recovery code used: %(count)d left.",
+                        "Recovery code used: %(count)d left.",
+                        left,
+                    )
+                    % {"count": left},
+                )
             return redirect(next_url or "home")
-        form.add_error("code", "That code did not match. Try the code your app shows now.")
+        form.add_error("code", gettext("That code did not match. Try the code your app shows now."))
     status = 400 if form.errors else 200
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": next_url}, status=status
@@ -258,7 +271,7 @@ def verify(request):
 @require_POST
 def recovery_codes(request):
     if not user_has_factor(request.user) or not _verified(request):
-        messages.error(request, "Enter a code from your app first.")
+        messages.error(request, gettext("Enter a code from your app first."))
         return redirect("two_factor_verify")
     device, codes = recovery_codes_renew(user=request.user)
     otp_login(request, device)
@@ -269,10 +282,12 @@ def recovery_codes(request):
 @require_POST
 def remove(request):
     if not user_has_factor(request.user) or not _verified(request):
-        messages.error(request, "Enter a code from your app first.")
+        messages.error(request, gettext("Enter a code from your app first."))
         return redirect("two_factor_verify")
     factor_remove(user=request.user)
     # This session stays signed in; the others, verified with the removed factor, do not.
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
-    messages.success(request, "Second factor removed. Your other sessions were signed out.")
+    messages.success(
+        request, gettext("Second factor removed. Your other sessions were signed out.")
+    )
     return redirect("two_factor")

@@ -64,9 +64,13 @@ def people_invite(request):
             for line in exc.messages():
                 messages.error(request, line)
         else:
-            messages.success(request, f"Login invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                gettext("Login invitation sent to %(email)s.")
+                % {"email": form.cleaned_data["email"]},
+            )
     else:
-        messages.error(request, "Enter a valid email.")
+        messages.error(request, gettext("Enter a valid email."))
     return redirect("people")
 
 

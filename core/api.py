@@ -10,6 +10,7 @@ from django.core.exceptions import (
 )
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -49,12 +50,16 @@ def _field_errors(detail) -> dict[str, list[str]]:
 def exception_handler(exc, context):
     """Every error leaves the API as {"detail": str, "errors": {field: [str]}}."""
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status)
+        # str(): a message may be lazy. Field names and the status stay as they are.
+        errors = {field: [str(m) for m in msgs] for field, msgs in exc.errors.items()}
+        return Response({"detail": str(exc.detail), "errors": errors}, status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         # Django refuses the body when DRF reads it; the answer stays in the API's shape
         # instead of Django's HTML 400 page.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
-        exc = exceptions.ParseError(f"The request body is larger than {limit} KB.")
+        exc = exceptions.ParseError(
+            gettext("The request body is larger than %(limit)d KB.") % {"limit": limit}
+        )
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent | BadRequest):
         exc = exceptions.ParseError(str(exc))
     elif isinstance(exc, Http404):
@@ -67,8 +72,10 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
-        first = next(iter(errors.values()), ["Invalid input."])
-        detail = first[0] if len(errors) == 1 and len(first) == 1 else "Invalid input."
+        # DRF's own wording for a bad request: its catalogs translate it.
+        invalid = gettext("Invalid input.")
+        first = next(iter(errors.values()), [invalid])
+        detail = first[0] if len(errors) == 1 and len(first) == 1 else invalid
         response.data = {"detail": detail, "errors": errors}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

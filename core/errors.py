@@ -1,5 +1,10 @@
 """The one error type every service raises.
 
+Its ``detail`` and ``errors`` messages are for people: services build them with gettext at
+raise time, so they come out in the language of the request (LocaleMiddleware activated
+it) on pages and in the API alike. ``code`` and the keys of ``errors`` (field names) are
+for programs and never translated: clients key on them.
+
 Views, commands and tasks translate it; services never know about HTTP. ``code``
 says what kind of refusal it is so the API can choose the status:
 ``invalid`` (400), ``conflict`` (409), ``not_found`` (404), ``forbidden`` (403),
@@ -7,6 +12,8 @@ says what kind of refusal it is so the API can choose the status:
 """
 
 from __future__ import annotations
+
+from django.utils.translation import gettext
 
 STATUS_BY_CODE = {
     "invalid": 400,
@@ -17,6 +24,7 @@ STATUS_BY_CODE = {
 }
 
 
+# DRF's own wording, so its catalogs (de, fr, es, ...) translate it the same everywhere.
 NOT_FOUND = "Not found."
 
 
@@ -50,4 +58,4 @@ def not_found() -> DomainError:
     exist: the status and body of DRF's own 404 (``{"detail": "Not found.", "errors": {}}``),
     so a caller cannot tell the two apart. Raise it before any state check (409) or input
     check that depends on the object, which would confirm that it exists."""
-    return DomainError(NOT_FOUND, code="not_found")
+    return DomainError(gettext(NOT_FOUND), code="not_found")

@@ -3,6 +3,7 @@
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 RETRY_AFTER_SECONDS = 5
 
@@ -26,7 +27,10 @@ class DatabaseUnavailableMiddleware:
             return None
         if request.path.startswith("/api/"):
             response = JsonResponse(
-                {"detail": "The database is unavailable for a moment; try again.", "errors": {}},
+                {
+                    "detail": gettext("The database is unavailable for a moment; try again."),
+                    "errors": {},
+                },
                 status=503,
             )
         else:

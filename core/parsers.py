@@ -15,6 +15,7 @@ import json
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -35,7 +36,9 @@ def nesting_check(text: str, *, limit: int = MAX_DEPTH) -> None:
         if match.group() in "[{":
             depth += 1
             if depth > limit:
-                raise ParseError(f"The JSON body nests deeper than {limit} levels.")
+                raise ParseError(
+                    gettext("The JSON body nests deeper than %(limit)d levels.") % {"limit": limit}
+                )
         else:
             depth -= 1
 
@@ -44,13 +47,16 @@ def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
     result = {}
     for key, value in pairs:
         if key in result:
-            raise ParseError(f'The JSON body repeats the key "{key[:50]}" in one object.')
+            raise ParseError(
+                gettext("The JSON body repeats the key “%(key)s” in one object.")
+                % {"key": key[:50]}
+            )
         result[key] = value
     return result
 
 
 def _refuse_constant(name: str):
-    raise ParseError(f"{name} is not a JSON number.")
+    raise ParseError(gettext("%(name)s is not a JSON number.") % {"name": name})
 
 
 def _strings_check(value) -> None:
@@ -59,8 +65,14 @@ def _strings_check(value) -> None:
         found = _NOT_TEXT.search(value)
         if found:
             code = f"U+{ord(found.group()):04X}"
-            kind = "a NUL character" if code == "U+0000" else f"a lone surrogate ({code})"
-            raise ParseError(f"The JSON body holds {kind} in a string: not text.")
+            if code == "U+0000":
+                raise ParseError(
+                    gettext("The JSON body holds a NUL character in a string: not text.")
+                )
+            raise ParseError(
+                gettext("The JSON body holds a lone surrogate (%(code)s) in a string: not text.")
+                % {"code": code}
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
             _strings_check(key)
@@ -78,11 +90,15 @@ class StrictJSONParser(JSONParser):
         # Read one byte past the limit rather than trusting Content-Length.
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise ParseError(f"The request body is larger than {limit // 1024} KB.")
+            raise ParseError(
+                gettext("The request body is larger than %(limit)d KB.") % {"limit": limit // 1024}
+            )
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
-            raise ParseError(f"The request body is not {encoding} text.") from None
+            raise ParseError(
+                gettext("The request body is not %(encoding)s text.") % {"encoding": encoding}
+            ) from None
         nesting_check(text)
         try:
             data = json.loads(
@@ -91,6 +107,6 @@ class StrictJSONParser(JSONParser):
                 parse_constant=_refuse_constant,
             )
         except ValueError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(gettext("JSON parse error - %(error)s") % {"error": exc}) from None
         _strings_check(data)
         return data

@@ -25,6 +25,7 @@ import unicodedata
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -41,12 +42,12 @@ _VISIBLE_CATEGORIES = frozenset("LNPS")
 def _describe(char: str) -> str:
     code = f"U+{ord(char):04X}"
     if "\ud800" <= char <= "\udfff":
-        return f"contains a lone surrogate ({code}), which is not text."
+        return gettext("contains a lone surrogate (%(code)s), which is not text.") % {"code": code}
     if char in "\u2028\u2029":
-        return f"contains a line break ({code})."
+        return gettext("contains a line break (%(code)s).") % {"code": code}
     if unicodedata.category(char) == "Cf":
-        return f"contains a text-direction control ({code})."
-    return f"contains a control character ({code})."
+        return gettext("contains a text-direction control (%(code)s).") % {"code": code}
+    return gettext("contains a control character (%(code)s).") % {"code": code}
 
 
 def text_problem(
@@ -62,11 +63,14 @@ def text_problem(
     if forbidden:
         return _describe(forbidden.group())
     if max_length is not None and len(value) > max_length:
-        return f"is longer than {max_length} characters ({len(value)})."
+        return gettext("is longer than %(limit)d characters (%(length)d).") % {
+            "limit": max_length,
+            "length": len(value),
+        }
     if required and not value:
-        return "is required."
+        return gettext("is required.")
     if value and not multiline and not _has_visible(value):
-        return "has no visible character."
+        return gettext("has no visible character.")
     return None
 
 
@@ -86,7 +90,10 @@ def text_clean(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise DomainError(f"{field}: must be text.", errors={field: ["Must be text."]})
+        raise DomainError(
+            gettext("%(field)s: must be text.") % {"field": field},
+            errors={field: [gettext("Must be text.")]},
+        )
     value = value.strip()
     problem = text_problem(value, multiline=multiline, max_length=max_length, required=required)
     if problem:
@@ -161,7 +168,8 @@ def query_int(params, name: str) -> int | None:
         return int_strict(raw, minimum=1)
     except ValueError:
         raise BadRequest(
-            f"The “{name}” parameter must be a whole number from 1 up, not {_shown(raw)}."
+            gettext("The “%(name)s” parameter must be a whole number from 1 up, not %(value)s.")
+            % {"name": name, "value": _shown(raw)}
         ) from None
 
 
@@ -171,5 +179,7 @@ def query_text(params, name: str, *, max_length: int = 200) -> str:
     raw = params.get(name, "")
     problem = text_problem(raw, max_length=max_length)
     if problem:
-        raise BadRequest(f"The “{name}” parameter {problem}")
+        raise BadRequest(
+            gettext("The “%(name)s” parameter %(problem)s") % {"name": name, "problem": problem}
+        )
     return raw.strip()

@@ -3,6 +3,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView
@@ -47,10 +48,10 @@ def bad_request(request, exception=None):
     parameter that is not what the page reads (``core.validation.query_int`` raises
     BadRequest with a message for the reader), a body past DATA_UPLOAD_MAX_MEMORY_SIZE.
     JSON in the API's error shape under /api/."""
-    message = "This request could not be understood."
+    message = gettext("This request could not be understood.")
     if isinstance(exception, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
-        message = f"The request body is larger than {limit} KB."
+        message = gettext("The request body is larger than %(limit)d KB.") % {"limit": limit}
     elif type(exception) is BadRequest and str(exception):
         message = str(exception)
     if request.path.startswith("/api/"):
@@ -61,7 +62,7 @@ def bad_request(request, exception=None):
 def not_found(request, exception=None):
     """404 for any URL nothing matched: JSON in the API's error shape under /api/."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "errors": {}}, status=404)
+        return JsonResponse({"detail": gettext("Not found."), "errors": {}}, status=404)
     return render(request, "404.html", status=404)
 
 
@@ -69,7 +70,8 @@ def permission_denied(request, exception=None):
     """403 on the site's own layout (JSON under /api/, where DRF answers most itself)."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "You do not have permission to do this.", "errors": {}}, status=403
+            {"detail": gettext("You do not have permission to do this."), "errors": {}},
+            status=403,
         )
     return render(request, "403.html", status=403)
 
@@ -85,7 +87,10 @@ def server_error(request):
     context processors may be what failed)."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Something went wrong on our side; it has been logged.", "errors": {}},
+            {
+                "detail": gettext("Something went wrong on our side; it has been logged."),
+                "errors": {},
+            },
             status=500,
         )
     return HttpResponseServerError(render_to_string("500.html"))

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from feedback.models import Cycle, FeedbackRequest
 
@@ -17,11 +18,11 @@ class Export(models.Model):
     """A file built in the background for HR or a manager (issue 6)."""
 
     class Kind(models.TextChoices):
-        TEAM_XLSX = "team_xlsx", "Team report (Excel)"
-        TEAM_CSV = "team_csv", "Team report (CSV)"
-        TEAM_PDF = "team_pdf", "Team report (PDF)"
-        INDIVIDUAL_PDF = "individual_pdf", "Individual report (PDF)"
-        BUNDLE_ZIP = "bundle_zip", "Every individual report (ZIP)"
+        TEAM_XLSX = "team_xlsx", gettext_lazy("Team report (Excel)")
+        TEAM_CSV = "team_csv", gettext_lazy("Team report (CSV)")
+        TEAM_PDF = "team_pdf", gettext_lazy("Team report (PDF)")
+        INDIVIDUAL_PDF = "individual_pdf", gettext_lazy("Individual report (PDF)")
+        BUNDLE_ZIP = "bundle_zip", gettext_lazy("Every individual report (ZIP)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

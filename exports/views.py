@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -22,7 +23,12 @@ from feedback.models import Cycle, FeedbackRequest
 from reports import services as reports_services
 
 # The visible labels, for messages that say which field to change.
-FIELD_LABELS = {"kind": "File", "cycle": "Cycle", "team": "Team", "request": "Person"}
+FIELD_LABELS = {
+    "kind": gettext_lazy("File"),
+    "cycle": gettext_lazy("Cycle"),
+    "team": gettext_lazy("Team"),
+    "request": gettext_lazy("Person"),
+}
 
 
 @login_required
@@ -51,12 +57,15 @@ def exports_page(request):
                 # file may already be there, so say so rather than "being built".
                 export.refresh_from_db()
                 if export.status == Export.Status.DONE:
-                    messages.success(request, "Your file is ready: download it below.")
+                    messages.success(request, gettext("Your file is ready: download it below."))
                 elif export.status == Export.Status.FAILED:
-                    messages.error(request, f"The file could not be built: {export.error}")
+                    messages.error(
+                        request,
+                        gettext("The file could not be built: %(error)s") % {"error": export.error},
+                    )
                 else:
                     messages.success(
-                        request, "Your file is being built: it appears below when ready."
+                        request, gettext("Your file is being built: it appears below when ready.")
                     )
                 return redirect("exports")
     summary = [
@@ -91,35 +100,39 @@ def _form_read(form, *, people, teams):
     errors: dict[str, list[str]] = {}
     kind = form["kind"]
     if kind not in Export.Kind.values:
-        errors["kind"] = ["Choose which file to build from the list."]
+        errors["kind"] = [gettext("Choose which file to build from the list.")]
         return errors, {}
     if kind == Export.Kind.INDIVIDUAL_PDF:
         if form["team"]:
-            errors["team"] = ["An individual report is about one person: leave Team empty."]
+            errors["team"] = [
+                gettext("An individual report is about one person: leave Team empty.")
+            ]
         chosen = None
         if not form["request"]:
-            errors["request"] = ["Choose whose individual report to build from the list."]
+            errors["request"] = [gettext("Choose whose individual report to build from the list.")]
         else:
             try:
                 chosen = people.filter(pk=int_strict(form["request"], minimum=1)).first()
             except ValueError:
                 chosen = None
             if chosen is None:
-                errors["request"] = ["Choose a person from the list."]
+                errors["request"] = [gettext("Choose a person from the list.")]
         if errors:
             return errors, {}
         return {}, {"kind": kind, "cycle_id": chosen.cycle_id, "request_id": chosen.id}
     if form["request"]:
         errors["request"] = [
-            "Only an individual report is about one person: choose “Individual report "
-            "(PDF)” as the file, or leave Person empty."
+            gettext(
+                "Only an individual report is about one person: choose “Individual report "
+                "(PDF)” as the file, or leave Person empty."
+            )
         ]
     try:
         cycle_id = int_strict(form["cycle"], minimum=1)
     except ValueError:
-        errors["cycle"] = ["Choose a cycle from the list."]
+        errors["cycle"] = [gettext("Choose a cycle from the list.")]
     if form["team"] and not any(team.name == form["team"] for team in teams):
-        errors["team"] = ["Choose a team from the list, or leave it empty for everyone."]
+        errors["team"] = [gettext("Choose a team from the list, or leave it empty for everyone.")]
     if errors:
         return errors, {}
     return {}, {"kind": kind, "cycle_id": cycle_id, "team": form["team"] or None}
@@ -130,9 +143,11 @@ def _refusal_words(error: DomainError) -> dict[str, list[str]]:
     if error.code == "not_found":
         # The lists hold only what is in reach, so this is a cycle typed or sent by hand,
         # or one that changed since the page was shown.
-        return {"cycle": ["You cannot export this cycle: choose one from the list."]}
+        return {"cycle": [gettext("You cannot export this cycle: choose one from the list.")]}
     if "team" in error.errors:
-        return {"team": ["Nobody in this team has feedback in this cycle: choose another."]}
+        return {
+            "team": [gettext("Nobody in this team has feedback in this cycle: choose another.")]
+        }
     if error.errors:
         return {field: list(problems) for field, problems in error.errors.items()}
     return {"": [error.detail]}
@@ -167,8 +182,10 @@ def report_pdf(request, pk: int):
             "reports/report_unavailable.html",
             {
                 "feedback_request": feedback_request,
-                "reason": "You have downloaded this report many times in the last hour: "
-                "please try again later.",
+                "reason": gettext(
+                    "You have downloaded this report many times in the last hour: "
+                    "please try again later."
+                ),
             },
             status=429,
         )

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Person
 from feedback.vocabulary import (  # noqa: F401 - the role words, re-exported for importers
@@ -146,10 +147,10 @@ class QuestionTranslation(models.Model):
 
 class Cycle(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-        RELEASED = "released", "Released"
+        DRAFT = "draft", pgettext_lazy("cycle status", "Draft")
+        OPEN = "open", pgettext_lazy("cycle status", "Open")
+        CLOSED = "closed", pgettext_lazy("cycle status", "Closed")
+        RELEASED = "released", pgettext_lazy("cycle status", "Released")
 
     name = models.CharField(max_length=200)
     closes_at = models.DateTimeField()

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import HR_GROUP_NAME, Person
 from accounts.selectors import (
@@ -245,8 +245,10 @@ def rater_for_token(*, token: str, lock: bool = False) -> Rater:
     connection must load before it can plan the query.
     """
     not_found = DomainError(
-        "This survey link is not valid. It may have been replaced by a newer one: "
-        "use the link in the most recent email.",
+        gettext(
+            "This survey link is not valid. It may have been replaced by a newer one: "
+            "use the link in the most recent email."
+        ),
         code="not_found",
     )
     if not token or len(token) > TOKEN_MAX_LENGTH:
@@ -289,17 +291,33 @@ def token_withdrawn(*, token: str) -> bool:
     ).exists()
 
 
-WITHDRAWN_MESSAGE = _(
+WITHDRAWN_MESSAGE = gettext_lazy(
     "This invitation was withdrawn: no answers are expected from you for this survey."
 )
 
 
+# A status inside a sentence ("this cycle is draft"), in words each language can inflect.
+CYCLE_STATUS_WORDS = {
+    Cycle.Status.DRAFT: pgettext_lazy("cycle status in a sentence", "draft"),
+    Cycle.Status.OPEN: pgettext_lazy("cycle status in a sentence", "open"),
+    Cycle.Status.CLOSED: pgettext_lazy("cycle status in a sentence", "closed"),
+    Cycle.Status.RELEASED: pgettext_lazy("cycle status in a sentence", "released"),
+}
+RATER_STATUS_WORDS = {
+    Rater.Status.PENDING: pgettext_lazy("survey status in a sentence", "pending"),
+    Rater.Status.INVITED: pgettext_lazy("survey status in a sentence", "invited"),
+    Rater.Status.STARTED: pgettext_lazy("survey status in a sentence", "started"),
+    Rater.Status.SUBMITTED: pgettext_lazy("survey status in a sentence", "submitted"),
+    Rater.Status.DECLINED: pgettext_lazy("survey status in a sentence", "declined"),
+    Rater.Status.WITHDRAWN: pgettext_lazy("survey status in a sentence", "withdrawn"),
+}
+
 SURVEY_STATE_LABELS = {
-    "to_do": _("To do"),
-    "draft": _("Draft saved"),
-    "submitted": _("Submitted"),
-    "declined": _("Declined"),
-    "closed": _("Closed"),
+    "to_do": gettext_lazy("To do"),
+    "draft": gettext_lazy("Draft saved"),
+    "submitted": gettext_lazy("Submitted"),
+    "declined": gettext_lazy("Declined"),
+    "closed": gettext_lazy("Closed"),
 }
 
 
@@ -676,8 +694,14 @@ def request_warnings(*, request: FeedbackRequest) -> list[str]:
         if 0 < n < k:
             singular, plural = GROUP_WORDS[relationship]
             warnings.append(
-                f"Only {n} {singular if n == 1 else plural}: fewer than {k}, so their ratings "
-                f"will not be shown on their own, only pooled into “others”."
+                ngettext(
+                    "Only %(count)d %(group)s: fewer than %(minimum)d, so their ratings "
+                    "will not be shown on their own, only pooled into “others”.",
+                    "Only %(count)d %(group)s: fewer than %(minimum)d, so their ratings "
+                    "will not be shown on their own, only pooled into “others”.",
+                    n,
+                )
+                % {"count": n, "group": singular if n == 1 else plural, "minimum": k}
             )
     return warnings
 
@@ -754,12 +778,12 @@ def request_progress(*, request: FeedbackRequest, with_raters: bool) -> dict:
 
 
 SCALE = [
-    (1, _("Never")),
-    (2, _("Rarely")),
-    (3, _("Sometimes")),
-    (4, _("Often")),
-    (5, _("Always")),
-    (None, _("Can't say")),
+    (1, gettext_lazy("Never")),
+    (2, gettext_lazy("Rarely")),
+    (3, gettext_lazy("Sometimes")),
+    (4, gettext_lazy("Often")),
+    (5, gettext_lazy("Always")),
+    (None, gettext_lazy("Can't say")),
 ]
 
 
@@ -850,27 +874,31 @@ def rater_reason(*, rater: Rater, subject: Person, viewer) -> str:
     """
     first = first_name(subject.name)
     if rater.nominated_by_id is not None:
-        who = "you" if rater.nominated_by_id == viewer.pk else user_display_name(rater.nominated_by)
-        return f"Added by {who}"
+        if rater.nominated_by_id == viewer.pk:
+            return gettext("Added by you")
+        return gettext("Added by %(name)s") % {"name": user_display_name(rater.nominated_by)}
     person = rater.person
     if rater.relationship == Relationship.SELF:
-        return f"{first}'s own view"
+        return gettext("%(name)s's own view") % {"name": first}
     if rater.relationship == Relationship.BOSS and person and person.pk == subject.manager_id:
-        return f"{first}'s manager"
+        return gettext("%(name)s's manager") % {"name": first}
     if (
         rater.relationship == Relationship.PEER
         and person
         and subject.manager_id is not None
         and person.manager_id == subject.manager_id
     ):
-        return f"Reports to {first_name(subject.manager.name)}, like {first}"
+        return gettext("Reports to %(manager)s, like %(name)s") % {
+            "manager": first_name(subject.manager.name),
+            "name": first,
+        }
     if (
         rater.relationship == Relationship.DIRECT_REPORT
         and person
         and person.manager_id == subject.pk
     ):
-        return f"Reports to {first}"
-    return "Proposed from the org chart"
+        return gettext("Reports to %(name)s") % {"name": first}
+    return gettext("Proposed from the org chart")
 
 
 def relationship_suggested(*, subject: Person, person: Person) -> str:
@@ -958,36 +986,43 @@ def remind_state(
         "last_reminded_at": last,
         "reminded": reminded,
         "reason": "",
+        # For a page to tell who can retry without comparing the (translated) reason.
+        "made_by_hr": requester_is_hr,
         # Said beside "next reminder possible on": whom the wait is for.
         "waiting": waiting,
     }
     subject_is_viewer = request.subject.user_id is not None and request.subject.user_id == viewer.pk
     if request.cycle.status != Cycle.Status.OPEN:
-        state.update(due=0, next_at=None, reason=f"The cycle is {request.cycle.status}")
+        state.update(
+            due=0,
+            next_at=None,
+            reason=gettext("The cycle is %(status)s")
+            % {"status": CYCLE_STATUS_WORDS[request.cycle.status]},
+        )
     elif not manageable:
         state.update(due=0, next_at=None)
         if subject_is_viewer:
-            state["reason"] = (
+            state["reason"] = gettext(
                 "This is feedback about you: HR chases it, and reminders go out by "
                 "themselves before the cycle closes"
             )
         elif requester_is_hr:
-            state["reason"] = "HR made this request"
+            state["reason"] = gettext("HR made this request")
         else:
-            state["reason"] = "Only the person who made this request can remind"
+            state["reason"] = gettext("Only the person who made this request can remind")
     elif not launched:
-        state["reason"] = "Not launched yet"
+        state["reason"] = gettext("Not launched yet")
     elif waiting == 0 and failed == 0:
-        state["reason"] = "Everyone has answered"
+        state["reason"] = gettext("Everyone has answered")
     elif waiting == 0:
-        state["reason"] = "Nobody to remind: the emails that failed need a Retry"
+        state["reason"] = gettext("Nobody to remind: the emails that failed need a Retry")
     elif state["due"] == 0 and state["next_at"] is None:
         # Either only the viewer's own survey waits (a press skips it), or every link is
         # still on its way (nobody has had an email to be reminded of yet).
         state["reason"] = (
-            "Only your own survey is waiting"
+            gettext("Only your own survey is waiting")
             if not outlook
-            else "Invitations are still on their way"
+            else gettext("Invitations are still on their way")
         )
     return state
 
@@ -1091,9 +1126,14 @@ def cycle_requests_plan(*, cycle: Cycle, subjects: list[Person]) -> CyclePlan:
         person = by_id[person_id]
         names = ", ".join(s.name for s in subjects_left)
         cap_warnings.append(
-            f"{person.name} would be asked more than {cap} times (the rater cap), so is "
-            f"not proposed for {len(subjects_left)} "
-            f"{'person' if len(subjects_left) == 1 else 'people'}: {names}."
+            ngettext(
+                "%(name)s would be asked more than %(cap)d times (the rater cap), so is "
+                "not proposed for %(count)d person: %(names)s.",
+                "%(name)s would be asked more than %(cap)d times (the rater cap), so is "
+                "not proposed for %(count)d people: %(names)s.",
+                len(subjects_left),
+            )
+            % {"name": person.name, "cap": cap, "count": len(subjects_left), "names": names}
         )
     return CyclePlan(
         requests=planned,

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import Person
 from accounts.selectors import (
@@ -43,9 +44,15 @@ from feedback.models import (
     Rating,
     SupersededToken,
 )
-from feedback.vocabulary import Relationship
+from feedback.vocabulary import GROUP_WORDS, Relationship
 
 DECLINE_REASON_MAX_LENGTH = Rater._meta.get_field("decline_reason").max_length
+# A relationship inside a sentence ("not proposed as peer"), lower-case in English.
+RELATIONSHIP_WORDS = {
+    Relationship.SELF: gettext_lazy("self"),
+    Relationship.BOSS: gettext_lazy("boss"),
+    **{relationship: singular for relationship, (singular, _plural) in GROUP_WORDS.items()},
+}
 
 
 class SurveyIncomplete(DomainError):
@@ -54,13 +61,32 @@ class SurveyIncomplete(DomainError):
 
     def __init__(self, detail: str, *, unanswered: list[int]):
         super().__init__(
-            detail, errors={f"ratings.{item_id}": ["Unanswered."] for item_id in unanswered}
+            detail,
+            errors={f"ratings.{item_id}": [gettext("Unanswered.")] for item_id in unanswered},
         )
         self.unanswered = tuple(unanswered)
 
 
 def _when(moment: datetime.datetime) -> str:
-    return date_format(timezone.localtime(moment), "j F Y, H:i")
+    # The active language's date order and month names; the time in 24 hours everywhere.
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATE_FORMAT')}, {date_format(local, 'H:i')}"
+
+
+# In-sentence status words live with the reads (selectors), which pages use too.
+CYCLE_STATUS_WORDS = selectors.CYCLE_STATUS_WORDS
+RATER_STATUS_WORDS = selectors.RATER_STATUS_WORDS
+APPROVAL_WORDS = {
+    Rater.Approval.APPROVED: pgettext_lazy("nomination decision in a sentence", "approved"),
+    Rater.Approval.REJECTED: pgettext_lazy("nomination decision in a sentence", "rejected"),
+}
+# The transitions' refusals, whole sentences so each language can word them its own way.
+TRANSITION_REFUSALS = {
+    "opened": gettext_lazy("Only a draft cycle can be opened; this cycle is %(status)s."),
+    "closed": gettext_lazy("Only an open cycle can be closed; this cycle is %(status)s."),
+    "reopened": gettext_lazy("Only a closed cycle can be reopened; this cycle is %(status)s."),
+    "released": gettext_lazy("Only a closed cycle can be released; this cycle is %(status)s."),
+}
 
 
 # --- questionnaire ------------------------------------------------------------
@@ -127,20 +153,20 @@ def _cycle_settings_check(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
-        errors["name"] = ["This field is required."]
+        errors["name"] = [gettext("This field is required.")]
     elif problem := text_problem(
         name.strip(), max_length=Cycle._meta.get_field("name").max_length, required=True
     ):
         errors["name"] = [problem[0].upper() + problem[1:]]
     if min_anonymous_raters < 2:
         # One anonymous rater's "group mean" is their own rating: anonymity needs two at least.
-        errors["min_anonymous_raters"] = ["Must be at least 2."]
+        errors["min_anonymous_raters"] = [gettext("Must be at least 2.")]
     if gap_threshold <= 0:
-        errors["gap_threshold"] = ["Must be greater than 0."]
+        errors["gap_threshold"] = [gettext("Must be greater than 0.")]
     if max_requests_per_rater < 1:
-        errors["max_requests_per_rater"] = ["Must be at least 1."]
+        errors["max_requests_per_rater"] = [gettext("Must be at least 1.")]
     if errors:
-        raise DomainError("The cycle settings are not valid.", errors=errors)
+        raise DomainError(gettext("The cycle settings are not valid."), errors=errors)
 
 
 def cycle_create(
@@ -182,8 +208,9 @@ def cycle_create(
 def _framework_check(framework: Framework) -> None:
     if not framework.items.exists():
         raise DomainError(
-            f"Questionnaire version {framework.version} has no statements to rate.",
-            errors={"framework": ["Choose a version with statements."]},
+            gettext("Questionnaire version %(version)d has no statements to rate.")
+            % {"version": framework.version},
+            errors={"framework": [gettext("Choose a version with statements.")]},
         )
 
 
@@ -234,7 +261,10 @@ def cycle_settings_update(
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.DRAFT:
         raise DomainError(
-            f"The settings of a {locked.status} cycle are fixed; only a draft can change.",
+            gettext(
+                "The settings of a cycle that is %(status)s are fixed; only a draft can change."
+            )
+            % {"status": CYCLE_STATUS_WORDS[locked.status]},
             code="conflict",
         )
     values = {name: getattr(locked, name) for name in CYCLE_SETTINGS} | settings
@@ -260,7 +290,9 @@ def cycle_delete(*, cycle: Cycle, actor=None) -> None:
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.DRAFT:
         raise DomainError(
-            f"Only a draft cycle can be deleted; this cycle is {locked.status}.", code="conflict"
+            gettext("Only a draft cycle can be deleted; this cycle is %(status)s.")
+            % {"status": CYCLE_STATUS_WORDS[locked.status]},
+            code="conflict",
         )
     audit_record(actor=actor, action="cycle.delete", target=locked, detail={"name": locked.name})
     locked.delete()
@@ -271,17 +303,18 @@ def _cycle_locked(cycle: Cycle) -> Cycle:
     return Cycle.objects.select_for_update().get(pk=cycle.pk)
 
 
-def _refuse_transition(cycle: Cycle, *, verb: str, expected: str) -> DomainError:
+def _refuse_transition(cycle: Cycle, *, verb: str) -> DomainError:
     return DomainError(
-        f"Only {expected} cycle can be {verb}; this cycle is {cycle.status}.", code="conflict"
+        TRANSITION_REFUSALS[verb] % {"status": CYCLE_STATUS_WORDS[cycle.status]}, code="conflict"
     )
 
 
 def _closing_date_check(closes_at: datetime.datetime, *, now: datetime.datetime) -> None:
     if closes_at <= now:
         raise DomainError(
-            f"The closing date {_when(closes_at)} has passed; choose a later one.",
-            errors={"closes_at": ["Must be in the future."]},
+            gettext("The closing date %(when)s has passed; choose a later one.")
+            % {"when": _when(closes_at)},
+            errors={"closes_at": [gettext("Must be in the future.")]},
         )
 
 
@@ -290,13 +323,15 @@ def cycle_open(*, cycle: Cycle, actor=None) -> Cycle:
     """draft -> open, pinning the current questionnaire version."""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.DRAFT:
-        raise _refuse_transition(locked, verb="opened", expected="a draft")
+        raise _refuse_transition(locked, verb="opened")
     now = timezone.now()
     _closing_date_check(locked.closes_at, now=now)
     # The version HR chose while setting the draft up, else the newest.
     framework = locked.framework or selectors.framework_current()
     if framework is None:
-        raise DomainError("There is no questionnaire to open the cycle with.", code="conflict")
+        raise DomainError(
+            gettext("There is no questionnaire to open the cycle with."), code="conflict"
+        )
     locked.status = Cycle.Status.OPEN
     locked.framework = framework
     locked.opened_at = now
@@ -310,7 +345,7 @@ def cycle_close(*, cycle: Cycle, actor=None) -> Cycle:
     """open -> closed: no more answers. (Results listen to ``cycle_closed``.)"""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.OPEN:
-        raise _refuse_transition(locked, verb="closed", expected="an open")
+        raise _refuse_transition(locked, verb="closed")
     locked.status = Cycle.Status.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
@@ -325,17 +360,20 @@ def cycle_reopen(*, cycle: Cycle, closes_at: datetime.datetime | None = None, ac
     locked = _cycle_locked(cycle)
     if locked.status == Cycle.Status.RELEASED:
         raise DomainError(
-            "A released cycle is final: its results never change, so it cannot reopen.",
+            gettext("A released cycle is final: its results never change, so it cannot reopen."),
             code="conflict",
         )
     if locked.status != Cycle.Status.CLOSED:
-        raise _refuse_transition(locked, verb="reopened", expected="a closed")
+        raise _refuse_transition(locked, verb="reopened")
     if locked.results_read_at is not None:
         # New answers would change figures someone has already seen: comparing the two
         # versions could reveal a single rater's answers.
         raise DomainError(
-            f"Results of this cycle were read on {_when(locked.results_read_at)}; "
-            "reopening would change figures people have already seen.",
+            gettext(
+                "Results of this cycle were read on %(when)s; "
+                "reopening would change figures people have already seen."
+            )
+            % {"when": _when(locked.results_read_at)},
             code="conflict",
         )
     if closes_at is not None:
@@ -359,7 +397,7 @@ def cycle_release(*, cycle: Cycle, actor=None) -> Cycle:
     """closed -> released: results become visible to subjects and their managers. Final."""
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.CLOSED:
-        raise _refuse_transition(locked, verb="released", expected="a closed")
+        raise _refuse_transition(locked, verb="released")
     locked.status = Cycle.Status.RELEASED
     locked.released_at = timezone.now()
     locked.save(update_fields=["status", "released_at"])
@@ -381,7 +419,9 @@ class RequestCreated:
 def _require_open(cycle: Cycle, *, doing: str) -> None:
     if cycle.status != Cycle.Status.OPEN:
         raise DomainError(
-            f"The cycle is {cycle.status}: {doing} needs an open cycle.", code="conflict"
+            gettext("The cycle is %(status)s: %(doing)s needs an open cycle.")
+            % {"status": CYCLE_STATUS_WORDS[cycle.status], "doing": doing},
+            code="conflict",
         )
 
 
@@ -401,26 +441,30 @@ def _proposed_raters(subject: Person) -> list[tuple[str, Person]]:
 
 
 def _cap_message(*, email: str, count: int, cycle: Cycle) -> str:
-    return (
-        f"{email} already rates {count} request{'s' if count != 1 else ''} in this cycle, "
-        f"the most one person is asked ({cycle.max_requests_per_rater})."
-    )
+    return ngettext(
+        "%(email)s already rates %(count)d request in this cycle, "
+        "the most one person is asked (%(cap)d).",
+        "%(email)s already rates %(count)d requests in this cycle, "
+        "the most one person is asked (%(cap)d).",
+        count,
+    ) % {"email": email, "count": count, "cap": cycle.max_requests_per_rater}
 
 
 def request_create(*, cycle: Cycle, subject: Person, requested_by) -> RequestCreated:
     """A feedback request with raters proposed from the org chart."""
     if not selectors.person_in_reach(user=requested_by, person_id=subject.pk):
         raise DomainError(
-            "Only HR or a manager above this person can request feedback about them.",
+            gettext("Only HR or a manager above this person can request feedback about them."),
             code="forbidden",
         )
     with transaction.atomic():
         # Locking the cycle serialises request creation, so the per-rater cap holds under races.
         locked = _cycle_locked(cycle)
-        _require_open(locked, doing="requesting feedback")
+        _require_open(locked, doing=gettext("requesting feedback"))
         if FeedbackRequest.objects.filter(cycle=locked, subject=subject).exists():
             raise DomainError(
-                f"There is already a feedback request for {subject.name} in this cycle.",
+                gettext("There is already a feedback request for %(name)s in this cycle.")
+                % {"name": subject.name},
                 code="conflict",
             )
         request = FeedbackRequest.objects.create(
@@ -435,8 +479,12 @@ def request_create(*, cycle: Cycle, subject: Person, requested_by) -> RequestCre
             count = counts.get(person.email, 0)
             if relationship != Relationship.SELF and count >= locked.max_requests_per_rater:
                 warnings.append(
-                    f"{person.name} was not proposed as {relationship.replace('_', ' ')}: "
-                    + _cap_message(email=person.email, count=count, cycle=locked)
+                    gettext("%(name)s was not proposed as %(relationship)s: %(reason)s")
+                    % {
+                        "name": person.name,
+                        "relationship": RELATIONSHIP_WORDS[relationship],
+                        "reason": _cap_message(email=person.email, count=count, cycle=locked),
+                    }
                 )
                 continue
             raters.append(
@@ -465,35 +513,49 @@ def rater_add(
     name = text_clean(name, field="name", max_length=Rater._meta.get_field("name").max_length)
     if relationship not in Relationship.values:
         raise DomainError(
-            f"Unknown relationship {relationship!r}.",
-            errors={"relationship": [f"Choose one of {', '.join(Relationship.values)}."]},
+            gettext("Unknown relationship %(relationship)r.") % {"relationship": relationship},
+            errors={
+                "relationship": [
+                    gettext("Choose one of %(values)s.")
+                    % {"values": ", ".join(Relationship.values)}
+                ]
+            },
         )
     with transaction.atomic():
         cycle = _cycle_locked(request.cycle)
-        _require_open(cycle, doing="adding raters")
+        _require_open(cycle, doing=gettext("adding raters"))
         subject = request.subject
         person = Person.objects.filter(email__iexact=email).first()
         if person is None and relationship != Relationship.OTHER:
             raise DomainError(
-                f"{email} is not in the directory: people from outside can only be added "
-                "as 'other'.",
-                errors={"relationship": ["Must be 'other' for someone outside the directory."]},
+                gettext(
+                    "%(email)s is not in the directory: people from outside can only be added "
+                    "as 'other'."
+                )
+                % {"email": email},
+                errors={
+                    "relationship": [gettext("Must be 'other' for someone outside the directory.")]
+                },
             )
         if person is not None and person.pk == subject.pk and relationship != Relationship.SELF:
             raise DomainError(
-                f"{subject.name} is the subject of this request: they cannot be their own "
-                f"{relationship.replace('_', ' ')}.",
-                errors={"relationship": ["The subject can only be the 'self' rater."]},
+                gettext(
+                    "%(name)s is the subject of this request: they cannot be their own "
+                    "%(relationship)s."
+                )
+                % {"name": subject.name, "relationship": RELATIONSHIP_WORDS[relationship]},
+                errors={"relationship": [gettext("The subject can only be the 'self' rater.")]},
             )
         if relationship == Relationship.SELF and (person is None or person.pk != subject.pk):
             raise DomainError(
-                f"Only {subject.name} can be the 'self' rater of their own request.",
-                errors={"relationship": ["Only the subject can be the 'self' rater."]},
+                gettext("Only %(name)s can be the 'self' rater of their own request.")
+                % {"name": subject.name},
+                errors={"relationship": [gettext("Only the subject can be the 'self' rater.")]},
             )
         if request.raters.filter(email=email).exists():
             raise DomainError(
-                f"{email} is already a rater on this request.",
-                errors={"email": ["Already a rater on this request."]},
+                gettext("%(email)s is already a rater on this request.") % {"email": email},
+                errors={"email": [gettext("Already a rater on this request.")]},
                 code="conflict",
             )
         if relationship != Relationship.SELF:
@@ -501,7 +563,7 @@ def rater_add(
             if count >= cycle.max_requests_per_rater:
                 raise DomainError(
                     _cap_message(email=email, count=count, cycle=cycle),
-                    errors={"email": ["Asked too often in this cycle."]},
+                    errors={"email": [gettext("Asked too often in this cycle.")]},
                     code="conflict",
                 )
         display_name = (name or "").strip() or (person.name if person else "")
@@ -520,8 +582,8 @@ def rater_add(
                 )
         except IntegrityError:  # a concurrent add of the same email won the race
             raise DomainError(
-                f"{email} is already a rater on this request.",
-                errors={"email": ["Already a rater on this request."]},
+                gettext("%(email)s is already a rater on this request.") % {"email": email},
+                errors={"email": [gettext("Already a rater on this request.")]},
                 code="conflict",
             ) from None
         audit_record(
@@ -546,10 +608,11 @@ def rater_remove(*, rater: Rater) -> None:
             .select_related("request__cycle")
             .get(pk=rater.pk)
         )
-        _require_open(locked.request.cycle, doing="removing raters")
+        _require_open(locked.request.cycle, doing=gettext("removing raters"))
         if locked.status == Rater.Status.SUBMITTED:
             raise DomainError(
-                f"{locked.email} has already submitted their answers: they cannot be removed.",
+                gettext("%(email)s has already submitted their answers: they cannot be removed.")
+                % {"email": locked.email},
                 code="conflict",
             )
         locked.delete()
@@ -595,9 +658,9 @@ def request_launch(*, request: FeedbackRequest) -> LaunchResult:
         locked = (
             FeedbackRequest.objects.select_for_update().select_related("cycle").get(pk=request.pk)
         )
-        _require_open(locked.cycle, doing="launching")
+        _require_open(locked.cycle, doing=gettext("launching"))
         if not locked.raters.exists():
-            raise DomainError("This request has no raters to invite yet.", code="conflict")
+            raise DomainError(gettext("This request has no raters to invite yet."), code="conflict")
         now = timezone.now()
         # A nomination that waits for approval (or was refused) gets no link: approving it
         # later sends one (rater_approve), refusing it never does.
@@ -627,7 +690,8 @@ def _draft_locked(cycle: Cycle, *, doing: str) -> Cycle:
     locked = _cycle_locked(cycle)
     if locked.status != Cycle.Status.DRAFT:
         raise DomainError(
-            f"{locked.name} is {locked.status}: {doing} is only for a cycle being set up.",
+            gettext("%(name)s is %(status)s: %(doing)s is only for a cycle being set up.")
+            % {"name": locked.name, "status": CYCLE_STATUS_WORDS[locked.status], "doing": doing},
             code="conflict",
         )
     return locked
@@ -637,7 +701,7 @@ def _draft_locked(cycle: Cycle, *, doing: str) -> Cycle:
 def cycle_participants_add(*, cycle: Cycle, people) -> int:
     """Add people (a queryset or ids) to a draft's participants; returns how many were new.
     Erased people are never added."""
-    locked = _draft_locked(cycle, doing="choosing participants")
+    locked = _draft_locked(cycle, doing=gettext("choosing participants"))
     ids = set(
         Person.objects.filter(id__in=people, erased_at__isnull=True).values_list("id", flat=True)
     )
@@ -649,7 +713,7 @@ def cycle_participants_add(*, cycle: Cycle, people) -> int:
 @transaction.atomic
 def cycle_participants_remove(*, cycle: Cycle, people=None) -> int:
     """Remove people (ids or a queryset; None: everyone) from a draft's participants."""
-    locked = _draft_locked(cycle, doing="choosing participants")
+    locked = _draft_locked(cycle, doing=gettext("choosing participants"))
     chosen = locked.participants.all()
     if people is not None:
         chosen = chosen.filter(id__in=people)
@@ -695,14 +759,14 @@ def cycle_requests_create(
         )
         if in_line != len(set(subject_ids)):
             raise DomainError(
-                "Only HR or a manager above these people can request feedback about them.",
+                gettext("Only HR or a manager above these people can request feedback about them."),
                 code="forbidden",
             )
     with transaction.atomic():
         # The cycle lock serialises request creation, so the per-rater cap holds (as in
         # request_create, which takes the same lock).
         locked = _cycle_locked(cycle)
-        _require_open(locked, doing="requesting feedback")
+        _require_open(locked, doing=gettext("requesting feedback"))
         existing = list(
             FeedbackRequest.objects.filter(cycle=locked, subject_id__in=subject_ids)
             .order_by("subject__name")
@@ -710,7 +774,8 @@ def cycle_requests_create(
         )
         if existing:
             raise DomainError(
-                f"There is already a feedback request in this cycle for {', '.join(existing)}.",
+                gettext("There is already a feedback request in this cycle for %(names)s.")
+                % {"names": ", ".join(existing)},
                 code="conflict",
             )
         plan = selectors.cycle_requests_plan(cycle=locked, subjects=subjects)
@@ -809,20 +874,23 @@ def _rater_decide(*, rater: Rater, actor, approve: bool) -> Rater:
         locked = Rater.objects.select_for_update().get(pk=rater.pk)
         if not selectors.approval_may_decide(user=actor, rater=locked, request=request):
             raise DomainError(
-                "Only HR or the subject can decide on this nomination, and never whoever "
-                "nominated the rater or made the request.",
+                gettext(
+                    "Only HR or the subject can decide on this nomination, and never whoever "
+                    "nominated the rater or made the request."
+                ),
                 code="forbidden",
             )
         if locked.approval != Rater.Approval.WAITING:
             if locked.approval == Rater.Approval.NOT_NEEDED:
-                detail = f"{locked.email} needs no approval."
+                detail = gettext("%(email)s needs no approval.") % {"email": locked.email}
             else:
-                detail = (
-                    f"{locked.email} was already {locked.approval} "
-                    f"on {_when(locked.approval_decided_at)}."
-                )
+                detail = gettext("%(email)s was already %(decision)s on %(when)s.") % {
+                    "email": locked.email,
+                    "decision": APPROVAL_WORDS[locked.approval],
+                    "when": _when(locked.approval_decided_at),
+                }
             raise DomainError(detail, code="conflict")
-        _require_open(request.cycle, doing="deciding on a nomination")
+        _require_open(request.cycle, doing=gettext("deciding on a nomination"))
         now = timezone.now()
         locked.approval = Rater.Approval.APPROVED if approve else Rater.Approval.REJECTED
         locked.approval_decided_by = actor
@@ -910,7 +978,8 @@ def _new_link(rater: Rater, *, doing: str) -> tuple[Rater, str]:
     _require_open(locked.request.cycle, doing=doing)
     if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
         raise DomainError(
-            f"Only invited raters get a new link; this one is {locked.status}.",
+            gettext("Only invited raters get a new link; this one is %(status)s.")
+            % {"status": RATER_STATUS_WORDS[locked.status]},
             code="conflict",
         )
     token = _issue_token(locked, now=timezone.now())
@@ -932,10 +1001,11 @@ def rater_resend(*, rater: Rater, now: datetime.datetime | None = None) -> Rater
             .select_related("request__cycle")
             .get(pk=rater.pk)
         )
-        _require_open(locked.request.cycle, doing="resending a link")
+        _require_open(locked.request.cycle, doing=gettext("resending a link"))
         if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
             raise DomainError(
-                f"Only invited raters get a new link; this one is {locked.status}.",
+                gettext("Only invited raters get a new link; this one is %(status)s.")
+                % {"status": RATER_STATUS_WORDS[locked.status]},
                 code="conflict",
             )
         if locked.delivery == "failed":
@@ -958,7 +1028,7 @@ def rater_link_issue(*, rater: Rater) -> str:
     HR's pages do not show an email "still on its way" that was never going to be sent.
     """
     with transaction.atomic():
-        locked, token = _new_link(rater, doing="issuing a link")
+        locked, token = _new_link(rater, doing=gettext("issuing a link"))
         Rater.objects.filter(pk=locked.pk).update(
             invitation_sent_hash=locked.token_hash, delivery_failed_at=None, delivery_error=""
         )
@@ -985,16 +1055,16 @@ def rater_link_issue_for_person(*, rater_id: int, person: Person, actor) -> str:
             .first()
         )
         if locked is None:
-            raise DomainError("No such survey of yours.", code="not_found")
+            raise DomainError(gettext("No such survey of yours."), code="not_found")
         if locked.status not in (Rater.Status.INVITED, Rater.Status.STARTED):
             raise DomainError(
-                f"This survey is {locked.get_status_display().lower()}: there is nothing "
-                "left to answer.",
+                gettext("This survey is %(status)s: there is nothing left to answer.")
+                % {"status": RATER_STATUS_WORDS[locked.status]},
                 code="conflict",
             )
         if not selectors.cycle_accepts_answers(cycle=locked.request.cycle, now=now):
             raise DomainError(
-                "This survey is closed: answers are no longer accepted.", code="conflict"
+                gettext("This survey is closed: answers are no longer accepted."), code="conflict"
             )
         token = _issue_token(locked, now=now)
         locked.invitation_sent_hash = locked.token_hash
@@ -1143,14 +1213,14 @@ def _reminder_claim(rater_id: int, *, now: datetime.datetime, sent: bool) -> str
 def _reminder_refusal(rater: Rater) -> str:
     next_at = selectors.reminder_next_at(rater=rater)
     if next_at is None:
-        return (
-            f"The link to {rater.email} is still being sent: if it cannot be delivered it "
+        return gettext(
+            "The link to %(email)s is still being sent: if it cannot be delivered it "
             "will show as failed, with a Retry."
-        )
-    return (
-        f"{rater.email} had an email less than a day ago and gets at most one a day: the "
-        f"next reminder is possible on {_when(next_at)}."
-    )
+        ) % {"email": rater.email}
+    return gettext(
+        "%(email)s had an email less than a day ago and gets at most one a day: the "
+        "next reminder is possible on %(when)s."
+    ) % {"email": rater.email, "when": _when(next_at)}
 
 
 def rater_remind(*, rater: Rater, now: datetime.datetime) -> bool:
@@ -1213,13 +1283,15 @@ def _clean_answers(
         except (TypeError, ValueError):
             item_id = None
         if item_id not in item_ids:
-            errors[f"ratings.{key}"] = ["Unknown item: not a statement of this survey."]
+            errors[f"ratings.{key}"] = [gettext("Unknown item: not a statement of this survey.")]
             continue
         try:
             clean_ratings[item_id] = _rating_value(value)
         except ValueError:
             errors[f"ratings.{key}"] = [
-                'Must be a whole number from 1 (never) to 5 (always), or null for "can\'t say".'
+                gettext(
+                    'Must be a whole number from 1 (never) to 5 (always), or null for "can\'t say".'
+                )
             ]
     for key, value in (comments or {}).items():
         try:
@@ -1227,17 +1299,20 @@ def _clean_answers(
         except (TypeError, ValueError):
             question_id = None
         if question_id not in question_ids:
-            errors[f"comments.{key}"] = ["Unknown question: not a question of this survey."]
+            errors[f"comments.{key}"] = [
+                gettext("Unknown question: not a question of this survey.")
+            ]
             continue
         if value is None:
             value = ""
         if not isinstance(value, str):
-            errors[f"comments.{key}"] = ["Must be text."]
+            errors[f"comments.{key}"] = [gettext("Must be text.")]
             continue
         value = value.strip()
         if len(value) > COMMENT_MAX_LENGTH:
             errors[f"comments.{key}"] = [
-                f"At most {COMMENT_MAX_LENGTH} characters; this answer has {len(value)}."
+                gettext("At most %(limit)d characters; this answer has %(length)d.")
+                % {"limit": COMMENT_MAX_LENGTH, "length": len(value)}
             ]
             continue
         problem = text_problem(value, multiline=True)
@@ -1246,7 +1321,7 @@ def _clean_answers(
             continue
         clean_comments[question_id] = value
     if errors:
-        raise DomainError("Some answers are not valid.", errors=errors)
+        raise DomainError(gettext("Some answers are not valid."), errors=errors)
     return clean_ratings, clean_comments
 
 
@@ -1256,19 +1331,22 @@ def _rater_locked_for_answers(token: str) -> Rater:
     rater = selectors.rater_for_token(token=token, lock=True)
     if rater.status == Rater.Status.SUBMITTED:
         raise DomainError(
-            f"You already submitted this survey on {_when(rater.submitted_at)}; "
-            "answers can no longer change.",
+            gettext("You already submitted this survey on %(when)s; answers can no longer change.")
+            % {"when": _when(rater.submitted_at)},
             code="conflict",
         )
     if rater.status == Rater.Status.DECLINED:
-        raise DomainError("You declined this survey.", code="conflict")
+        raise DomainError(gettext("You declined this survey."), code="conflict")
     cycle = rater.request.cycle
     now = timezone.now()
     if not selectors.cycle_accepts_answers(cycle=cycle, now=now):
         closed = cycle.closed_at or cycle.closes_at
         raise DomainError(
-            f"This cycle closed on {_when(closed)}: answers are no longer accepted. "
-            "Your saved draft is kept but cannot be submitted.",
+            gettext(
+                "This cycle closed on %(when)s: answers are no longer accepted. "
+                "Your saved draft is kept but cannot be submitted."
+            )
+            % {"when": _when(closed)},
             code="conflict",
         )
     return rater
@@ -1384,8 +1462,12 @@ def survey_submit(*, token: str) -> SurveyReceipt:
             missing = [(row[0], row[3]) for row in items if row[0] not in answered]
             numbers = ", ".join(str(position) for _, position in missing)
             raise SurveyIncomplete(
-                f"{len(missing)} statement{'s are' if len(missing) > 1 else ' is'} unanswered "
-                f'(number {numbers}): choose a rating or "Can\'t say" for each.',
+                ngettext(
+                    '%(count)d statement is unanswered (number %(numbers)s): choose a rating or "Can\'t say" for each.',
+                    '%(count)d statements are unanswered (number %(numbers)s): choose a rating or "Can\'t say" for each.',
+                    len(missing),
+                )
+                % {"count": len(missing), "numbers": numbers},
                 unanswered=[item_id for item_id, _ in missing],
             )
         rater.status, rater.submitted_at = Rater.Status.SUBMITTED, now
@@ -1411,8 +1493,12 @@ def survey_decline(*, token: str, reason: str = "") -> SurveyReceipt:
     reason = (reason or "").strip()
     if len(reason) > DECLINE_REASON_MAX_LENGTH:
         raise DomainError(
-            "The reason is too long.",
-            errors={"reason": [f"At most {DECLINE_REASON_MAX_LENGTH} characters."]},
+            gettext("The reason is too long."),
+            errors={
+                "reason": [
+                    gettext("At most %(limit)d characters.") % {"limit": DECLINE_REASON_MAX_LENGTH}
+                ]
+            },
         )
     reason = text_clean(reason, field="reason", multiline=True)
     with transaction.atomic():

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Person, Team
@@ -47,7 +48,11 @@ def _draft_or_hr_page(request, pk: int):
     """The draft being set up, or a redirect to HR's page if it has opened meanwhile."""
     cycle = get_object_or_404(Cycle, pk=pk)
     if cycle.status != Cycle.Status.DRAFT:
-        messages.info(request, f"{cycle.name} is {cycle.status}: its set-up is over.")
+        messages.info(
+            request,
+            gettext("%(name)s is %(status)s: its set-up is over.")
+            % {"name": cycle.name, "status": selectors.CYCLE_STATUS_WORDS[cycle.status]},
+        )
         return None, redirect("reports_hr")
     return cycle, None
 
@@ -73,7 +78,7 @@ def _settings_from_form(post) -> tuple[dict, dict[str, list[str]]]:
     try:
         day = datetime.date.fromisoformat(post.get("closes_on", ""))
     except ValueError:
-        errors["closes_on"] = ["Choose a date (year-month-day)."]
+        errors["closes_on"] = [gettext("Choose a date (year-month-day).")]
     else:
         # Surveys take answers to the end of that day, in the platform's time zone.
         values["closes_at"] = timezone.make_aware(
@@ -85,28 +90,33 @@ def _settings_from_form(post) -> tuple[dict, dict[str, list[str]]]:
                 post.get(field, ""), minimum=minimum, maximum=SETTING_MAXIMUM
             )
         except ValueError:
-            errors[field] = [f"A whole number from {minimum} to {SETTING_MAXIMUM}."]
+            errors[field] = [
+                gettext("A whole number from %(minimum)d to %(maximum)d.")
+                % {"minimum": minimum, "maximum": SETTING_MAXIMUM}
+            ]
     threshold = post.get("gap_threshold", "").strip()
     if _THRESHOLD.fullmatch(threshold) and Decimal(threshold) > 0:
         values["gap_threshold"] = Decimal(threshold)
     else:
-        errors["gap_threshold"] = ["A number above 0 with at most two decimals, such as 1 or 0.75."]
+        errors["gap_threshold"] = [
+            gettext("A number above 0 with at most two decimals, such as 1 or 0.75.")
+        ]
     try:
         version = int_strict(post.get("framework", ""), minimum=1, maximum=SETTING_MAXIMUM * 1000)
         values["framework"] = _frameworks().get(version=version)
     except (ValueError, Framework.DoesNotExist):
-        errors["framework"] = ["Choose one of the questionnaire versions listed."]
+        errors["framework"] = [gettext("Choose one of the questionnaire versions listed.")]
     values["debrief_before_release"] = post.get("debrief_before_release") == "on"
     return values, errors
 
 
 LABELS = {
-    "name": "Name",
-    "closes_on": "Closing date",
-    "framework": "Questionnaire version",
-    "min_anonymous_raters": "Anonymity minimum",
-    "gap_threshold": "Blind-spot threshold",
-    "max_requests_per_rater": "Rater cap",
+    "name": gettext_lazy("Name"),
+    "closes_on": gettext_lazy("Closing date"),
+    "framework": gettext_lazy("Questionnaire version"),
+    "min_anonymous_raters": gettext_lazy("Anonymity minimum"),
+    "gap_threshold": gettext_lazy("Blind-spot threshold"),
+    "max_requests_per_rater": gettext_lazy("Rater cap"),
 }
 
 
@@ -217,33 +227,36 @@ def _change_participants(request, cycle: Cycle) -> None:
     elif action == "teams":
         teams = _ids(request.POST.getlist("team"))
         if not teams:
-            messages.error(request, "Tick at least one team to add.")
+            messages.error(request, gettext("Tick at least one team to add."))
             return
         people = Person.objects.filter(team_id__in=teams).values("id")
     elif action in ("people", "remove"):
         people = _ids(request.POST.getlist("person"))
         if not people:
-            messages.error(request, "Tick at least one person.")
+            messages.error(request, gettext("Tick at least one person."))
             return
     elif action != "clear":
-        messages.error(request, "Unknown action.")
+        messages.error(request, gettext("Unknown action."))
         return
     try:
         if action in ("remove", "clear"):
             changed = services.cycle_participants_remove(cycle=cycle, people=people)
-            messages.success(request, f"Removed {changed} {_people(changed)}.")
+            messages.success(
+                request,
+                ngettext("Removed %(count)d person.", "Removed %(count)d people.", changed)
+                % {"count": changed},
+            )
         else:
             changed = services.cycle_participants_add(cycle=cycle, people=people)
             messages.success(
                 request,
-                f"Added {changed} {_people(changed)}." if changed else "They were already chosen.",
+                ngettext("Added %(count)d person.", "Added %(count)d people.", changed)
+                % {"count": changed}
+                if changed
+                else gettext("They were already chosen."),
             )
     except DomainError as exc:
         messages.error(request, exc.detail)
-
-
-def _people(n: int) -> str:
-    return "person" if n == 1 else "people"
 
 
 @login_required
@@ -320,16 +333,28 @@ def cycle_review(request, pk: int):
         if opened.requests:
             messages.success(
                 request,
-                f"{cycle.name} is open: {opened.requests} feedback "
-                f"request{'s' if opened.requests != 1 else ''} created and "
-                f"{opened.invited} survey invitation{'s' if opened.invited != 1 else ''} "
-                "on their way.",
+                ngettext(
+                    "%(name)s is open: %(requests)d feedback request created",
+                    "%(name)s is open: %(requests)d feedback requests created",
+                    opened.requests,
+                )
+                % {"name": cycle.name, "requests": opened.requests}
+                + " "
+                + ngettext(
+                    "and %(invited)d survey invitation on its way.",
+                    "and %(invited)d survey invitations on their way.",
+                    opened.invited,
+                )
+                % {"invited": opened.invited},
             )
         else:
             messages.success(
                 request,
-                f"{cycle.name} is open, with nobody chosen: managers can now request "
-                "feedback for their people.",
+                gettext(
+                    "%(name)s is open, with nobody chosen: managers can now request "
+                    "feedback for their people."
+                )
+                % {"name": cycle.name},
             )
         return redirect(reverse("reports_hr") + f"#cycle-{cycle.pk}")
     subjects = list(selectors.cycle_participants(cycle=cycle))

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Person
@@ -33,6 +34,8 @@ from feedback.vocabulary import READER_GROUP_LABELS, RELATIONSHIPS
 SEARCH_MAX_LENGTH = Person._meta.get_field("email").max_length
 PEOPLE_SHOWN = 50
 GROUPS = [(relationship, READER_GROUP_LABELS[relationship]) for relationship in RELATIONSHIPS]
+# A rater's relationship inside a sentence ("Ann added as peer."), as the services word it.
+RELATIONSHIP_WORDS = services.RELATIONSHIP_WORDS
 # What a directory colleague can be to the subject ("self" is only ever the subject).
 DIRECTORY_RELATIONSHIPS = [
     (value, label) for value, label in Relationship.choices if value != Relationship.SELF
@@ -77,9 +80,9 @@ def request_new(request):
         cycle = next((c for c in cycles if c.id == chosen["cycle"]), None)
         subject = subjects.filter(pk=chosen["subject"]).first() if chosen["subject"] else None
         if subject is None:
-            error, status = "Choose the person the feedback is about.", 400
+            error, status = gettext("Choose the person the feedback is about."), 400
         elif cycle is None:
-            error, status = "Choose one of the open cycles.", 400
+            error, status = gettext("Choose one of the open cycles."), 400
         else:
             try:
                 created = services.request_create(
@@ -92,8 +95,11 @@ def request_new(request):
                     messages.warning(request, warning)
                 messages.success(
                     request,
-                    f"Feedback about {subject.name} in {cycle.name}: these are the raters "
-                    "the org chart proposes. Remove or add raters, then launch.",
+                    gettext(
+                        "Feedback about %(name)s in %(cycle)s: these are the raters "
+                        "the org chart proposes. Remove or add raters, then launch."
+                    )
+                    % {"name": subject.name, "cycle": cycle.name},
                 )
                 return redirect("request_detail", pk=created.request.pk)
     others = subjects.exclude(pk=person.pk) if person is not None else subjects
@@ -173,14 +179,16 @@ def _rater_state(rater: Rater, *, launched: bool) -> tuple[str, str]:
     """(label, css class) of one rater. Answered or not is never shown per rater, only
     counted per group: the page tells the requester whom they asked, not who answered."""
     if rater.approval == Rater.Approval.WAITING:
-        return "Waiting for approval", "status-closed"
+        return gettext("Waiting for approval"), "status-closed"
     if rater.approval == Rater.Approval.REJECTED:
-        return "Not approved: will not be asked", "status-released"
+        return gettext("Not approved: will not be asked"), "status-released"
     if rater.status == Rater.Status.PENDING:
-        return ("Not invited yet: launch to invite" if launched else "Not invited yet"), ""
+        if launched:
+            return gettext("Not invited yet: launch to invite"), ""
+        return gettext("Not invited yet"), ""
     if rater.delivery == "failed":
-        return "Email failed", "status-failed"
-    return "Invited", "status-open"
+        return gettext("Email failed"), "status-failed"
+    return gettext("Invited"), "status-open"
 
 
 def _approvers_words(feedback_request: FeedbackRequest) -> str:
@@ -188,8 +196,8 @@ def _approvers_words(feedback_request: FeedbackRequest) -> str:
     HR, or the subject unless the subject made the request)."""
     subject = feedback_request.subject
     if subject.user_id is not None and subject.user_id != feedback_request.requested_by_id:
-        return f"HR or {selectors.first_name(subject.name)}"
-    return "HR"
+        return gettext("HR or %(name)s") % {"name": selectors.first_name(subject.name)}
+    return gettext("HR")
 
 
 def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict:
@@ -258,6 +266,7 @@ def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict
         "cycle": cycle,
         "subject": subject,
         "is_open": cycle.status == Cycle.Status.OPEN,
+        "status_words": selectors.CYCLE_STATUS_WORDS[cycle.status],
         "launched": launched,
         "groups": groups,
         "rater_count": len(raters),
@@ -306,7 +315,7 @@ def request_rater_add(request, pk: int):
             person_id = _posted_id(post, "person")
             person = Person.objects.filter(pk=person_id, erased_at__isnull=True).first()
             if person is None:
-                raise DomainError("Choose someone from the search results.")
+                raise DomainError(gettext("Choose someone from the search results."))
             rater = services.rater_add(
                 request=feedback_request,
                 email=person.email,
@@ -332,20 +341,33 @@ def request_rater_add(request, pk: int):
         )
         return render(request, "feedback/request_detail.html", context, status=exc.status)
     who = rater.name or rater.email
-    relationship = rater.get_relationship_display().lower()
+    relationship = RELATIONSHIP_WORDS[rater.relationship]
     if rater.approval == Rater.Approval.WAITING:
         messages.success(
             request,
-            f"{rater.email} added as {relationship} rater. They are outside the directory, "
-            f"so {_approvers_words(feedback_request)} must approve them before they get a "
-            "survey link; we have emailed the approvers.",
+            gettext(
+                "%(email)s added as %(relationship)s. They are outside the directory, "
+                "so %(approvers)s must approve them before they get a "
+                "survey link; we have emailed the approvers."
+            )
+            % {
+                "email": rater.email,
+                "relationship": relationship,
+                "approvers": _approvers_words(feedback_request),
+            },
         )
     elif feedback_request.launched_at is not None:
         messages.success(
-            request, f"{who} added as {relationship}. Launch again to send their invitation."
+            request,
+            gettext("%(who)s added as %(relationship)s. Launch again to send their invitation.")
+            % {"who": who, "relationship": relationship},
         )
     else:
-        messages.success(request, f"{who} added as {relationship}.")
+        messages.success(
+            request,
+            gettext("%(who)s added as %(relationship)s.")
+            % {"who": who, "relationship": relationship},
+        )
     target = reverse("request_detail", args=[feedback_request.pk])
     if "person" in post and query.strip():
         # Back to the same search, to add the next colleague from it.
@@ -367,8 +389,14 @@ def request_rater_remove(request, pk: int, rater_id: int):
     else:
         messages.success(
             request,
-            f"{rater.name or rater.email} removed: they will not be asked"
-            + (" and their survey link no longer works." if rater.token_hash else "."),
+            (
+                gettext(
+                    "%(who)s removed: they will not be asked and their survey link no longer works."
+                )
+                if rater.token_hash
+                else gettext("%(who)s removed: they will not be asked.")
+            )
+            % {"who": rater.name or rater.email},
         )
     return redirect(reverse("request_detail", args=[feedback_request.pk]) + "#raters")
 
@@ -386,15 +414,19 @@ def request_launch(request, pk: int):
             messages.error(request, exc.detail)
         else:
             waiting = feedback_request.raters.filter(approval=Rater.Approval.WAITING).count()
-            text = (
-                f"Launched: {result.invited} invitation{'s are' if result.invited != 1 else ' is'} "
-                "on the way."
-            )
+            text = ngettext(
+                "Launched: %(count)d invitation is on the way.",
+                "Launched: %(count)d invitations are on the way.",
+                result.invited,
+            ) % {"count": result.invited}
             if waiting:
-                text += (
-                    f" {waiting} rater{'s wait' if waiting != 1 else ' waits'} for approval by "
-                    f"{_approvers_words(feedback_request)}: each invitation goes out once approved."
-                )
+                text += " " + ngettext(
+                    "%(count)d rater waits for approval by %(approvers)s: "
+                    "each invitation goes out once approved.",
+                    "%(count)d raters wait for approval by %(approvers)s: "
+                    "each invitation goes out once approved.",
+                    waiting,
+                ) % {"count": waiting, "approvers": _approvers_words(feedback_request)}
             messages.success(request, text)
         return redirect(reverse("request_detail", args=[feedback_request.pk]) + "#progress")
     context = _detail_context(request, feedback_request)

@@ -7,6 +7,7 @@ Each looks its object up exactly as the people and cycles endpoints do: out of r
 not found (404), so a refusal never confirms that an id exists.
 """
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -129,7 +130,7 @@ class MyExportView(APIView):
         link = services.person_export_request(person=_own_person(request.user), actor=request.user)
         return Response(
             {
-                "detail": "We emailed you a personal link to download your data.",
+                "detail": gettext("We emailed you a personal link to download your data."),
                 "expires_at": link.expires_at,
             },
             status=status.HTTP_202_ACCEPTED,
@@ -139,7 +140,7 @@ class MyExportView(APIView):
 def _own_person(user):
     person = person_for_user(user)
     if person is None:
-        raise NotFound("Your login is not linked to anyone in the directory.")
+        raise NotFound(gettext("Your login is not linked to anyone in the directory."))
     return person
 
 

@@ -29,6 +29,8 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from accounts.models import Person, PersonExportLink
 from core.audit import audit_record
@@ -57,7 +59,7 @@ def person_export_request(*, person: Person, actor) -> PersonExportLink:
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if _is_erased(locked):
             raise DomainError(
-                "This person was erased: there is nothing to export.", code="conflict"
+                gettext("This person was erased: there is nothing to export."), code="conflict"
             )
         PersonExportLink.objects.filter(person=locked).delete()
         token = secrets.token_urlsafe(32)
@@ -115,7 +117,7 @@ def person_export_download(*, token: str) -> tuple[Person, dict]:
         .first()
     )
     if link is None or _is_erased(link.person):
-        raise DomainError("No such link, or it has expired.", code="not_found")
+        raise DomainError(gettext("No such link, or it has expired."), code="not_found")
     export = person_data_export(person=link.person)
     audit_record(
         actor=None, action="person.export_download", target=link.person, detail={"link": link.pk}
@@ -225,10 +227,12 @@ def person_erase(*, person: Person, actor=None) -> None:
     - Their login goes; their record stays as an anonymous shell for the org chart.
     """
     if actor is not None and getattr(actor, "pk", None) == person.user_id:
-        raise DomainError("You cannot erase yourself: ask another HR person.", code="conflict")
+        raise DomainError(
+            gettext("You cannot erase yourself: ask another HR person."), code="conflict"
+        )
     person = Person.objects.select_for_update().get(pk=person.pk)
     if person.erased_at is not None:
-        raise DomainError("This person has already been erased.", code="conflict")
+        raise DomainError(gettext("This person has already been erased."), code="conflict")
     label = f"erased person #{person.pk}"
     about_them = FeedbackRequest.objects.filter(subject=person)
     their_raters = Rater.objects.filter(person=person)
@@ -308,14 +312,22 @@ def cycle_answers_purge(*, cycle: Cycle, actor=None, now: datetime.datetime | No
         locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
         if locked.status != Cycle.Status.RELEASED:
             raise DomainError(
-                "Only a released cycle's answers can be purged: its figures must be final first.",
+                gettext(
+                    "Only a released cycle’s answers can be purged: its figures must be final first."
+                ),
                 code="conflict",
             )
         allowed_from = locked.released_at + datetime.timedelta(days=settings.ANSWER_RETENTION_DAYS)
         if now < allowed_from:
             raise DomainError(
-                f"Answers are kept {settings.ANSWER_RETENTION_DAYS} days after release: "
-                f"this cycle's can be purged from {allowed_from:%d %B %Y}.",
+                gettext(
+                    "Answers are kept %(days)d days after release: "
+                    "this cycle’s can be purged from %(day)s."
+                )
+                % {
+                    "days": settings.ANSWER_RETENTION_DAYS,
+                    "day": date_format(timezone.localtime(allowed_from), "DATE_FORMAT"),
+                },
                 code="conflict",
             )
         # Every figure is rendered and frozen before the answers behind it go.

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import person_for_user
@@ -25,8 +26,14 @@ def my_data_request(request):
     else:
         messages.success(
             request,
-            f"We emailed {person.email} a personal link to download your data. "
-            f"It works for {settings.PERSON_EXPORT_LINK_DAYS} days.",
+            ngettext(
+                "We emailed %(email)s a personal link to download your data. "
+                "It works for %(days)d day.",
+                "We emailed %(email)s a personal link to download your data. "
+                "It works for %(days)d days.",
+                settings.PERSON_EXPORT_LINK_DAYS,
+            )
+            % {"email": person.email, "days": settings.PERSON_EXPORT_LINK_DAYS},
         )
     return redirect("home")
 
