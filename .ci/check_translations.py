@@ -53,6 +53,12 @@ COPY_IGNORE = shutil.ignore_patterns(
 ALLOWED_TEXT = {"Feedback 360", "Feedback\xa0360", "API", "JSON", "CSV", "PDF", "HR"}
 # Attributes whose values people see or hear.
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "aria-description", "label"}
+# Elements whose content is never words to translate: scripts, styles, and <code> (URLs,
+# tokens and commands, the same in every language).
+HIDDEN_ELEMENTS = ("script", "style", "code")
+# The WeasyPrint layout of the PDF is kept only as the benchmark's baseline
+# (PDF_RENDERER=weasyprint, docs/decisions.md): English only, never served by default.
+NOT_CHECKED = ("templates/exports/pdf/",)
 TEMPLATE_SUFFIXES = (".html", ".txt")
 LETTER = re.compile(r"[^\W\d_]")
 
@@ -192,7 +198,7 @@ class _VisibleText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in HIDDEN_ELEMENTS:
             self._hidden += 1
         values = dict(attrs)
         for name, value in attrs:
@@ -207,11 +213,11 @@ class _VisibleText(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
-        if tag in ("script", "style"):
+        if tag in HIDDEN_ELEMENTS:
             self._hidden -= 1
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
+        if tag in HIDDEN_ELEMENTS:
             self._hidden = max(0, self._hidden - 1)
 
     def handle_data(self, data):
@@ -240,7 +246,14 @@ def template_files(paths: list[str]) -> list[Path]:
     for name in paths:
         path = (ROOT / name) if not Path(name).is_absolute() else Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in TEMPLATE_SUFFIXES)
+            files += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in TEMPLATE_SUFFIXES
+                and not (
+                    p.is_relative_to(ROOT) and str(p.relative_to(ROOT)).startswith(NOT_CHECKED)
+                )
+            )
         elif path.exists():
             files.append(path)
         else:

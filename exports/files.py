@@ -793,7 +793,9 @@ def individual_pdf(document: dict, *, own: bool = False, language: str | None = 
     with translation.override(language or translation.get_language()):
         if _renderer() == "weasyprint":
             return _pdf(individual_html(document, own=own))
-        return typesetting.render("individual", individual_data(document, own=own))
+        return typesetting.render(
+            "individual", individual_data(presentation.in_reader_language(document), own=own)
+        )
 
 
 def _renderer() -> str:

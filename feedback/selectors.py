@@ -422,6 +422,31 @@ def questionnaire_language(language: str | None) -> str:
     return base if base in QUESTIONNAIRE_LANGUAGES else ""
 
 
+def questionnaire_texts_in(
+    language: str | None, *, item_ids, question_texts
+) -> tuple[dict[int, str], dict[str, str]]:
+    """The questionnaire's words for a reader: {item id: statement} and {English open
+    question: question}, in the given language (the rater wording, as reports quote it).
+    Empty for English and for a text without a translation, which keeps its English.
+
+    Reports are frozen documents holding the English texts (the API's, CONTRACT.md); the
+    pages and PDFs swap the words in at display time, so no figure depends on them."""
+    code = questionnaire_language(language)
+    if not code:
+        return {}, {}
+    items = dict(
+        ItemTranslation.objects.filter(item_id__in=list(item_ids), language=code).values_list(
+            "item_id", "rater_text"
+        )
+    )
+    questions = dict(
+        QuestionTranslation.objects.filter(
+            question__rater_text__in=list(question_texts), language=code
+        ).values_list("question__rater_text", "rater_text")
+    )
+    return items, questions
+
+
 def survey_rows(*, rater: Rater, language: str | None = None) -> tuple[tuple, tuple]:
     """The rater's questionnaire as tuples: items (id, behaviour, pole, position, rater_text,
     self_text) and questions (id, position, rater_text, self_text), in survey order, in the

@@ -29,9 +29,9 @@ from accounts.selectors import user_is_hr
 from core.errors import DomainError
 from core.validation import int_strict, query_text
 from feedback import selectors, services
-from feedback.models import Cycle, Framework, Relationship
-from feedback.vocabulary import ANONYMOUS, READER_GROUP_LABELS
+from feedback.models import Cycle, Framework
 from feedback.vocabulary import GROUP_WORDS as VOCABULARY_WORDS
+from feedback.vocabulary import READER_GROUP_LABELS
 
 SEARCH_LIMIT = 50
 # The largest numbers the form takes; the database columns could hold more, nobody needs it.
@@ -308,13 +308,6 @@ def cycle_participants(request, pk: int):
     return render(request, "feedback/cycle_participants.html", context)
 
 
-RELATIONSHIP_LABELS = {
-    relationship: READER_GROUP_LABELS[relationship]
-    for relationship in (Relationship.BOSS, *ANONYMOUS)
-}
-GROUP_WORDS = {relationship: plural for relationship, (_, plural) in VOCABULARY_WORDS.items()}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def cycle_review(request, pk: int):
@@ -360,14 +353,17 @@ def cycle_review(request, pk: int):
     subjects = list(selectors.cycle_participants(cycle=cycle))
     plan = selectors.cycle_requests_plan(cycle=cycle, subjects=subjects)
     framework = cycle.framework or selectors.framework_current()
+    # The vocabulary's word tables answer in the language active at lookup: looked up per
+    # request, never kept in a module-level dict (which would hold the words of import time).
     small_groups = [
-        (GROUP_WORDS[relationship], people) for relationship, people in plan.small_groups.items()
+        (VOCABULARY_WORDS[relationship][1], people)
+        for relationship, people in plan.small_groups.items()
     ]
     for proposed in plan.requests:
         # Who is asked, by group, for HR to check before anyone is emailed.
         groups: dict[str, list[str]] = {}
         for relationship, person in proposed.raters[1:]:
-            groups.setdefault(RELATIONSHIP_LABELS[relationship], []).append(person.name)
+            groups.setdefault(READER_GROUP_LABELS[relationship], []).append(person.name)
         proposed.groups = list(groups.items())
     context = {
         "cycle": cycle,

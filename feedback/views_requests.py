@@ -33,7 +33,13 @@ from feedback.vocabulary import READER_GROUP_LABELS, RELATIONSHIPS
 
 SEARCH_MAX_LENGTH = Person._meta.get_field("email").max_length
 PEOPLE_SHOWN = 50
-GROUPS = [(relationship, READER_GROUP_LABELS[relationship]) for relationship in RELATIONSHIPS]
+
+
+def _groups() -> list[tuple[str, str]]:
+    """(slug, heading) of each group, in the active language: looked up per request."""
+    return [(relationship, READER_GROUP_LABELS[relationship]) for relationship in RELATIONSHIPS]
+
+
 # A rater's relationship inside a sentence ("Ann added as peer."), as the services word it.
 RELATIONSHIP_WORDS = services.RELATIONSHIP_WORDS
 # What a directory colleague can be to the subject ("self" is only ever the subject).
@@ -210,12 +216,12 @@ def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict
     launched = feedback_request.launched_at is not None or any(
         r.status != Rater.Status.PENDING for r in raters
     )
-    grouped = {value: [] for value, _ in GROUPS}
+    grouped = {value: [] for value, _ in _groups()}
     for rater in raters:
         rater.reason = selectors.rater_reason(rater=rater, subject=subject, viewer=user)
         rater.state, rater.state_class = _rater_state(rater, launched=launched)
         grouped[rater.relationship].append(rater)
-    groups = [(label, grouped[value]) for value, label in GROUPS if grouped[value]]
+    groups = [(label, grouped[value]) for value, label in _groups() if grouped[value]]
     to_invite = sum(
         1
         for r in raters
@@ -227,7 +233,7 @@ def _detail_context(request, feedback_request: FeedbackRequest, **extra) -> dict
     progress_rows, waiting, failed = [], 0, 0
     if launched:
         counts = selectors.request_progress(request=feedback_request, with_raters=False)
-        for value, label in GROUPS:
+        for value, label in _groups():
             c = counts["relationships"][value]
             answering = c["invited"] + c["started"]
             row = {

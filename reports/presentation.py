@@ -623,7 +623,48 @@ def group_counts(document: dict, *, voice: Voice = SUBJECT) -> list[dict]:
     return rows
 
 
+def _walk(value):
+    """Every dict inside a document (lists and nested dicts included)."""
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _walk(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk(child)
+
+
+def in_reader_language(document: dict) -> dict:
+    """A copy of a results document with the statements and open questions in the active
+    language (the questionnaire's translation of its version, issue 18). The document
+    itself, its figures and the API keep the English texts; only the words shown change.
+    A statement is a dict with an item ``id``, ``behaviour`` and ``text``; a comment is a
+    dict with ``question``, ``group`` and ``text``."""
+    import copy
+
+    from feedback.selectors import questionnaire_texts_in
+
+    document = copy.deepcopy(document)
+    statements, comments = [], []
+    for entry in _walk(document):
+        if isinstance(entry.get("id"), int) and "behaviour" in entry and "text" in entry:
+            statements.append(entry)
+        elif "question" in entry and "group" in entry and isinstance(entry["question"], str):
+            comments.append(entry)
+    items, questions = questionnaire_texts_in(
+        get_language(),
+        item_ids={entry["id"] for entry in statements},
+        question_texts={entry["question"] for entry in comments},
+    )
+    for entry in statements:
+        entry["text"] = items.get(entry["id"], entry["text"])
+    for entry in comments:
+        entry["question"] = questions.get(entry["question"], entry["question"])
+    return document
+
+
 def report_context(document: dict, *, own: bool = True) -> dict:
+    document = in_reader_language(document)
     voice = Voice.of(document, own=own)
     return {
         "document": document,

@@ -201,6 +201,10 @@ def test_a_spanish_subject_reads_the_report_and_downloads_it_in_spanish(
     expect(page.get_by_text("Principales fortalezas").first).to_be_visible()
     # The English test above reads "you rate yourself 4.00, everyone else 1.00".
     expect(page.get_by_text("usted se da 4,00, todos los demás 1,00").first).to_be_visible()
+    # The statements are the questionnaire's Spanish translation, not the English source.
+    vision = "Muestra a los demás que una visión ambiciosa puede hacerse realidad"
+    expect(page.get_by_text(vision).first).to_be_visible()
+    assert page.get_by_text("Shows others that an ambitious vision").count() == 0
     assert page.locator("html").get_attribute("lang") == "es"
     no_sideways_page_scroll(page)
     axe_check(page, f"the Spanish subject's report ({screen})")
@@ -210,5 +214,6 @@ def test_a_spanish_subject_reads_the_report_and_downloads_it_in_spanish(
         page.get_by_role("link", name="Descargar PDF").click()
     text = " ".join(pdf_text(download.value.path().read_bytes(), tmp_path).split())
     assert "Resumen" in text and "Principales fortalezas" in text
-    assert "usted se da 4,00" in text
-    assert "Top strengths" not in text and "you rate yourself" not in text
+    assert "usted 4,00, otros 1,00" in text
+    assert vision in text
+    assert "Top strengths" not in text and "Shows others that an ambitious" not in text
