@@ -330,8 +330,8 @@ def _validate(rows: list[_Row], existing: dict[str, dict]) -> None:
                 first_line[row.email] = row.line
         if row.language and not shipped_language(row.language):
             row.errors.append(
-                f"language {row.language!r} is not one of {', '.join(shipped_codes())} "
-                "(or leave it empty)."
+                gettext("language %(language)r is not one of %(codes)s (or leave it empty).")
+                % {"language": row.language, "codes": ", ".join(shipped_codes())}
             )
         if row.manager_email and row.manager_email == row.email:
             row.errors.append(

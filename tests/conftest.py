@@ -87,6 +87,18 @@ def _fresh_questionnaire_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page or a service that activated another
+    one (the survey's switch, a person's language) leaves it active on the thread, which a
+    request resets but a plain function call in the next test would not."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(settings):
     """Each test counts password resets from zero: the counts live in the cache, which
     outlives a test (per-process memory) or even the run (Redis). A fresh key prefix, not
