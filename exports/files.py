@@ -415,7 +415,10 @@ def individual_data(document: dict, *, own: bool = False) -> dict:
                 % {**name, "balance": _num(b["balance_self"])}
             )
         if b["profile"]:
-            balance.append(gettext("In short: %(profile)s.") % {"profile": b["profile"]})
+            balance.append(
+                gettext("In short: %(profile)s.")
+                % {"profile": presentation.profile_words(b["profile"])}
+            )
         behaviours.append(
             {
                 "heading": gettext("%(behaviour)s: %(lead)s or %(manage)s")

@@ -75,6 +75,12 @@ def test_a_spanish_pdf_has_spanish_headings_and_decimal_commas(org, closed, tmp_
     assert "3,50 (4)" in text and "4,00" in text and "0,50" in text
     assert "3.50 (4)" not in text and "1,00" not in text
     assert "Página 2 de" in text
+    # Each behaviour's profile is a contract value stored in English; the PDF words it.
+    assert "En resumen:" in text
+    assert not any(
+        profile in text
+        for profile in ("leads more than", "manages more than", "leads and manages", "both to")
+    )
     # Comments are printed as written, in any language.
     assert "Great listener." in text
 
