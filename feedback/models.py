@@ -94,14 +94,25 @@ class Question(models.Model):
 QUESTIONNAIRE_LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
-class ItemTranslation(models.Model):
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="translations")
+class _Translation(models.Model):
+    """A text of the questionnaire in one shipped language, in both wordings (rater, self)."""
+
     language = models.CharField(
         max_length=10,
         choices=[(c, n) for c, n in settings.LANGUAGES if c in QUESTIONNAIRE_LANGUAGES],
     )
     rater_text = models.CharField(max_length=300)
     self_text = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.language}: {self.rater_text}"
+
+
+class ItemTranslation(_Translation):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="translations")
 
     class Meta:
         ordering = ["item", "language"]
@@ -111,23 +122,14 @@ class ItemTranslation(models.Model):
             )
         ]
 
-    def __str__(self):
-        return f"{self.language}: {self.rater_text}"
-
     @property
     def framework(self):
         # The version it belongs to: the admin freezes a used version's translations too.
         return self.item.framework
 
 
-class QuestionTranslation(models.Model):
+class QuestionTranslation(_Translation):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(
-        max_length=10,
-        choices=[(c, n) for c, n in settings.LANGUAGES if c in QUESTIONNAIRE_LANGUAGES],
-    )
-    rater_text = models.CharField(max_length=300)
-    self_text = models.CharField(max_length=300)
 
     class Meta:
         ordering = ["question", "language"]
@@ -136,9 +138,6 @@ class QuestionTranslation(models.Model):
                 fields=["question", "language"], name="question_translation_language_unique"
             )
         ]
-
-    def __str__(self):
-        return f"{self.language}: {self.rater_text}"
 
     @property
     def framework(self):
