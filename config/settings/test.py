@@ -11,9 +11,12 @@ import re
 _xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 _broker = os.environ.get("CELERY_BROKER_URL", "")
 _redis_db = re.fullmatch(r"(rediss?://[^/]+)(?:/(\d+))?", _broker)
-if _xdist_worker.startswith("gw") and _redis_db:
+# Once per test process: a worker process a test starts inherits both variables and the
+# marker, so it keeps the URL it is given instead of shifting it again.
+if _xdist_worker.startswith("gw") and _redis_db and not os.environ.get("TEST_BROKER_SHIFTED"):
     _db = (int(_redis_db.group(2) or 0) + 8 * int(_xdist_worker[2:])) % 16
     os.environ["CELERY_BROKER_URL"] = f"{_redis_db.group(1)}/{_db}"
+    os.environ["TEST_BROKER_SHIFTED"] = "1"
 
 from .base import *  # noqa: E402, F403
 
